@@ -1,0 +1,32 @@
+package io.ossfuse.cache;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * A read-through cache of fixed-size object blocks. Implementations are thread-safe; concurrent
+ * misses of one key cause one {@link BlockLoader#load} call.
+ */
+public interface BlockCache extends Closeable {
+
+    /** Size in bytes of every block but the last block of an object. */
+    int blockSize();
+
+    /**
+     * Copies bytes of block {@code key}, starting at {@code offsetInBlock}, into {@code dst} (up to
+     * {@code dst.remaining()} or the end of the block), loading the block with {@code loader} on a miss.
+     *
+     * @return the number of bytes copied; 0 when {@code offsetInBlock} is at or past the block end
+     */
+    int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException;
+
+    /** A cache that stores nothing: every read goes to the loader. */
+    static BlockCache direct(int blockSize) {
+        return new DirectBlockCache(blockSize);
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}
