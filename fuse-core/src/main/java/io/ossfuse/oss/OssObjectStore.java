@@ -37,6 +37,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class OssObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(OssObjectStore.class);
+    // The SDK logs every failed request, multi-line, through commons-logging -> java.util.logging.
+    // We translate and report failures ourselves, so silence it (kept strongly reachable: JUL holds
+    // loggers weakly and would forget the level).
+    private static final java.util.logging.Logger SDK_LOG = java.util.logging.Logger.getLogger("com.aliyun");
+
+    static {
+        SDK_LOG.setLevel(java.util.logging.Level.OFF);
+    }
+
     static final long BACKOFF_BASE_MS = 50;
     static final long BACKOFF_CAP_MS = 2000;
 
