@@ -83,10 +83,12 @@ public final class TreeCheck {
         }
     }
 
+    private static final ThreadLocal<byte[]> BUF = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
+
     public static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
-            byte[] buf = new byte[1 << 20];
+            byte[] buf = BUF.get();
             int n;
             while ((n = in.read(buf)) > 0) md.update(buf, 0, n);
             return HexFormat.of().formatHex(md.digest());

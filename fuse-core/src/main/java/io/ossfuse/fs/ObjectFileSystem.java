@@ -55,6 +55,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final InodeTable inodes;
     private final FsOptions options;
     private final MetaCache meta;
+    /** Complete listings, reused by the next opendir of the same directory within the metadata TTL. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, List<DirHandle.Child>> listings;
     private final Instant mountTime;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final Map<Long, FileHandle> files = new ConcurrentHashMap<>();
@@ -71,6 +73,12 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
         this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
         this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
+        this.listings = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .ticker(b.ticker)
+                .expireAfterWrite(options.metadataTtl())
+                .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
+                .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
+                .build();
         this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(64), r -> {
                     Thread t = new Thread(r, "ossfuse-readahead");
@@ -160,6 +168,14 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         if (path.isEmpty()) return Optional.of(Node.dir(prefix, mountTime));
         Optional<Node> cached = meta.get(path);
         if (cached != null) return cached;
+        List<DirHandle.Child> siblings = listings.getIfPresent(parentOf(path));
+        if (siblings != null) {
+            // The parent was listed completely within the TTL: it knows the answer, positive or negative.
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            Optional<Node> found = siblings.stream().filter(c -> c.name().equals(name)).map(DirHandle.Child::node).findFirst();
+            meta.put(path, found);
+            return found;
+        }
         String key = prefix + path;
         try {
             Optional<ObjectMeta> head = store.head(key);
@@ -237,7 +253,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
 
     private DirHandle newDirHandle(String p, Node n) {
-        return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime);
+        List<DirHandle.Child> cached = listings.getIfPresent(p);
+        if (cached != null) return DirHandle.cached(p, cached);
+        return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime,
+                children -> listings.put(p, children));
     }
 
     @Override
