@@ -21,7 +21,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** {@code ossfuse demo}: a local OSS endpoint with sample data, mounted for real. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Start a local OSS endpoint on 127.0.0.1 with generated sample data (nested directories, a "
-                + "64 MiB file, many small files, names with spaces/unicode/%) in a temporary directory, mount it "
+                + "64 MiB file, many small files, names with spaces/unicode/%%) in a temporary directory, mount it "
                 + "read-only with FUSE and print what to try. Ctrl-C unmounts and removes everything.",
                 "Needs root (or fusermount rights) and /dev/fuse."})
 public final class DemoCommand implements Callable<Integer> {
