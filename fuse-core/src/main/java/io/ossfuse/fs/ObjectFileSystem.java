@@ -47,6 +47,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     static final String XATTR_ETAG = "user.oss.etag";
     static final String XATTR_KEY = "user.oss.key";
     public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
+    /** Parallel block fetches for readahead: one GET stream through the SDK tops out well below the link. */
+    static final int READAHEAD_THREADS = 4;
 
     private final ObjectStore store;
     private final String prefix;
@@ -79,7 +81,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
                 .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
                 .build();
-        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(READAHEAD_THREADS, READAHEAD_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(64), r -> {
                     Thread t = new Thread(r, "ossfuse-readahead");
                     t.setDaemon(true);
