@@ -95,8 +95,8 @@ final class ETags {
 
     private static String md5(Path file) {
         MessageDigest md = newMd5();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.max(1, Math.min(1 << 20, ch.size())));
             while (ch.read(buf) >= 0) {
                 buf.flip();
                 md.update(buf);
