@@ -292,7 +292,7 @@ public final class LocalOssServer implements AutoCloseable {
         private int port;
         private String region = "cn-hangzhou";
         private boolean anonymousRead;
-        private ETagMode etagMode = ETagMode.CONTENT_MD5;
+        private ETagMode etagMode = ETagMode.AUTO;
         private Clock clock = Clock.systemUTC();
         private int maxThreads = 256;
 
@@ -364,7 +364,7 @@ public final class LocalOssServer implements AutoCloseable {
             return this;
         }
 
-        /** Default {@link ETagMode#CONTENT_MD5}; benchmarks on 1 GiB files may prefer FILE_IDENTITY. */
+        /** Default {@link ETagMode#AUTO}: content MD5 up to 64 MiB, a cheap file identity above. */
         public Builder etagMode(ETagMode mode) {
             this.etagMode = Objects.requireNonNull(mode, "etagMode");
             return this;
