@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -38,7 +39,10 @@ final class OssHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OssHandler.class);
     static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
     private static final DateTimeFormatter ISO_MILLIS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+    /** RFC 1123 with a two-digit day, as HTTP dates must be (the JDK constant prints "5 Nov"). */
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final int MAX_BUFFER = 1 << 20;
     /** Query parameters that select a listing variant rather than a sub-resource. */
     private static final Set<String> LIST_PARAMS = Set.of("list-type", "prefix", "delimiter", "marker",
@@ -84,7 +88,7 @@ final class OssHandler implements HttpHandler {
         Headers out = ex.getResponseHeaders();
         out.set("x-oss-request-id", requestId);
         out.set("Server", "AliyunOSS");
-        String method = ex.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
         Route route = null;
         try {
             Duration latency = faults.latency();
@@ -495,8 +499,7 @@ final class OssHandler implements HttpHandler {
                               Faults.Action fault) throws IOException {
         String etag = etags.etagOf(info);
         Headers out = ex.getResponseHeaders();
-        String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(Instant.ofEpochMilli(info.mtimeMillis()), ZoneOffset.UTC));
+        String lastModified = HTTP_DATE.format(Instant.ofEpochMilli(info.mtimeMillis()));
         out.set("ETag", "\"" + etag + "\"");
         out.set("Last-Modified", lastModified);
         out.set("x-oss-object-type", "Normal");

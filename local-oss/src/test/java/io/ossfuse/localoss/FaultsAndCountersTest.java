@@ -162,6 +162,18 @@ class FaultsAndCountersTest {
     void sdkRetriesThroughInjected503s() throws IOException {
         ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
         conf.setMaxErrorRetry(3);
+        conf.setRetryStrategy(new com.aliyun.oss.common.comm.RetryStrategy() {
+            @Override
+            public boolean shouldRetry(Exception ex, com.aliyun.oss.common.comm.RequestMessage request,
+                                       com.aliyun.oss.common.comm.ResponseMessage response, int retries) {
+                return response != null && response.getStatusCode() >= 500;
+            }
+
+            @Override
+            public long getPauseDelay(int retries) {
+                return 0; // keep the test fast; the SDK default backs off for seconds
+            }
+        });
         OSS c = OSSClientBuilder.create().endpoint(server.endpoint())
                 .credentialsProvider(new DefaultCredentialProvider("ak", "sk")).clientConfiguration(conf).build();
         try {
