@@ -343,7 +343,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         } catch (IOException | RuntimeException e) {
             FsException fe = Errors.toFs(e, "read " + h.path);
             if (Errors.unwrap(e) instanceof ObjectChangedException) {
-                meta.invalidate(h.path);
+                refresh(h.path);
                 LOG.warn("{} changed since it was opened (ETag {}); reads of the old version fail, reopen to see the new one",
                         h.path, h.etag);
             }
@@ -352,6 +352,17 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         dst.position(dst.position() + want);
         maybeReadahead(h, offset, offset + want, bs, loader);
         return want;
+    }
+
+    /** Forgets what we knew about {@code path} (and its parent's listing) and looks it up afresh. */
+    private void refresh(String path) {
+        meta.invalidate(path);
+        listings.invalidate(parentOf(path));
+        try {
+            resolve(path);
+        } catch (FsException e) {
+            LOG.debug("refreshing {} after a change: {}", path, e.getMessage());
+        }
     }
 
     private BlockKey key(FileHandle h, long idx) {
