@@ -826,6 +826,10 @@ public final class TieredBlockCache implements BlockCache {
         return e == null ? null : e.path;
     }
 
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Waits until background promotions and prefetches are done (tests). */
     void awaitBackground() throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
