@@ -826,6 +826,11 @@ public final class TieredBlockCache implements BlockCache {
         return e == null ? null : e.path;
     }
 
+    /** Every store, top level first (tests). */
+    List<Store> allStores() {
+        return stores.stream().flatMap(List::stream).toList();
+    }
+
     boolean isClosed() {
         return closed;
     }
