@@ -23,7 +23,7 @@ final class BlockHeader {
     static final int FIXED = 40;
     static final int MIN_LEN = FIXED + 4;
     private static final int MAX_LEN = 1 << 20;
-    private static final ThreadLocal<ByteBuffer> HEADER_BUF = ThreadLocal.withInitial(() -> ByteBuffer.allocate(8192));
+    private static final ThreadLocal<ByteBuffer> HEADER_BUF = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1024));
     private static final ThreadLocal<ByteBuffer> SCRATCH = new ThreadLocal<>();
 
     final int headerLen;

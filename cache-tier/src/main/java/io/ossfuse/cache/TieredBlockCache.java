@@ -97,6 +97,8 @@ public final class TieredBlockCache implements BlockCache {
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
+    /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
+    private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
 
     private final LongAdder misses = new LongAdder();
@@ -305,6 +307,7 @@ public final class TieredBlockCache implements BlockCache {
             }
             index.put(f.id(), e);
             e.store.adopt(e);
+            versions.put(f.id().object(), new long[]{f.id().version(), f.id().version()});
             adopted++;
         }
         return adopted;
@@ -374,6 +377,7 @@ public final class TieredBlockCache implements BlockCache {
     @Override
     public int invalidate(String bucket, String objectKey) {
         long obj = BlockId.objectHash(bucket, objectKey);
+        versions.remove(obj);
         return dropMatching(id -> id.object() == obj);
     }
 
@@ -550,6 +554,27 @@ public final class TieredBlockCache implements BlockCache {
             }
         }
         if (index.get(id) != e && e.store.claim(e)) deleteAndRelease(e); // invalidated meanwhile
+        dropOlderVersions(id);
+    }
+
+    /**
+     * The first time a block of a new ETag of an object is cached, blocks of its other ETags are dropped
+     * (they can never be served again, only waste space). A late block of the ETag just replaced (a reader
+     * still on the old version) drops nothing, so two versions read at once do not evict each other.
+     */
+    private void dropOlderVersions(BlockId id) {
+        long ver = id.version();
+        boolean[] isNew = new boolean[1];
+        versions.compute(id.object(), (obj, v) -> {
+            if (v == null) return new long[]{ver, ver};
+            if (v[0] == ver || v[1] == ver) return v;
+            isNew[0] = true;
+            return new long[]{ver, v[0]};
+        });
+        if (isNew[0]) {
+            int n = dropMatching(x -> x.object() == id.object() && x.version() != ver);
+            if (n > 0) log.debug("dropped {} blocks of older versions of an object", n);
+        }
     }
 
     /**

@@ -170,12 +170,20 @@ class TieredBlockCacheTest {
         TieredBlockCache c = memSsd("16Mi", "16Mi", true);
         TestBlocks o = new TestBlocks(BS);
         BlockKey v1 = new BlockKey("bucket", "obj-01", "etag-1", 0);
+        BlockKey v1b = new BlockKey("bucket", "obj-01", "etag-1", 1);
         BlockKey v2 = new BlockKey("bucket", "obj-01", "etag-2", 0);
         BlockKey other = new BlockKey("bucket", "obj-02", "etag-1", 0);
         readAndCheck(c, v1, o, BS, false);
-        readAndCheck(c, v2, o, BS, false);
+        readAndCheck(c, v1b, o, BS, false);
         readAndCheck(c, other, o, BS, false);
+        readAndCheck(c, v2, o, BS, false);
         assertEquals(1, o.loadsOf(v2), "etag-1 bytes were not served for etag-2");
+        assertNull(c.fileOf(v1), "the first block of a new ETag drops the old ETag's blocks");
+        assertNull(c.fileOf(v1b));
+        // a reader still on the old version caches its block without dropping the new one
+        readAndCheck(c, v1, o, BS, false);
+        assertEquals(0, c.levelOf(v2));
+        assertEquals(0, c.levelOf(v1));
         assertEquals(1, c.invalidateOtherVersions("bucket", "obj-01", "etag-2"));
         assertNull(c.fileOf(v1));
         readAndCheck(c, v2, o, BS, false);
