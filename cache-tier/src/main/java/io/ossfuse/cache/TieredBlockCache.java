@@ -399,8 +399,11 @@ public final class TieredBlockCache implements BlockCache {
         return n;
     }
 
-    /** @return bytes copied, or -1 on a miss */
-    private int readCached(BlockKey key, BlockId id, int off, ByteBuffer dst) {
+    /**
+     * @return bytes copied, or -1 on a miss
+     * @throws InterruptedIOException only when the calling thread was interrupted (the block stays cached)
+     */
+    private int readCached(BlockKey key, BlockId id, int off, ByteBuffer dst) throws InterruptedIOException {
         Entry seen = null;
         for (int attempt = 0; attempt < 4; attempt++) {
             Entry e = index.get(id);
@@ -422,6 +425,8 @@ public final class TieredBlockCache implements BlockCache {
                     return -1;
                 }
                 seen = e;
+            } catch (java.nio.channels.ClosedByInterruptException interrupted) {
+                throw new InterruptedIOException("interrupted reading a cached block");
             } catch (CorruptBlockException | java.io.EOFException bad) {
                 corruptBlocks.increment();
                 log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
