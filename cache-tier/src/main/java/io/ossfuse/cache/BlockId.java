@@ -1,7 +1,6 @@
 package io.ossfuse.cache;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 
 /**
  * The on-disk identity of a block: 64-bit hashes of (bucket, object key) and of the ETag, plus the
@@ -35,11 +34,25 @@ record BlockId(long object, long version, long index) {
 
     /** Sub-directory (256 of them) so no single directory holds every block. */
     String dirName() {
-        return String.format(Locale.ROOT, "%02x", object >>> 56);
+        return dirName((int) (object >>> 56));
+    }
+
+    static String dirName(int i) {
+        return new String(new char[]{HEX[(i >> 4) & 15], HEX[i & 15]});
     }
 
     String fileName() {
-        return String.format(Locale.ROOT, "%016x-%016x-%d%s", object, version, index, SUFFIX);
+        StringBuilder sb = new StringBuilder(16 + 1 + 16 + 1 + 20 + SUFFIX.length());
+        hex16(sb, object).append('-');
+        hex16(sb, version).append('-');
+        return sb.append(index).append(SUFFIX).toString();
+    }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private static StringBuilder hex16(StringBuilder sb, long v) {
+        for (int shift = 60; shift >= 0; shift -= 4) sb.append(HEX[(int) (v >>> shift) & 15]);
+        return sb;
     }
 
     /** @return the id named by {@code fileName}, or null when it is not a block file name */

@@ -24,7 +24,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -213,7 +212,10 @@ public final class TieredBlockCache implements BlockCache {
         Store s = new Store(l, level.mediumType(), root, quota, level.high(), level.low());
         try {
             Files.createDirectories(s.tmpDir);
-            for (int i = 0; i < 256; i++) Files.createDirectories(root.resolve(String.format(Locale.ROOT, "%02x", i)));
+            for (int i = 0; i < 256; i++) {
+                Path d = root.resolve(BlockId.dirName(i));
+                if (!Files.isDirectory(d)) Files.createDirectories(d);
+            }
             Path probe = Files.createTempFile(s.tmpDir, "probe", ".tmp");
             Files.delete(probe);
         } catch (IOException | UnsupportedOperationException e) {
@@ -264,25 +266,10 @@ public final class TieredBlockCache implements BlockCache {
         for (List<Store> ss : stores) {
             for (Store s : ss) {
                 deleteAll(s.tmpDir);
-                for (int i = 0; i < 256; i++) {
-                    Path dir = s.root.resolve(String.format(Locale.ROOT, "%02x", i));
-                    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-                        for (Path p : ds) {
-                            BlockId id = BlockId.parse(p.getFileName().toString());
-                            BasicFileAttributes a = attributes(p);
-                            if (id == null || a == null || !a.isRegularFile() || a.size() < BlockHeader.MIN_LEN
-                                    || !id.dirName().equals(dir.getFileName().toString())) {
-                                log.debug("removing stray file {}", p);
-                                deleteQuietly(p);
-                                continue;
-                            }
-                            found.add(new Found(s, id, p, a.size(), a.lastModifiedTime().toMillis()));
-                        }
-                    } catch (IOException e) {
-                        throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
-                                + e.getMessage() + "); check the directory or remove it", e);
-                    }
-                }
+                // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
+                List<List<Found>> perDir = java.util.stream.IntStream.range(0, 256).parallel()
+                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)))).toList();
+                perDir.forEach(found::addAll);
             }
         }
         // oldest first so the most recently used end up youngest in the LRU
@@ -311,6 +298,27 @@ public final class TieredBlockCache implements BlockCache {
             adopted++;
         }
         return adopted;
+    }
+
+    private static List<Found> scanDir(Store s, Path dir) {
+        List<Found> found = new ArrayList<>();
+        String dirName = dir.getFileName().toString();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                BlockId id = BlockId.parse(p.getFileName().toString());
+                BasicFileAttributes a = id == null ? null : attributes(p);
+                if (a == null || !a.isRegularFile() || a.size() < BlockHeader.MIN_LEN || !id.dirName().equals(dirName)) {
+                    log.debug("removing stray file {}", p);
+                    deleteQuietly(p);
+                    continue;
+                }
+                found.add(new Found(s, id, p, a.size(), a.lastModifiedTime().toMillis()));
+            }
+        } catch (IOException e) {
+            throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
+                    + e.getMessage() + "); check the directory or remove it", e);
+        }
+        return found;
     }
 
     private static BasicFileAttributes attributes(Path p) {

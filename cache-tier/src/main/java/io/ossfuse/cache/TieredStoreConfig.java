@@ -51,6 +51,12 @@ public record TieredStoreConfig(List<TierLevel> levels, int blockSize, boolean p
         }
     }
 
+    /** One MEM level at {@code path} (e.g. /dev/shm/ossfuse) with watermarks 0.95/0.8: the demo default. */
+    public static TieredStoreConfig memory(java.nio.file.Path path, long quotaBytes) {
+        return new TieredStoreConfig(List.of(new TierLevel(MediumType.MEM, List.of(path), List.of(quotaBytes), 0.95, 0.8)),
+                DEFAULT_BLOCK_SIZE, true);
+    }
+
     public TieredStoreConfig withBlockSize(int blockSize) {
         return new TieredStoreConfig(levels, blockSize, promotion);
     }
