@@ -29,6 +29,8 @@ final class Store {
     final LongAdder hits = new LongAdder();
     final LongAdder evictions = new LongAdder();
 
+    private final java.util.concurrent.atomic.AtomicLong lastWarnNanos = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
     /** Committed, unclaimed blocks in access order (eldest first). */
@@ -47,6 +49,12 @@ final class Store {
         this.quota = quota;
         this.high = high;
         this.low = low;
+    }
+
+    /** Rate limit for warnings about this store's disk: a dying disk must not flood the log. */
+    boolean shouldWarn() {
+        long last = lastWarnNanos.get(), now = System.nanoTime();
+        return now - last >= WARN_EVERY_NANOS && lastWarnNanos.compareAndSet(last, now);
     }
 
     Path pathFor(BlockId id) {

@@ -442,7 +442,11 @@ public final class TieredBlockCache implements BlockCache {
                 return -1;
             } catch (IOException io) {
                 ioErrors.increment();
-                log.warn("cache block {} cannot be read ({}); reading from the origin", e, io.toString());
+                if (e.store.shouldWarn()) {
+                    log.warn("cache block {} cannot be read ({}); reading from the origin (further errors for 10 s at DEBUG)", e, io.toString());
+                } else {
+                    log.debug("cache block {} cannot be read ({})", e, io.toString());
+                }
                 if (index.remove(id, e)) drop(e);
                 return -1;
             }
@@ -654,8 +658,11 @@ public final class TieredBlockCache implements BlockCache {
                 long q = s.lowerQuotaToUsage();
                 log.warn("tieredstore level {} at {}: disk full; quota lowered to {} until restart, falling through",
                         s.type, s.root, Sizes.format(q));
+            } else if (s.shouldWarn()) {
+                log.warn("tieredstore level {} at {}: cannot write a block ({}); falling through (further errors for 10 s at DEBUG)",
+                        s.type, s.root, e.toString());
             } else {
-                log.warn("tieredstore level {} at {}: cannot write a block ({}); falling through", s.type, s.root, e.toString());
+                log.debug("tieredstore level {} at {}: cannot write a block ({})", s.type, s.root, e.toString());
             }
             return null;
         }
