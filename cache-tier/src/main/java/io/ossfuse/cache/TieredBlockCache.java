@@ -516,7 +516,8 @@ public final class TieredBlockCache implements BlockCache {
             return n;
         } finally {
             inflight.remove(key, mine);
-            if (!mine.isDone()) mine.completeExceptionally(new IOException("block load abandoned"));
+            // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
+            if (!mine.isDone()) mine.complete(null);
         }
     }
 
