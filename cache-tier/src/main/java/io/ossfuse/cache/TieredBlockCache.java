@@ -83,6 +83,7 @@ public final class TieredBlockCache implements BlockCache {
     static final String DIR_NAME = "ossfuse.blocks";
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
+    static final int MAX_OPEN_HANDLES = 128;
     private static final long RESERVE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final TieredStoreConfig config;
@@ -96,6 +97,8 @@ public final class TieredBlockCache implements BlockCache {
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
+    /** Entries whose file is open for reading (see {@link Entry#handle}). */
+    private final Set<Entry> openHandles = ConcurrentHashMap.newKeySet();
     /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
     private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
@@ -416,7 +419,22 @@ public final class TieredBlockCache implements BlockCache {
         for (int attempt = 0; attempt < 4; attempt++) {
             Entry e = index.get(id);
             if (e == null) return -1;
-            try (FileChannel ch = FileChannel.open(e.path, StandardOpenOption.READ)) {
+            Entry.Handle hd = null;
+            boolean shared = false;
+            try {
+                hd = e.handle;
+                if (hd != null) {
+                    shared = true;
+                } else {
+                    hd = new Entry.Handle(FileChannel.open(e.path, StandardOpenOption.READ));
+                    shared = Entry.HANDLE.compareAndSet(e, null, hd);
+                    if (shared) {
+                        registerHandle(e);
+                        // deleteAndRelease sets deleted before it closes the handle: one of us sees the other
+                        if (e.deleted) closeHandle(e);
+                    }
+                }
+                FileChannel ch = hd.channel();
                 BlockHeader h = BlockHeader.read(ch, key);
                 int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
                 int pos = dst.position();
@@ -435,6 +453,10 @@ public final class TieredBlockCache implements BlockCache {
                 seen = e;
             } catch (java.nio.channels.ClosedByInterruptException interrupted) {
                 throw new InterruptedIOException("interrupted reading a cached block");
+            } catch (java.nio.channels.ClosedChannelException closedUnderUs) {
+                // a shared handle closed by eviction, by the handle limit or by another reader's interrupt
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted reading a cached block");
+                if (hd != null) Entry.HANDLE.compareAndSet(e, hd, null);
             } catch (CorruptBlockException | java.io.EOFException bad) {
                 corruptBlocks.increment();
                 log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
@@ -449,9 +471,38 @@ public final class TieredBlockCache implements BlockCache {
                 }
                 if (index.remove(id, e)) drop(e);
                 return -1;
+            } finally {
+                if (hd != null && !shared) closeQuietly(hd.channel());
             }
         }
         return -1;
+    }
+
+    /** Keeps at most {@value #MAX_OPEN_HANDLES} shared handles open; closes arbitrary others beyond that. */
+    private void registerHandle(Entry e) {
+        openHandles.add(e);
+        if (e.handle == null) openHandles.remove(e); // closed meanwhile
+        if (openHandles.size() > MAX_OPEN_HANDLES) {
+            int excess = openHandles.size() - MAX_OPEN_HANDLES;
+            for (Entry x : openHandles) {
+                if (excess-- <= 0) break;
+                if (x != e) closeHandle(x);
+            }
+        }
+    }
+
+    private void closeHandle(Entry e) {
+        Entry.Handle hd = Entry.HANDLE.getAndSet(e, null);
+        openHandles.remove(e);
+        if (hd != null) closeQuietly(hd.channel());
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // read-only channel: nothing to lose
+        }
     }
 
     private void onHit(Entry e) {
@@ -729,6 +780,8 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private void deleteAndRelease(Entry e) {
+        e.deleted = true;
+        closeHandle(e); // a deleted file held open would keep its space
         deleteQuietly(e.path);
         e.store.release(e);
     }
@@ -790,6 +843,7 @@ public final class TieredBlockCache implements BlockCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        for (Entry e : openHandles) closeHandle(e);
         releaseLocks();
     }
 
@@ -853,6 +907,10 @@ public final class TieredBlockCache implements BlockCache {
             if (!inLru.contains(e)) throw new AssertionError("index entry not in any LRU: " + e);
         }
         if (!inflight.isEmpty()) throw new AssertionError("loads in flight at rest: " + inflight.keySet());
+        for (Entry e : openHandles) {
+            if (!inLru.contains(e)) throw new AssertionError("open handle of a block no longer cached: " + e);
+        }
+        if (openHandles.size() > MAX_OPEN_HANDLES + 8) throw new AssertionError(openHandles.size() + " open handles");
     }
 
     /** The LRU order of one store, eldest first (tests). */

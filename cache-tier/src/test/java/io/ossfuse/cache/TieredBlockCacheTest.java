@@ -303,6 +303,25 @@ class TieredBlockCacheTest {
     }
 
     @Test
+    void anInterruptedReaderFailsAloneAndTheBlockStaysCached() throws Exception {
+        TieredBlockCache c = memSsd("16Mi", "16Mi", true);
+        TestBlocks o = new TestBlocks(BS);
+        BlockKey k = key("obj-01", 0);
+        readAndCheck(c, k, o, BS, false); // cached, and its file handle is now shared
+        readAndCheck(c, k, o, BS, false);
+        Thread.currentThread().interrupt();
+        try {
+            assertThrows(java.io.InterruptedIOException.class, () -> c.read(k, 0, ByteBuffer.allocate(100), o));
+        } finally {
+            Thread.interrupted();
+        }
+        readAndCheck(c, k, o, BS, true); // the shared channel the interrupt closed is replaced
+        assertEquals(1, o.loadsOf(k));
+        assertEquals(0, c.stats().corruptBlocks());
+        assertEquals(0, c.stats().ioErrors());
+    }
+
+    @Test
     void directCacheStoresNothing() throws IOException {
         BlockCache c = BlockCache.direct(BS);
         TestBlocks o = new TestBlocks(BS);
