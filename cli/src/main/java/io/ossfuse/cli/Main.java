@@ -39,6 +39,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         configureLogging(args);
+        // The JDK HTTP server behind local-oss (demo, local-oss command) writes headers and body
+        // separately with Nagle on: every small response then waits ~40 ms for a delayed ACK.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
