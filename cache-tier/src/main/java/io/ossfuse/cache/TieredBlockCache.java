@@ -62,8 +62,11 @@ import java.util.concurrent.atomic.LongAdder;
  * writers and evictions in flight. Eviction victims are chosen in the same critical section (LRU order,
  * until usage not yet being freed is at or under quota*low) and then moved or deleted by the reserving
  * thread outside the lock; I/O never happens under a lock, and locks are never nested, so there is no
- * lock-order deadlock. Demotion reserves in a lower level (which may evict further down); a failure
- * there just deletes the victim.
+ * lock-order deadlock. Nobody waits for space either: a reservation that does not fit now (the room is
+ * held by other threads' writes or evictions) moves on to the next store or level, or leaves the block
+ * uncached. Demotion reserves in a lower level (which may evict further down); a failure there deletes
+ * the victim. Readers that hold a shared open file ({@link Entry#handle}) are never blocked by a delete:
+ * the deleter marks the entry, closes the handle, and a reader that raced it sees the mark and closes.
  *
  * <p><b>Errors.</b> A local I/O error (ENOSPC, EIO, a vanished directory) is a miss or a fall-through to
  * the next store, level, or to returning the loaded bytes uncached. ENOSPC also lowers that store's quota
@@ -84,7 +87,6 @@ public final class TieredBlockCache implements BlockCache {
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
     static final int MAX_OPEN_HANDLES = 128;
-    private static final long RESERVE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final TieredStoreConfig config;
     private final int blockSize;
@@ -664,22 +666,20 @@ public final class TieredBlockCache implements BlockCache {
         return null;
     }
 
-    /** Reserves {@code size} bytes in {@code s}, evicting as needed. @return false when it does not fit */
+    /**
+     * Reserves {@code size} bytes in {@code s}, evicting as needed. Never waits for other threads: when the
+     * room is held by writes or evictions in flight elsewhere, the block goes to the next store or level (or
+     * is not cached). Waiting there chains up across levels and stalls readers for nothing.
+     *
+     * @return false when it does not fit now
+     */
     private boolean reserve(Store s, long size) {
-        long deadline = System.nanoTime() + RESERVE_WAIT_NANOS;
         while (true) {
             Store.Reservation r = s.tryReserve(size);
             evict(r.victims());
             if (r.granted()) return true;
-            if (r.hopeless() || closed) return false;
-            if (r.victims().isEmpty()) {
-                try {
-                    if (!s.awaitFreed(deadline)) return false;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
+            if (r.hopeless() || r.victims().isEmpty() || closed) return false;
+            // our own victims are gone now: try once more
         }
     }
 
