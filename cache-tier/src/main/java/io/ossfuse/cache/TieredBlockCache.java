@@ -121,7 +121,7 @@ public final class TieredBlockCache implements BlockCache {
         private int blockSize;
         private boolean promotion;
         private boolean fsync;
-        private int backgroundThreads = 2;
+        private int backgroundThreads = 4;
         private int backgroundQueue = 64;
 
         private Builder(TieredStoreConfig config) {
@@ -148,7 +148,7 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
-        /** Threads for prefetch and promotion (default 2); their queue is bounded and drops when full. */
+        /** Threads for prefetch and promotion (default 4, queue 64); their queue is bounded and drops when full. */
         public Builder backgroundThreads(int threads, int queue) {
             if (threads < 1 || queue < 1) {
                 throw new CacheConfigException("cache background threads " + threads + " and queue " + queue
