@@ -345,7 +345,7 @@ public final class TieredBlockCache implements BlockCache {
     public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
         Objects.requireNonNull(dst, "dst");
         if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
-        BlockId id = BlockId.of(key);
+        BlockId id = BlockId.of(key, blockSize);
         while (true) {
             int n = readCached(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
@@ -368,7 +368,7 @@ public final class TieredBlockCache implements BlockCache {
     @Override
     public void prefetch(BlockKey key, BlockLoader loader) {
         if (closed) return;
-        BlockId id = BlockId.of(key);
+        BlockId id = BlockId.of(key, blockSize);
         if (index.containsKey(id) || inflight.containsKey(key)) return;
         try {
             background.execute(() -> {
@@ -397,7 +397,7 @@ public final class TieredBlockCache implements BlockCache {
     /** Drops cached blocks of an object whose ETag is not {@code currentEtag}. @return blocks dropped */
     public int invalidateOtherVersions(String bucket, String objectKey, String currentEtag) {
         long obj = BlockId.objectHash(bucket, objectKey);
-        long ver = BlockId.hash(currentEtag);
+        long ver = BlockId.versionHash(currentEtag, blockSize);
         return dropMatching(id -> id.object() == obj && id.version() != ver);
     }
 
@@ -437,7 +437,7 @@ public final class TieredBlockCache implements BlockCache {
                     }
                 }
                 FileChannel ch = hd.channel();
-                BlockHeader h = BlockHeader.read(ch, key);
+                BlockHeader h = BlockHeader.read(ch, key, blockSize);
                 int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
                 int pos = dst.position();
                 ByteBuffer view = dst.duplicate().limit(pos + n);
@@ -606,7 +606,7 @@ public final class TieredBlockCache implements BlockCache {
     /** Caches a freshly loaded block in the highest store that takes it; silently skips on failure. */
     private void store(BlockKey key, BlockId id, ByteBuffer block) {
         if (closed) return;
-        ByteBuffer header = BlockHeader.encode(key, block, chunkSize);
+        ByteBuffer header = BlockHeader.encode(key, block, chunkSize, blockSize);
         long size = (long) header.remaining() + block.remaining();
         Content content = ch -> {
             ByteBuffer[] parts = {header.duplicate(), block.duplicate()};
@@ -920,13 +920,13 @@ public final class TieredBlockCache implements BlockCache {
 
     /** Where a block currently is: its level, or -1 (tests). */
     int levelOf(BlockKey key) {
-        Entry e = index.get(BlockId.of(key));
+        Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? -1 : e.store.level;
     }
 
     /** The file holding a block, or null (tests). */
     Path fileOf(BlockKey key) {
-        Entry e = index.get(BlockId.of(key));
+        Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? null : e.path;
     }
 
