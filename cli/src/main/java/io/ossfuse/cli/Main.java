@@ -81,7 +81,8 @@ public final class Main implements Runnable {
 
     /** The message a user sees: ours as is, anything unexpected with its type. */
     static String oneLine(Throwable ex) {
-        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException) {
+        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException
+                || (ex instanceof java.io.IOException && ex.getMessage() != null)) {
             return firstLine(ex.getMessage());
         }
         String m = ex.getMessage();

@@ -29,6 +29,7 @@ import java.util.function.Function;
  * an fd its parent already mounted must not insist on an empty, unmounted directory.
  */
 public final class MountFactory {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountFactory.class);
     private final Map<String, String> env;
     private final Function<MountOptions, BlockCache> cacheFactory;
 
@@ -101,7 +102,10 @@ public final class MountFactory {
     /** One cheap request that tells a missing bucket, wrong keys and an unreachable endpoint apart. */
     static void probe(ObjectStore store, OssConfig config, MountOptions o) throws MountException {
         try {
-            store.list(config.source().prefix(), null, 1);
+            var page = store.list(config.source().prefix(), null, 1);
+            if (!config.source().prefix().isEmpty() && page.objects().isEmpty() && page.commonPrefixes().isEmpty()) {
+                LOG.warn("{} is empty or does not exist yet; mounting an empty directory", config.source());
+            }
         } catch (ObjectStoreException e) {
             String where = config.source() + " at " + config.endpoint();
             String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the keys in $" + OssCredentials.ENV_ID + "/$" + OssCredentials.ENV_SECRET;
