@@ -123,6 +123,18 @@ public final class MountFactory {
         }
     }
 
+    private static void checkNotMounted(Path mp) throws MountException {
+        try {
+            var existing = MountInfo.find(mp);
+            if (existing.isPresent()) {
+                throw new MountException("mountpoint " + mp + " is busy: " + existing.get().fsType() + " ("
+                        + existing.get().source() + ") is already mounted there; unmount it first (umount " + mp + ")");
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+    }
+
     private static String brief(Exception e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         int nl = m.indexOf('\n');
@@ -135,17 +147,19 @@ public final class MountFactory {
      */
     public static Path checkMountpoint(Path mountpoint) throws MountException {
         Path mp = mountpoint.toAbsolutePath().normalize();
-        try {
-            var existing = MountInfo.find(mp);
-            if (existing.isPresent()) {
-                throw new MountException("mountpoint " + mp + " is busy: " + existing.get().fsType() + " ("
-                        + existing.get().source() + ") is already mounted there; unmount it first (umount " + mp + ")");
-            }
-        } catch (IOException e) {
-            throw new MountException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
-        }
+        // Before anything touches the path: a dead FUSE mount answers stat with ENOTCONN.
+        checkNotMounted(mp);
         if (!Files.exists(mp)) {
             throw new MountException("mountpoint " + mp + " does not exist; create it with: mkdir -p " + mp);
+        }
+        try {
+            Path real = mp.toRealPath();
+            if (!real.equals(mp)) {
+                checkNotMounted(real);
+                mp = real; // the kernel's mount table shows resolved paths
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot resolve mountpoint " + mp + ": " + e.getMessage(), e);
         }
         if (!Files.isDirectory(mp)) throw new MountException("mountpoint " + mp + " is not a directory");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {
