@@ -89,7 +89,8 @@ final class Dispatcher {
             case Wire.OPEN: {
                 int flags = in.getInt(a);
                 long fh = fs.open(node, flags);
-                return Encoder.openOut(out, p, fh, config.keepCache() ? Wire.FOPEN_KEEP_CACHE : 0);
+                int openFlags = Wire.FOPEN_NOFLUSH | (config.keepCache() ? Wire.FOPEN_KEEP_CACHE : 0);
+                return Encoder.openOut(out, p, fh, openFlags);
             }
             case Wire.OPENDIR:
                 return Encoder.openOut(out, p, fs.opendir(node), 0);
@@ -109,7 +110,11 @@ final class Dispatcher {
                 fs.releasedir(node, in.getLong(a));
                 return 0;
             case Wire.FLUSH:
-                return 0;
+                // Never needed, and dangerous: FLUSH is a forced request, so a close() waits for it
+                // uninterruptibly — a process closing a file while no child serves (e.g. the
+                // watchdog's process spawner closing inherited fds) would hang. ENOSYS makes the
+                // kernel stop sending it; FOPEN_NOFLUSH keeps it from being sent at all.
+                return Errors.of(Errno.ENOSYS);
             case Wire.STATFS:
                 return Encoder.statfs(out, p, fs.statfs());
             case Wire.ACCESS:

@@ -36,6 +36,8 @@ final class Wire {
 
     // fuse_open_out.open_flags
     static final int FOPEN_KEEP_CACHE = 1 << 1;
+    /** close() sends no FLUSH (a read-only fs has nothing to flush; see Dispatcher FLUSH). */
+    static final int FOPEN_NOFLUSH = 1 << 5;
 
     static final int ATTR_SIZE = 88;
     static final int ENTRY_OUT_SIZE = 40 + ATTR_SIZE;

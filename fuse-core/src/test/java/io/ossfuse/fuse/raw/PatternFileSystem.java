@@ -34,12 +34,15 @@ final class PatternFileSystem implements ReadOnlyFileSystem {
     static final byte[] HELLO_BYTES = "hello, seamless world\n".getBytes(StandardCharsets.UTF_8);
     static final Instant MTIME = Instant.parse("2026-11-25T12:00:00.123456789Z");
 
+    private final long bigSize;
+    /** The content of big when materialized (fast reads, for throughput); else computed per read. */
     private final byte[] big;
     private final long readDelayMs;
     private final long readdirDelayMs;
 
-    PatternFileSystem(int bigBytes, long readDelayMs, long readdirDelayMs) {
-        this.big = pattern(bigBytes);
+    PatternFileSystem(long bigBytes, boolean materialize, long readDelayMs, long readdirDelayMs) {
+        this.bigSize = bigBytes;
+        this.big = materialize ? pattern(Math.toIntExact(bigBytes)) : null;
         this.readDelayMs = readDelayMs;
         this.readdirDelayMs = readdirDelayMs;
     }
@@ -74,7 +77,7 @@ final class PatternFileSystem implements ReadOnlyFileSystem {
             return new FileAttr(ino, FileType.DIRECTORY, 4096, 0555, 2, 0, 0, MTIME);
         }
         if (ino == BIG) {
-            return new FileAttr(ino, FileType.REGULAR, big.length, 0444, 1, 0, 0, MTIME);
+            return new FileAttr(ino, FileType.REGULAR, bigSize, 0444, 1, 0, 0, MTIME);
         }
         if (ino == HELLO) {
             return new FileAttr(ino, FileType.REGULAR, HELLO_BYTES.length, 0444, 1, 0, 0, MTIME);
@@ -188,7 +191,13 @@ final class PatternFileSystem implements ReadOnlyFileSystem {
         int n = (int) Math.min(dst.remaining(), size - offset);
         if (ino == BIG) {
             sleep(readDelayMs);
-            dst.put(big, (int) offset, n);
+            if (big != null) {
+                dst.put(big, (int) offset, n);
+            } else {
+                for (int j = 0; j < n; j++) {
+                    dst.put(at(offset + j));
+                }
+            }
         } else if (ino == HELLO) {
             dst.put(HELLO_BYTES, (int) offset, n);
         } else {

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * A serving child generation for tests: serves {@link PatternFileSystem} on the /dev/fuse fd it
- * inherited as stdin. Configured by environment (PATTERN_BIG_BYTES, PATTERN_READ_DELAY_MS,
+ * inherited as stdin. Configured by environment (PATTERN_BIG_BYTES, PATTERN_MATERIALIZE, PATTERN_READ_DELAY_MS,
  * PATTERN_READDIR_DELAY_MS, RAW_WORKERS, RAW_FORCE_CLONE, RAW_PAUSE_INIT_SAVE_MS,
  * RAW_PAUSE_INIT_REPLY_MS) plus {@link SessionState#environment()}.
  */
@@ -16,7 +16,8 @@ public final class PatternFsChild {
     public static void main(String[] args) throws Exception {
         Map<String, String> env = System.getenv();
         PatternFileSystem fs = new PatternFileSystem(
-            Integer.parseInt(env.getOrDefault("PATTERN_BIG_BYTES", Integer.toString(64 << 20))),
+            Long.parseLong(env.getOrDefault("PATTERN_BIG_BYTES", Integer.toString(64 << 20))),
+            Boolean.parseBoolean(env.getOrDefault("PATTERN_MATERIALIZE", "false")),
             Long.parseLong(env.getOrDefault("PATTERN_READ_DELAY_MS", "0")),
             Long.parseLong(env.getOrDefault("PATTERN_READDIR_DELAY_MS", "0")));
         RawFuseConfig config = RawFuseConfig.defaults()

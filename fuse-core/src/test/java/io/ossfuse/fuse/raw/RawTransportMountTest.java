@@ -38,7 +38,7 @@ class RawTransportMountTest {
         root = Files.createTempDirectory("raw-mount");
         mnt = Files.createDirectories(root.resolve("mnt"));
         device = FuseDevice.mount(MountOptions.of(mnt, "rawtest"));
-        session = RawFuseTransport.start(device.fd(), new PatternFileSystem(BIG, 0, 0),
+        session = RawFuseTransport.start(device.fd(), new PatternFileSystem(BIG, true, 0, 0),
             new SessionState(root.resolve("state"), device.sessionId()), RawFuseConfig.defaults().withWorkers(4));
         assertEquals(ServeMode.SHARED_FD_FRESH, session.awaitMode(Duration.ofSeconds(10)));
         assertTrue(device.probe(Duration.ofSeconds(5)), "mount answers");
