@@ -28,7 +28,7 @@ import io.ossfuse.fs.StatFs;
  * └── probe-*  ino 5   (any name; not listed) so every stat of a new name reaches the server
  * </pre>
  */
-final class PatternFileSystem implements ReadOnlyFileSystem {
+class PatternFileSystem implements ReadOnlyFileSystem {
     static final long BIG = 2, HELLO = 3, DIR = 4, PROBE = 5, FIRST_FILE = 1000;
     static final int FILES = 10_000;
     static final byte[] HELLO_BYTES = "hello, seamless world\n".getBytes(StandardCharsets.UTF_8);
