@@ -23,7 +23,9 @@ final class DirBuffer implements ReadOnlyFileSystem.DirFiller {
     private int limit;
     private boolean plus;
     private long dir;
-    private byte[] name = new byte[256];
+    /** Scratch for ASCII names (the common case); longer or non-ASCII names are encoded anew. */
+    private final byte[] name = new byte[256];
+    private int nameLen;
 
     DirBuffer(ReadOnlyFileSystem fs, Encoder encoder) {
         this.fs = fs;
@@ -69,8 +71,6 @@ final class DirBuffer implements ReadOnlyFileSystem.DirFiller {
         pos += size;
         return true;
     }
-
-    private int nameLen;
 
     private byte[] utf8(String s) {
         int n = s.length();

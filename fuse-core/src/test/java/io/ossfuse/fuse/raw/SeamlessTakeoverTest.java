@@ -168,6 +168,25 @@ class SeamlessTakeoverTest {
         }
     }
 
+    @Test
+    void probeSeesADeadChildAndUnmountDuringRespawnEndsTheSuccessor() throws Exception {
+        ChildHarness h = new ChildHarness("unmount", Map.of());
+        Process successor;
+        try {
+            h.spawn();
+            assertTrue(h.probe(Duration.ofSeconds(30)));
+            h.killCurrent();
+            assertFalse(h.probe(Duration.ofMillis(700)), "nobody serves: the probe must not report ready");
+            successor = h.spawn();
+        } finally {
+            h.device.close(); // unmount while the successor is starting
+        }
+        assertTrue(successor.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "successor ends with the connection");
+        assertEquals(0, successor.exitValue(), "clean end: the connection is gone, not a crash\n" + h.childLog());
+        assertFalse(Files.readString(Path.of("/proc/mounts")).contains(h.mnt.toString()));
+        h.close();
+    }
+
     private static Thread reader(String name, AtomicBoolean stop, Queue<String> failures, List<long[]> spans,
                                  String script, String expected) {
         return new Thread(() -> {
