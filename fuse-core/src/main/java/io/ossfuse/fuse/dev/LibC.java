@@ -26,7 +26,13 @@ public interface LibC {
     int ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
         ECONNABORTED = 103;
 
+    int O_WRONLY = 1;
+    int O_NONBLOCK = 04000;
+    int ENXIO = 6;
+
     int open(String path, int flags);
+
+    int mkfifo(String path, int mode);
 
     int close(int fd);
 

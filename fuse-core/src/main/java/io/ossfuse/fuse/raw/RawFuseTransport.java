@@ -13,12 +13,14 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fuse.dev.LibC;
+import io.ossfuse.fuse.dev.Standby;
 
 /**
  * Serves a {@link ReadOnlyFileSystem} by speaking the kernel FUSE protocol directly on a /dev/fuse
@@ -73,7 +75,30 @@ public final class RawFuseTransport {
      */
     public static void serveStdin(ReadOnlyFileSystem fs, RawFuseConfig config)
         throws InterruptedException, IOException {
-        serve(0, fs, SessionState.fromEnvironment(System.getenv()), config);
+        serveStdin(() -> fs, config);
+    }
+
+    /**
+     * Like {@link #serveStdin(ReadOnlyFileSystem, RawFuseConfig)}, for a child that may be a
+     * pre-started standby ({@code io.ossfuse.fuse.dev.Standby}): waits for activation first, and
+     * only then builds the filesystem — so it reads the inode table as the dead child left it.
+     */
+    public static void serveStdin(Supplier<? extends ReadOnlyFileSystem> fs, RawFuseConfig config)
+        throws InterruptedException, IOException {
+        SessionState state = SessionState.fromEnvironment(System.getenv());
+        warmUp();
+        Standby.awaitActivation(System.getenv());
+        serve(0, fs.get(), state, config);
+    }
+
+    /** Loads and initializes what the first requests need, so a standby takes over quickly. */
+    private static void warmUp() {
+        LibC.get();
+        ByteBuffer b = ByteBuffer.allocateDirect(Wire.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+        new Encoder(Duration.ofSeconds(1), Duration.ofSeconds(1)).attrOut(b, Wire.OUT_HEADER,
+            new io.ossfuse.fs.FileAttr(1, io.ossfuse.fs.FileType.DIRECTORY, 0, 0555, 2, 0, 0, java.time.Instant.EPOCH));
+        Encoder.header(b, Wire.OUT_HEADER, 0, 0);
+        Negotiation.assumed("warm-up", RawFuseConfig.defaults(), true).encode(b, 1);
     }
 
     static final class Server implements RawFuseSession, Dispatcher.InitHandler {

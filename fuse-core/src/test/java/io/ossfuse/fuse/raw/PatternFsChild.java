@@ -15,11 +15,12 @@ public final class PatternFsChild {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> env = System.getenv();
-        PatternFileSystem fs = new PatternFileSystem(
+        java.util.function.Supplier<PatternFileSystem> fs = () -> new PatternFileSystem(
             Long.parseLong(env.getOrDefault("PATTERN_BIG_BYTES", Integer.toString(64 << 20))),
             Boolean.parseBoolean(env.getOrDefault("PATTERN_MATERIALIZE", "false")),
             Long.parseLong(env.getOrDefault("PATTERN_READ_DELAY_MS", "0")),
             Long.parseLong(env.getOrDefault("PATTERN_READDIR_DELAY_MS", "0")));
+        fs.get(); // build once before serving: a standby pays class loading up front
         RawFuseConfig config = RawFuseConfig.defaults()
             .withWorkers(Integer.parseInt(env.getOrDefault("RAW_WORKERS", "4")))
             .withForceClonedFd(Boolean.parseBoolean(env.getOrDefault("RAW_FORCE_CLONE", "false")))

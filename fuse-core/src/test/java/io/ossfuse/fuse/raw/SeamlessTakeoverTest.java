@@ -91,6 +91,48 @@ class SeamlessTakeoverTest {
     }
 
     @Test
+    void standbyChildTakesOverWithoutJvmStartup() throws Exception {
+        Map<String, String> env = Map.of("PATTERN_BIG_BYTES", Long.toString(BIG), "PATTERN_READ_DELAY_MS", "2");
+        try (ChildHarness h = new ChildHarness("standby", env)) {
+            h.spawn();
+            assertTrue(h.probe(Duration.ofSeconds(30)));
+            Path big = h.mnt.resolve("big");
+            Queue<String> failures = new ConcurrentLinkedQueue<>();
+            List<long[]> spans = new CopyOnWriteArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread reader = reader("o_direct", stop, failures, spans, "set -o pipefail; dd if=" + big
+                + " iflag=direct bs=1M status=none | sha256sum", BIG_SHA);
+            reader.start();
+            List<Long> stalls = new ArrayList<>();
+            for (int k = 0; k < 4; k++) {
+                io.ossfuse.fuse.dev.Standby standby = io.ossfuse.fuse.dev.Standby.prepare(h.stateDir, "standby-" + k);
+                Process active = h.current();
+                h.spawn(standby.environment());
+                int standingBy = k + 1;
+                waitFor(() -> count(h.childLog(), "standing by on") == standingBy, Duration.ofSeconds(30), "standby ready");
+                Thread.sleep(300);
+                long t0 = System.nanoTime();
+                active.destroyForcibly();
+                active.waitFor();
+                long reaped = System.nanoTime();
+                assertTrue(standby.activate(), "standby was waiting");
+                long activated = System.nanoTime();
+                Shell.Result probe = Shell.run(60_000, "stat", "-c", "%s", h.mnt.resolve("probe-s" + k).toString());
+                stalls.add((System.nanoTime() - t0) / 1_000_000);
+                System.out.printf("standby %d: reaped after %d ms, activated after %d ms, probe answered after %d ms%n", k,
+                    (reaped - t0) / 1_000_000, (activated - t0) / 1_000_000, (System.nanoTime() - t0) / 1_000_000);
+                assertTrue(probe.ok(), probe.toString());
+            }
+            stop.set(true);
+            reader.join(120_000);
+            Collections.sort(stalls);
+            System.out.printf("standby takeover: stalls %s ms, %d reads, %d failures%n", stalls, spans.size(), failures.size());
+            assertTrue(failures.isEmpty(), failures.toString());
+            assertFalse(io.ossfuse.fuse.dev.Standby.prepare(h.stateDir, "nobody").activate(), "no standby waiting");
+        }
+    }
+
+    @Test
     void childKilledAfterSavingInitBeforeAnsweringIt() throws Exception {
         try (ChildHarness h = new ChildHarness("init-reply", Map.of())) {
             h.spawn(Map.of("RAW_PAUSE_INIT_REPLY_MS", "60000"));
