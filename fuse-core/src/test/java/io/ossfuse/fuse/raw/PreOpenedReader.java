@@ -59,7 +59,9 @@ final class PreOpenedReader {
                     }
                 }
             } catch (IOException e) {
-                failures.add("pre-opened reader: " + e);
+                if (!r.whole.isDone()) { // after "whole", finish() closes the stream on purpose
+                    failures.add("pre-opened reader: " + e);
+                }
             }
             r.whole.complete("none");
         }, "pre-opened-reader");
