@@ -165,6 +165,20 @@ class SeamlessTakeoverTest {
     }
 
     @Test
+    void lostInitRecordStillTakesOver() throws Exception {
+        try (ChildHarness h = new ChildHarness("lost-record", Map.of())) {
+            h.spawn();
+            assertTrue(h.probe(Duration.ofSeconds(30)));
+            Files.delete(h.stateDir.resolve(InitStore.FILE));
+            h.killCurrent();
+            h.spawn();
+            assertTrue(h.probe(Duration.ofSeconds(30)), "serves with assumed parameters");
+            assertEquals(new String(PatternFileSystem.HELLO_BYTES), Files.readString(h.mnt.resolve("hello")));
+            assertTrue(h.childLog().contains("has no INIT record"), h.childLog());
+        }
+    }
+
+    @Test
     void childKilledDuringLargeReaddir() throws Exception {
         try (ChildHarness h = new ChildHarness("readdir", Map.of("PATTERN_READDIR_DELAY_MS", "4"))) {
             h.spawn();
