@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fuse.FuseMountConfig;
+
 /**
  * Owns one kernel FUSE connection: the /dev/fuse fd, the mount made on it, and its connection id.
  *
@@ -47,14 +49,16 @@ public final class FuseDevice implements Closeable {
     }
 
     /**
-     * Opens /dev/fuse and mounts it read-only at {@code options.mountpoint()}. The mount exists
+     * Opens /dev/fuse and mounts it read-only ({@code ro,nosuid,nodev}, type {@code fuse.ossfuse},
+     * owned by root, {@code default_permissions}; {@code allow_other} and the source name from
+     * {@code config}) at {@code mountpoint}. The mount exists
      * when this returns, but nothing answers requests until a server reads the fd (the kernel
      * queues INIT first); use {@link #probe} for a positive readiness check once one runs.
      * Readahead is raised to 1 MiB ({@link #setReadAheadKb} to change it).
      */
-    public static FuseDevice mount(MountOptions options) throws IOException {
+    public static FuseDevice mount(Path mountpoint, FuseMountConfig config) throws IOException {
         LibC c = LibC.get();
-        Path target = options.mountpoint();
+        Path target = mountpoint.toAbsolutePath().normalize();
         if (!Files.isDirectory(target)) {
             throw new IOException("mountpoint " + target + " is not a directory: create it first");
         }
@@ -63,12 +67,13 @@ public final class FuseDevice implements Closeable {
             throw new IOException("cannot open /dev/fuse: " + LibC.describe(LibC.errno())
                 + "; the seamless transport needs root and the fuse kernel module");
         }
-        String data = options.data(fd);
-        if (c.mount(options.fsname(), target.toString(), options.fstype(),
+        String data = data(fd, config.allowOther());
+        String fstype = "fuse." + FuseMountConfig.SUBTYPE;
+        if (c.mount(config.fsName(), target.toString(), fstype,
             LibC.MS_RDONLY | LibC.MS_NOSUID | LibC.MS_NODEV, data) != 0) {
             int e = LibC.errno();
             c.close(fd);
-            throw new IOException("cannot mount " + options.fstype() + " at " + target + " ("
+            throw new IOException("cannot mount " + fstype + " at " + target + " ("
                 + data + "): " + LibC.describe(e));
         }
         OptionalInt minor = MountInfo.fuseMinor(target);
@@ -85,9 +90,15 @@ public final class FuseDevice implements Closeable {
         } catch (IOException | RuntimeException e) {
             LOG.warn("cannot raise readahead of {} to {} KiB: {}", target, DEFAULT_READ_AHEAD_KB, e.toString());
         }
-        LOG.info("mounted {} on {} (fd {}, connection {}, session {})", options.fstype(), target, fd,
+        LOG.info("mounted {} on {} (fd {}, connection {}, session {})", config.fsName(), target, fd,
             minor.getAsInt(), session);
         return dev;
+    }
+
+    /** The mount(2) data for a connection on {@code fd}. */
+    static String data(int fd, boolean allowOther) {
+        return "fd=" + fd + ",rootmode=40000,user_id=0,group_id=0" + (allowOther ? ",allow_other" : "")
+            + ",default_permissions";
     }
 
     /** The owner's /dev/fuse fd (close-on-exec; {@link ChildFd} hands it to children). */

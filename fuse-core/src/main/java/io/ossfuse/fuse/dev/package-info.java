@@ -4,7 +4,7 @@
  *
  * <h2>Watchdog recipe (seamless mode)</h2>
  * <pre>{@code
- * FuseDevice dev = FuseDevice.mount(MountOptions.of(mountpoint, "ossfuse:bucket/dir"));
+ * FuseDevice dev = FuseDevice.mount(mountpoint, FuseMountConfig.of("ossfuse:bucket/dir", true));
  * SessionState state = new SessionState(stateDir, dev.sessionId());   // io.ossfuse.fuse.raw
  * // for each child generation (first start and after every death):
  * ProcessBuilder pb = new ProcessBuilder(java, "-cp", cp, ChildMain.class.getName(), ...);

@@ -13,7 +13,6 @@ import io.ossfuse.fuse.FuseMountConfig;
 import io.ossfuse.fuse.FuseTransport;
 import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.fuse.dev.FuseDevice;
-import io.ossfuse.fuse.dev.MountOptions;
 
 /**
  * The raw transport as a {@link FuseTransport} ("raw"): this process owns the /dev/fuse fd and
@@ -51,8 +50,7 @@ public final class RawMountTransport implements FuseTransport {
         int maxRequest = Math.max(4096, Math.min(RawFuseConfig.MAX_REQUEST, config.maxRead() / 4096 * 4096));
         RawFuseConfig rc = new RawFuseConfig(base.workers(), maxRequest, base.maxBackground(), base.readdirPlus(),
             base.keepCache(), base.forceClonedFd(), base.testPauseBeforeInitSave(), base.testPauseBeforeInitReply());
-        FuseDevice dev = FuseDevice.mount(new MountOptions(mountpoint, config.fsName(), FuseMountConfig.SUBTYPE,
-            config.allowOther(), true));
+        FuseDevice dev = FuseDevice.mount(mountpoint, config);
         try {
             // The INIT record only matters across processes; an in-process mount keeps it private.
             stateDir = java.nio.file.Files.createTempDirectory("ossfuse-raw-");

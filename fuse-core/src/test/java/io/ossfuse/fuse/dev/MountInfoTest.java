@@ -1,10 +1,7 @@
 package io.ossfuse.fuse.dev;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -26,11 +23,8 @@ class MountInfoTest {
     }
 
     @Test
-    void mountOptionsBuildTheKernelDataAndRejectBadNames() {
-        MountOptions o = MountOptions.of(Path.of("/mnt/x"), "ossfuse:b/d");
-        assertEquals("fd=5,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions", o.data(5));
-        assertEquals("fuse.ossfuse", o.fstype());
-        var e = assertThrows(IllegalArgumentException.class, () -> MountOptions.of(Path.of("/m"), "a,b"));
-        assertTrue(e.getMessage().startsWith("fsname 'a,b'"));
+    void mountDataForTheKernel() {
+        assertEquals("fd=5,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions", FuseDevice.data(5, true));
+        assertEquals("fd=3,rootmode=40000,user_id=0,group_id=0,default_permissions", FuseDevice.data(3, false));
     }
 }

@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 
 import io.ossfuse.fuse.dev.ChildFd;
 import io.ossfuse.fuse.dev.FuseDevice;
-import io.ossfuse.fuse.dev.MountOptions;
+import io.ossfuse.fuse.FuseMountConfig;
 
 /**
  * What the watchdog will do, reduced to a test fixture: this JVM owns the /dev/fuse fd and the
@@ -30,13 +30,14 @@ final class ChildHarness implements Closeable {
     private final Map<String, String> env = new HashMap<>();
     private final List<Process> children = new ArrayList<>();
     private volatile Process current;
+    private String mainClass = PatternFsChild.class.getName();
 
     ChildHarness(String name, Map<String, String> childEnv) throws IOException {
         root = Files.createTempDirectory(name);
         mnt = Files.createDirectories(root.resolve("mnt"));
         stateDir = Files.createDirectories(root.resolve("state"));
         log = root.resolve("children.log");
-        device = FuseDevice.mount(MountOptions.of(mnt, name));
+        device = FuseDevice.mount(mnt, FuseMountConfig.of(name, true));
         state = new SessionState(stateDir, device.sessionId());
         env.putAll(childEnv);
         env.putAll(state.environment());
@@ -47,7 +48,7 @@ final class ChildHarness implements Closeable {
         String java = ProcessHandle.current().info().command().orElse("java");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-            "-Xshare:auto", "-cp", cp, PatternFsChild.class.getName());
+            "-Xshare:auto", "-cp", cp, mainClass);
         pb.environment().putAll(env);
         pb.environment().putAll(extraEnv);
         pb.redirectErrorStream(true);
@@ -56,6 +57,12 @@ final class ChildHarness implements Closeable {
         children.add(p);
         current = p;
         return p;
+    }
+
+    /** Children run {@code main} instead of {@link PatternFsChild}. */
+    ChildHarness mainClass(Class<?> main) {
+        this.mainClass = main.getName();
+        return this;
     }
 
     Process spawn() throws IOException {

@@ -25,8 +25,18 @@ final class PreOpenedReader {
         this.stopFile = stopFile;
     }
 
+    /** The expected content: the byte at an offset. */
+    interface Content {
+        byte at(long offset);
+    }
+
     static PreOpenedReader start(Path file, Path stopFile, long size, Queue<String> failures, List<long[]> spans)
         throws Exception {
+        return start(file, stopFile, size, failures, spans, PatternFileSystem::at);
+    }
+
+    static PreOpenedReader start(Path file, Path stopFile, long size, Queue<String> failures, List<long[]> spans,
+                                 Content content) throws Exception {
         Path script = Files.createTempFile("preopened", ".py");
         try (var in = PreOpenedReader.class.getResourceAsStream("/preopened_reader.py")) {
             Files.write(script, in.readAllBytes());
@@ -48,7 +58,7 @@ final class PreOpenedReader {
                     switch (f[0]) {
                         case "chunk" -> {
                             long off = Long.parseLong(f[1]);
-                            if (!f[3].equals(chunkSha(off, Integer.parseInt(f[2])))) {
+                            if (!f[3].equals(chunkSha(content, off, Integer.parseInt(f[2])))) {
                                 failures.add("pre-opened fd: wrong bytes at " + off + ": " + line);
                             }
                             spans.add(new long[] {(long) (Double.parseDouble(f[4]) * 1000),
@@ -80,10 +90,10 @@ final class PreOpenedReader {
         }
     }
 
-    static String chunkSha(long off, int n) {
+    static String chunkSha(Content content, long off, int n) {
         byte[] b = new byte[n];
         for (int j = 0; j < n; j++) {
-            b[j] = PatternFileSystem.at(off + j);
+            b[j] = content.at(off + j);
         }
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));

@@ -8,7 +8,7 @@ import java.util.Collections;
 import java.util.List;
 
 import io.ossfuse.fuse.dev.FuseDevice;
-import io.ossfuse.fuse.dev.MountOptions;
+import io.ossfuse.fuse.FuseMountConfig;
 
 /**
  * Not a test: {@code java -cp <test classpath> io.ossfuse.fuse.raw.RawThroughputBench [MiB] [runs]}.
@@ -28,7 +28,7 @@ public final class RawThroughputBench {
         try {
             byte[] data = PatternFileSystem.pattern(mib << 20);
             Files.write(shm.resolve("big"), data);
-            dev = FuseDevice.mount(MountOptions.of(rawMnt, "rawbench"));
+            dev = FuseDevice.mount(rawMnt, FuseMountConfig.of("rawbench", true));
             RawFuseSession s = RawFuseTransport.start(dev.fd(), new PatternFileSystem((long) mib << 20, true, 0, 0),
                 new SessionState(root.resolve("state"), dev.sessionId()), RawFuseConfig.defaults());
             s.awaitMode(Duration.ofSeconds(10));

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.ossfuse.fuse.dev.FuseDevice;
-import io.ossfuse.fuse.dev.MountOptions;
+import io.ossfuse.fuse.FuseMountConfig;
 
 /** The raw transport served in this JVM on a real mount: every opcode the kernel sends for common tools. */
 class RawTransportMountTest {
@@ -37,7 +37,7 @@ class RawTransportMountTest {
     static void mount() throws Exception {
         root = Files.createTempDirectory("raw-mount");
         mnt = Files.createDirectories(root.resolve("mnt"));
-        device = FuseDevice.mount(MountOptions.of(mnt, "rawtest"));
+        device = FuseDevice.mount(mnt, FuseMountConfig.of("rawtest", true));
         session = RawFuseTransport.start(device.fd(), new PatternFileSystem(BIG, true, 0, 0),
             new SessionState(root.resolve("state"), device.sessionId()), RawFuseConfig.defaults().withWorkers(4));
         assertEquals(ServeMode.SHARED_FD_FRESH, session.awaitMode(Duration.ofSeconds(10)));
