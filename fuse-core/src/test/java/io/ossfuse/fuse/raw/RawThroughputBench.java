@@ -23,6 +23,8 @@ public final class RawThroughputBench {
         Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "rawbench");
         Path rawMnt = Files.createDirectories(root.resolve("raw"));
         Path bindMnt = Files.createDirectories(root.resolve("bindfs"));
+        Path jnrMnt = Files.createDirectories(root.resolve("jnr"));
+        io.ossfuse.fuse.jnr.JnrFuseTransport jnr = new io.ossfuse.fuse.jnr.JnrFuseTransport();
         FuseDevice dev = null;
         Process bindfs = null;
         try {
@@ -39,9 +41,14 @@ public final class RawThroughputBench {
             String tmpfs = shm.resolve("big").toString();
             String raw = rawMnt.resolve("big").toString();
             String bind = bindMnt.resolve("big").toString();
+            jnr.mount(jnrMnt, new PatternFileSystem((long) mib << 20, true, 0, 0), FuseMountConfig.of("jnrbench", true));
+            String jnrBig = jnrMnt.resolve("big").toString();
             report("tmpfs      buffered", tmpfs, false, runs);
+            report("jnr-fuse   buffered", jnrBig, false, runs);
+            report("jnr-fuse   O_DIRECT", jnrBig, true, runs);
             report("bindfs     buffered", bind, false, runs);
             report("bindfs     O_DIRECT", bind, true, runs);
+            dev.setReadAheadKb(128);
             report("raw        buffered (readahead 128K)", raw, false, runs);
             dev.setReadAheadKb(1024);
             report("raw        buffered (readahead 1M)", raw, false, runs);
@@ -55,6 +62,7 @@ public final class RawThroughputBench {
             if (dev != null) {
                 dev.close();
             }
+            jnr.unmount();
             Files.deleteIfExists(shm.resolve("big"));
             Files.deleteIfExists(shm);
         }
