@@ -1,5 +1,6 @@
 package io.ossfuse.fuse.raw;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -73,7 +74,14 @@ final class Dispatcher {
             case Wire.INIT:
                 return init.onInit(in).encode(out, config.maxBackground());
             case Wire.LOOKUP:
-                return encoder.entry(out, p, fs.lookup(node, string(in, a, n)));
+                try {
+                    return encoder.entry(out, p, fs.lookup(node, string(in, a, n)));
+                } catch (FsException e) {
+                    if (e.errno() == Errno.ENOENT && !config.negativeTimeout().isZero()) {
+                        return Encoder.negativeEntry(out, p, config.negativeTimeout());
+                    }
+                    throw e;
+                }
             case Wire.FORGET:
                 fs.forget(node, in.getLong(a));
                 return NO_REPLY;
@@ -127,7 +135,7 @@ final class Dispatcher {
             case Wire.LISTXATTR: {
                 int size = in.getInt(a);
                 List<String> names = fs.listxattr(node);
-                java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
                 for (String s : names) {
                     b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
                     b.write(0);

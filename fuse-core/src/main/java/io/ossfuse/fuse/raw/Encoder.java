@@ -69,6 +69,14 @@ final class Encoder {
         return Wire.ENTRY_OUT_SIZE;
     }
 
+    /** A negative entry (nodeid 0) the kernel may cache for {@code timeout}: "no such name". */
+    static int negativeEntry(ByteBuffer b, int p, Duration timeout) {
+        emptyEntry(b, p);
+        b.putLong(p + 16, timeout.getSeconds());
+        b.putInt(p + 32, timeout.getNano());
+        return Wire.ENTRY_OUT_SIZE;
+    }
+
     /** An entry_out with nodeid 0: readdirplus's "no attributes for this one" (kernel skips it). */
     static void emptyEntry(ByteBuffer b, int p) {
         for (int i = 0; i < Wire.ENTRY_OUT_SIZE; i += 8) {

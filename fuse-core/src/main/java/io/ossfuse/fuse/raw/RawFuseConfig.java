@@ -11,13 +11,14 @@ import java.util.Objects;
  * @param maxBackground kernel max_background: async (readahead) requests in flight (1..1024)
  * @param readdirPlus answer READDIRPLUS (entries with attributes: one request for {@code ls -l})
  * @param keepCache FOPEN_KEEP_CACHE on open: page cache survives re-opens (data immutable per ETag)
+ * @param negativeTimeout how long the kernel may remember that a name does not exist (0 = never)
  * @param forceClonedFd serve on a FUSE_DEV_IOC_CLONE'd fd even if the kernel can RESEND (tests the
  *     pre-6.9 mode)
  * @param testPauseBeforeInitSave test hook: sleep after reading INIT, before saving it
  * @param testPauseBeforeInitReply test hook: sleep after saving INIT, before answering it
  */
 public record RawFuseConfig(int workers, int maxRequestBytes, int maxBackground, boolean readdirPlus,
-                            boolean keepCache, boolean forceClonedFd, Duration testPauseBeforeInitSave,
+                            boolean keepCache, Duration negativeTimeout, boolean forceClonedFd, Duration testPauseBeforeInitSave,
                             Duration testPauseBeforeInitReply) {
 
     public static final int MAX_REQUEST = 1 << 20;
@@ -35,33 +36,47 @@ public record RawFuseConfig(int workers, int maxRequestBytes, int maxBackground,
             throw new IllegalArgumentException("maxBackground=" + maxBackground
                 + " must be between 1 and 1024");
         }
+        if (negativeTimeout == null || negativeTimeout.isNegative()) {
+            throw new IllegalArgumentException("negativeTimeout=" + negativeTimeout + " must be zero or positive");
+        }
         Objects.requireNonNull(testPauseBeforeInitSave, "testPauseBeforeInitSave");
         Objects.requireNonNull(testPauseBeforeInitReply, "testPauseBeforeInitReply");
     }
 
     /** 8 workers, 1 MiB requests, 64 background requests, READDIRPLUS, keep-cache. */
     public static RawFuseConfig defaults() {
-        return new RawFuseConfig(8, MAX_REQUEST, 64, true, true, false, Duration.ZERO, Duration.ZERO);
+        return new RawFuseConfig(8, MAX_REQUEST, 64, true, true, Duration.ZERO, false, Duration.ZERO, Duration.ZERO);
     }
 
     public RawFuseConfig withWorkers(int n) {
         return new RawFuseConfig(n, maxRequestBytes, maxBackground, readdirPlus, keepCache,
-            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
     }
 
     public RawFuseConfig withReaddirPlus(boolean on) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, on, keepCache,
-            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
     }
 
     public RawFuseConfig withForceClonedFd(boolean on) {
-        return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache, on,
-            testPauseBeforeInitSave, testPauseBeforeInitReply);
+        return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache,
+            negativeTimeout, on, testPauseBeforeInitSave, testPauseBeforeInitReply);
+    }
+
+    public RawFuseConfig withNegativeTimeout(Duration d) {
+        return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache, d,
+            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+    }
+
+    /** 1..1 MiB (rounded down to 4 KiB): the largest READ/READDIR request and max_write. */
+    public RawFuseConfig withMaxRequestBytes(int n) {
+        return new RawFuseConfig(workers, n, maxBackground, readdirPlus, keepCache, negativeTimeout,
+            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
     }
 
     public RawFuseConfig withTestPauses(Duration beforeInitSave, Duration beforeInitReply) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache,
-            forceClonedFd, beforeInitSave, beforeInitReply);
+            negativeTimeout, forceClonedFd, beforeInitSave, beforeInitReply);
     }
 
     /** Input buffer: the largest request (a WRITE of max_write, refused anyway) plus headers. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -18,6 +19,8 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.FileAttr;
+import io.ossfuse.fs.FileType;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fuse.dev.LibC;
 import io.ossfuse.fuse.dev.Standby;
@@ -96,7 +99,7 @@ public final class RawFuseTransport {
         LibC.get();
         ByteBuffer b = ByteBuffer.allocateDirect(Wire.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         new Encoder(Duration.ofSeconds(1), Duration.ofSeconds(1)).attrOut(b, Wire.OUT_HEADER,
-            new io.ossfuse.fs.FileAttr(1, io.ossfuse.fs.FileType.DIRECTORY, 0, 0555, 2, 0, 0, java.time.Instant.EPOCH));
+            new FileAttr(1, FileType.DIRECTORY, 0, 0555, 2, 0, 0, Instant.EPOCH));
         Encoder.header(b, Wire.OUT_HEADER, 0, 0);
         Negotiation.assumed("warm-up", RawFuseConfig.defaults(), true).encode(b, 1);
     }

@@ -1,8 +1,10 @@
 package io.ossfuse.fuse.raw;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.concurrent.TimeoutException;
 
 import org.slf4j.Logger;
@@ -48,12 +50,11 @@ public final class RawMountTransport implements FuseTransport {
             throw new IllegalStateException("already mounted at " + device.mountpoint());
         }
         int maxRequest = Math.max(4096, Math.min(RawFuseConfig.MAX_REQUEST, config.maxRead() / 4096 * 4096));
-        RawFuseConfig rc = new RawFuseConfig(base.workers(), maxRequest, base.maxBackground(), base.readdirPlus(),
-            base.keepCache(), base.forceClonedFd(), base.testPauseBeforeInitSave(), base.testPauseBeforeInitReply());
+        RawFuseConfig rc = base.withMaxRequestBytes(maxRequest).withNegativeTimeout(config.negativeTimeout());
         FuseDevice dev = FuseDevice.mount(mountpoint, config);
         try {
             // The INIT record only matters across processes; an in-process mount keeps it private.
-            stateDir = java.nio.file.Files.createTempDirectory("ossfuse-raw-");
+            stateDir = Files.createTempDirectory("ossfuse-raw-");
             session = RawFuseTransport.start(dev.fd(), fs, new SessionState(stateDir, dev.sessionId()), rc);
             session.awaitMode(MOUNT_TIMEOUT);
             if (!dev.probe(MOUNT_TIMEOUT)) {
@@ -112,8 +113,8 @@ public final class RawMountTransport implements FuseTransport {
         if (dir == null) {
             return;
         }
-        try (var s = java.nio.file.Files.walk(dir)) {
-            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        try (var s = Files.walk(dir)) {
+            s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException e) {
             LOG.debug("cannot delete {}: {}", dir, e.toString());
         }

@@ -98,6 +98,18 @@ class DispatcherTest {
     }
 
     @Test
+    void negativeEntriesWhenConfigured() {
+        Dispatcher neg = new Dispatcher(fs, RawFuseConfig.defaults().withNegativeTimeout(java.time.Duration.ofMillis(2500)),
+            in -> null);
+        Requests r = Requests.op(Wire.LOOKUP, 50, 1).cstr("nope");
+        int n = neg.handle(r.build(), r.length(), out);
+        assertHeader(16 + 128, 0, 50, n);
+        assertEquals(0, out.getLong(16), "nodeid 0: a negative entry");
+        assertEquals(2, out.getLong(32), "entry_valid s");
+        assertEquals(500_000_000, out.getInt(48), "entry_valid nsec");
+    }
+
+    @Test
     void getattrAndStatfs() {
         int n = handle(Requests.op(Wire.GETATTR, 3, 1).i32(0).i32(0).i64(0));
         assertHeader(16 + 104, 0, 3, n);
