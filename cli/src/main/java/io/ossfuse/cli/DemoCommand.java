@@ -42,7 +42,7 @@ public final class DemoCommand implements Callable<Integer> {
             description = "size of the MEM cache level in /dev/shm in MiB (default: ${DEFAULT-VALUE})")
     int cacheMib;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport: jnr (jnr-fuse) or raw (own /dev/fuse protocol) (default: ${DEFAULT-VALUE})")
     String transport;
 
     @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
