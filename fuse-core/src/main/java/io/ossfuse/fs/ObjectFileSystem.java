@@ -342,6 +342,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             throw fe;
         }
         dst.position(dst.position() + want);
+        if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
         maybeReadahead(h, offset, offset + want, bs, loader);
         return want;
     }
@@ -375,6 +376,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         if (options.readaheadBlocks() == 0) return;
         long[] range = h.onRead(offset, end, bs, options.readaheadBlocks());
         if (range == null) return;
+        if (LOG.isTraceEnabled()) LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, range[0], range[1], offset);
         for (long i = range[0]; i <= range[1]; i++) cache.prefetch(key(h, i), loader);
     }
 
