@@ -180,8 +180,8 @@ final class MountSupervisor {
     long gen = generation;
     healthySinceNanos = nanos.getAsLong();
     probeFailures = 0;
-    setState(MountState.HEALTHY, null);
     int[] counts = reattachAll();
+    setState(MountState.HEALTHY, null);
     if (failureDetectedNanos != 0) {
       long ms = (nanos.getAsLong() - failureDetectedNanos) / 1_000_000;
       lastRecoveryMs = ms;

@@ -1,0 +1,82 @@
+package io.ossfuse.recovery;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The seed's manual check, automated: every 100 ms, {@code ls -l DIR && cat DIR/FILE} in a
+ * subprocess (so a hung mount costs the loop a timeout, not a thread), comparing the bytes.
+ */
+final class ReaderLoop implements AutoCloseable {
+  record Read(long atNanos, boolean ok, String detail) {}
+
+  private final Path dir;
+  private final String file;
+  private final String expected;
+  private final List<Read> reads = new ArrayList<>();
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  ReaderLoop(Path dir, String file, String expected) {
+    this.dir = dir;
+    this.file = file;
+    this.expected = expected;
+    this.thread = new Thread(this::loop, "reader " + dir);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void loop() {
+    while (running) {
+      long at = System.nanoTime();
+      Exec.Result r = Exec.run(List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh",
+          dir.toString(), file), Duration.ofSeconds(2));
+      boolean ok = r.ok() && r.output().equals(expected);
+      synchronized (reads) {
+        reads.add(new Read(at, ok, ok ? "" : r.describe()));
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  List<Read> reads() {
+    synchronized (reads) {
+      return List.copyOf(reads);
+    }
+  }
+
+  /** Waits for the first good read that started after {@code afterNanos}; returns it. */
+  Read awaitGoodAfter(long afterNanos, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (Read r : reads()) {
+        if (r.atNanos() > afterNanos && r.ok()) return r;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no good read of " + dir + " within " + timeout + " after the event; last reads "
+        + tail());
+  }
+
+  long failuresBetween(long fromNanos, long toNanos) {
+    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok()).count();
+  }
+
+  String tail() {
+    List<Read> all = reads();
+    return all.subList(Math.max(0, all.size() - 5), all.size()).toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    running = false;
+    thread.interrupt();
+    thread.join(5000);
+  }
+}
