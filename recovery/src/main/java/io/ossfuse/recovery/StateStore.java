@@ -41,11 +41,12 @@ final class StateStore {
     try {
       return read(file);
     } catch (IOException | RuntimeException e) {
+      keepCorrupt();
       if (Files.exists(prev)) {
         try {
           DaemonState s = read(prev);
-          log.warn("state file {} is unreadable ({}); using the previous version {} ({} mounts)",
-              file, oneLine(e), prev, s.mounts().size());
+          log.warn("state file {} is unreadable ({}); using the previous version {} ({} mounts); the bad copy is kept as {}.corrupt",
+              file, oneLine(e), prev, s.mounts().size(), file.getFileName());
           return s;
         } catch (IOException | RuntimeException e2) {
           log.error("state file {} and its previous version {} are both unreadable ({}; {}); starting with no mounts",
@@ -56,6 +57,17 @@ final class StateStore {
       log.error("state file {} is unreadable ({}) and there is no previous version; starting with no mounts",
           file, oneLine(e));
       return DaemonState.empty();
+    }
+  }
+
+  /** Keeps the unreadable file for a post-mortem; the next save replaces it. */
+  private void keepCorrupt() {
+    try {
+      if (Files.exists(file)) {
+        Files.copy(file, file.resolveSibling(file.getFileName() + ".corrupt"), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException ignored) {
+      // the log line names the problem already
     }
   }
 
