@@ -68,7 +68,7 @@ public final class Daemon implements AutoCloseable {
   private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets) {
     ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
         : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap());
-    return new MountSupervisor(spec, targets, config, cmd, ops, binder, System::nanoTime, this::persist);
+    return new MountSupervisor(spec, targets, config, cmd, Connection.selfMounted(spec, ops), ops, binder, System::nanoTime, this::persist);
   }
 
   private synchronized void persist() {

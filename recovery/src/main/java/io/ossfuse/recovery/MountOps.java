@@ -40,6 +40,14 @@ final class MountOps {
     return Optional.of("stat " + mountpoint + " " + r.describe());
   }
 
+  /** Removes any FUSE mount left at {@code mountpoint} (dead or hung), aborting its connection first. */
+  void cleanFuseMount(Path mountpoint) {
+    Optional<MountInfo.Entry> e = fuseAt(mountpoint);
+    if (e.isEmpty()) return;
+    abortConnection(e.get().minor());
+    unmountAll(mountpoint);
+  }
+
   /** {@code mount --bind} then a read-only remount (a bind ignores -o ro on the first call). */
   void bindReadOnly(Path source, Path target) throws MountException {
     run(List.of("mount", "--bind", "--", source.toString(), target.toString()), "bind " + source + " to " + target);

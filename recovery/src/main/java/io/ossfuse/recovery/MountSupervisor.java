@@ -35,6 +35,7 @@ final class MountSupervisor {
   private final MountSpec spec;
   private final DaemonConfig config;
   private final ChildCommand command;
+  private final Connection connection;
   private final MountOps ops;
   private final TargetBinder binder;
   private final Backoff backoff;
@@ -61,11 +62,12 @@ final class MountSupervisor {
   private boolean stopped;
 
   MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
-      MountOps ops, TargetBinder binder, LongSupplier nanos, Runnable onChange) {
+      Connection connection, MountOps ops, TargetBinder binder, LongSupplier nanos, Runnable onChange) {
     this.spec = spec;
     this.targets = List.copyOf(targets);
     this.config = config;
     this.command = command;
+    this.connection = connection;
     this.ops = ops;
     this.binder = binder;
     this.backoff = new Backoff(config.backoffBase(), config.backoffCap(), config.stableAfter());
@@ -128,19 +130,18 @@ final class MountSupervisor {
     generation++;
     long gen = generation;
     if (state == MountState.FAILED) setState(MountState.RECOVERING, null);
-    cleanMount();
     try {
+      connection.prepare();
       Files.createDirectories(spec.mountpointPath());
       Path specFile = config.specDir().resolve(spec.id() + ".json");
       Files.createDirectories(specFile.getParent());
       Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
       Files.createDirectories(config.logDir());
       File logFile = config.logDir().resolve(spec.id() + ".log").toFile();
-      Process p = new ProcessBuilder(command.command(spec, specFile))
+      Process p = connection.start(new ProcessBuilder(command.command(spec, specFile))
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .start();
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
       Child c = Child.started(p);
       child = c;
       launchedAtNanos = nanos.getAsLong();
@@ -230,7 +231,7 @@ final class MountSupervisor {
     child = null;
     healthySinceNanos = 0;
     if (c != null) killAndWait(c);
-    cleanMount();
+    connection.afterChildDeath();
     Duration delay = backoff.onFailure(lived);
     restarts++;
     if (delay.isZero()) {
@@ -255,14 +256,6 @@ final class MountSupervisor {
     } catch (ExecutionException | TimeoutException e) {
       log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
     }
-  }
-
-  /** Removes any FUSE mount left at the mountpoint (a dead or hung one); aborts its connection first. */
-  private void cleanMount() {
-    Optional<MountInfo.Entry> e = ops.fuseAt(spec.mountpointPath());
-    if (e.isEmpty()) return;
-    ops.abortConnection(e.get().minor());
-    ops.unmountAll(spec.mountpointPath());
   }
 
   /** Re-attaches every target; returns {attached, dropped}. Must run on exec. */
@@ -405,7 +398,7 @@ final class MountSupervisor {
           killAndWait(c);
         }
       }
-      cleanMount();
+      connection.close();
       setState(MountState.STOPPED, null);
       log.info("stopped {}", spec.mountpoint());
       return null;

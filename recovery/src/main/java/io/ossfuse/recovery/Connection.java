@@ -1,0 +1,61 @@
+package io.ossfuse.recovery;
+
+import java.io.IOException;
+
+/**
+ * Who holds a mount's FUSE connection, and so what a child's death costs.
+ * <ul>
+ *   <li>{@link #selfMounted}: the child mounts itself (bindfs, jnr-fuse). Its death kills the
+ *       connection: the dead mount is cleaned, the next child mounts afresh, targets are re-bound.</li>
+ *   <li>daemon-held ({@code raw} transport): the daemon opens /dev/fuse, mounts with {@code fd=N}
+ *       and hands the fd to each child; a child's death leaves the mount and every bind intact.</li>
+ * </ul>
+ */
+interface Connection {
+  /** Makes sure the next child can serve: cleans a dead mount, opens the connection if needed. */
+  void prepare() throws IOException;
+
+  /** Starts the child. */
+  Process start(ProcessBuilder pb) throws IOException;
+
+  /** After the child was killed: cleans what its death left behind. */
+  void afterChildDeath();
+
+  /** Unmounts and releases everything (umount). */
+  void close();
+
+  static Connection selfMounted(MountSpec spec, MountOps ops) {
+    return new SelfMounted(spec, ops);
+  }
+
+  /** The child mounts; the daemon only cleans up dead mounts. */
+  final class SelfMounted implements Connection {
+    private final MountSpec spec;
+    private final MountOps ops;
+
+    SelfMounted(MountSpec spec, MountOps ops) {
+      this.spec = spec;
+      this.ops = ops;
+    }
+
+    @Override
+    public void prepare() {
+      ops.cleanFuseMount(spec.mountpointPath());
+    }
+
+    @Override
+    public Process start(ProcessBuilder pb) throws IOException {
+      return pb.start();
+    }
+
+    @Override
+    public void afterChildDeath() {
+      ops.cleanFuseMount(spec.mountpointPath());
+    }
+
+    @Override
+    public void close() {
+      ops.cleanFuseMount(spec.mountpointPath());
+    }
+  }
+}
