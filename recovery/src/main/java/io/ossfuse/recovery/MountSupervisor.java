@@ -103,7 +103,7 @@ final class MountSupervisor {
    * restarted, the child was not), it is adopted instead: no interruption at all.
    */
   void start(Long adoptPid, String adoptStart) {
-    exec.execute(() -> {
+    exec.execute(guarded(() -> {
       if (adoptPid != null) {
         Optional<Child> c = Child.adopt(adoptPid, adoptStart);
         if (c.isPresent() && ops.probe(spec.mountpointPath()).isEmpty()) {
@@ -122,7 +122,7 @@ final class MountSupervisor {
         setState(MountState.RECOVERING, null);
       }
       launch();
-    });
+    }));
   }
 
   private void launch() {
@@ -150,16 +150,16 @@ final class MountSupervisor {
           spec.transport(), logFile);
       onChange.run();
       watch(c, gen);
-      exec.schedule(() -> pollStartup(gen), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+      exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
     } catch (IOException | RuntimeException e) {
       fail(gen, "cannot start child: " + e.getMessage());
     }
   }
 
   private void watch(Child c, long gen) {
-    c.onExit().whenComplete((v, e) -> exec.execute(() -> {
+    c.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
       if (gen == generation && !stopped) fail(gen, "child " + c.pid() + ": " + c.exitReason());
-    }));
+    })));
   }
 
   private void pollStartup(long gen) {
@@ -174,7 +174,7 @@ final class MountSupervisor {
       fail(gen, "child " + pidText() + " not ready within " + config.startTimeout().toSeconds() + " s (" + bad.get() + ")");
       return;
     }
-    exec.schedule(() -> pollStartup(gen), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+    exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
   }
 
   private void becomeHealthy() {
@@ -195,7 +195,7 @@ final class MountSupervisor {
     }
     onChange.run();
     long every = config.probeInterval().toMillis();
-    probeTask = exec.scheduleWithFixedDelay(() -> probe(gen), every, every, TimeUnit.MILLISECONDS);
+    probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
   }
 
   private void probe(long gen) {
@@ -243,7 +243,7 @@ final class MountSupervisor {
           backoff.fastFailures(), delay.toMillis());
     }
     onChange.run();
-    exec.schedule(this::launch, delay.toMillis(), TimeUnit.MILLISECONDS);
+    exec.schedule(guarded(this::launch), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void killAndWait(Child c) {
@@ -434,6 +434,25 @@ final class MountSupervisor {
   private String pidText() {
     Child c = child;
     return c == null ? "?" : Long.toString(c.pid());
+  }
+
+  /**
+   * A task that cannot die silently: an unexpected error is logged and treated as a failure of the
+   * current child, so supervision always goes on (a swallowed exception would end a probe chain).
+   */
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable t) {
+        log.error("internal error supervising {}: {}", spec.mountpoint(), t.toString(), t);
+        try {
+          fail(generation, "internal error: " + t);
+        } catch (Throwable t2) {
+          log.error("cannot restart {} after an internal error: {}", spec.mountpoint(), t2.toString());
+        }
+      }
+    };
   }
 
   private <T> T call(Callable<T> task) throws Exception {
