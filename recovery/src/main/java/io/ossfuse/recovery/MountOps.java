@@ -13,6 +13,7 @@ import java.util.Optional;
 final class MountOps {
   private static final Duration CMD_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_UNSTACK = 16;
+  private static final java.util.concurrent.atomic.AtomicLong PROBES = new java.util.concurrent.atomic.AtomicLong();
   private final Duration probeTimeout;
 
   MountOps(Duration probeTimeout) {
@@ -30,14 +31,17 @@ final class MountOps {
   }
 
   /**
-   * Positive health probe: a FUSE mount is on top of {@code mountpoint} and a stat of its root
-   * answers in time. Empty on success, else the reason.
+   * Positive health probe: a FUSE mount is on top of {@code mountpoint} and a lookup of a fresh,
+   * never-cached name below it is answered in time ("No such file" is an answer). The root's own
+   * attributes may be cached by the kernel, so a stat of the root could pass on a hung server.
+   * Empty on success, else the reason.
    */
   Optional<String> probe(Path mountpoint) {
     if (fuseAt(mountpoint).isEmpty()) return Optional.of("no FUSE mount at " + mountpoint);
-    Exec.Result r = stat(mountpoint);
-    if (r.ok()) return Optional.empty();
-    return Optional.of("stat " + mountpoint + " " + r.describe());
+    Path fresh = mountpoint.resolve(".ossfuse-probe-" + ProcessHandle.current().pid() + "-" + PROBES.incrementAndGet());
+    Exec.Result r = stat(fresh);
+    if (r.ok() || (!r.timedOut() && r.output().contains("No such file"))) return Optional.empty();
+    return Optional.of("lookup in " + mountpoint + " " + r.describe());
   }
 
   /** Removes any FUSE mount left at {@code mountpoint} (dead or hung), aborting its connection first. */
