@@ -26,6 +26,11 @@ public final class Main implements Runnable {
     /** The subcommands, in help order. Add new ones here. */
     static final List<Supplier<Object>> SUBCOMMANDS = List.of(
             MountCommand::new,
+            UmountCommand::new,
+            BindCommand::new,
+            UnbindCommand::new,
+            StatusCommand::new,
+            DaemonCommand::new,
             DemoCommand::new,
             LocalOssCommand::new);
 

@@ -12,7 +12,7 @@ import java.util.Set;
  * @param source      {@code oss://bucket/dir} for the {@code ossfuse} driver, a local directory for
  *                    {@code bindfs}
  * @param mountpoint  absolute, normalised path of the FUSE mount; the mount's identity
- * @param transport   {@code raw} or {@code jnr-fuse} (ossfuse driver); informational for bindfs
+ * @param transport   {@code raw} or {@code jnr} (ossfuse driver; default: the options' transport)
  * @param driver      {@code ossfuse} (a {@code FuseChildMain} JVM) or {@code bindfs} (a real FUSE
  *                    daemon over a local directory; used by tests and to debug the watchdog)
  * @param options     the serialised {@code io.ossfuse.mount.MountOptions} the child builds its mount
@@ -38,7 +38,10 @@ public record MountSpec(String source, String mountpoint, String transport, Stri
     if (!DRIVERS.contains(driver)) {
       throw new IllegalArgumentException("driver '" + driver + "' is unknown: use one of " + DRIVERS);
     }
-    if (transport == null) transport = DRIVER_BINDFS.equals(driver) ? "bindfs" : "jnr-fuse";
+    if (transport == null) {
+      transport = DRIVER_BINDFS.equals(driver) ? "bindfs"
+          : options != null && options.hasNonNull("transport") ? options.get("transport").asText() : "jnr";
+    }
     if (driver.equals(DRIVER_BINDFS) && !Path.of(source).isAbsolute()) {
       throw new IllegalArgumentException("bindfs source '" + source + "' must be an absolute directory");
     }
