@@ -11,8 +11,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ossfuse bind /mountpoint[/subdir] TARGET}. */
 @Command(name = "bind", mixinStandardHelpOptions = true,
-    description = {"Bind a mount (or a subdirectory of it: a subPath) read-only onto a target under the",
-        "daemon's allowed root (a pod volume path). The daemon re-makes the bind after every recovery."})
+    description = {"Bind a mount or its subdirectory (subPath) read-only onto a pod volume path.",
+        "The target must be under the daemon's allowed root; the daemon re-makes the bind after every recovery."})
 public final class BindCommand implements Callable<Integer> {
   @Mixin DaemonClientOptions daemon;
   @Spec CommandSpec spec;

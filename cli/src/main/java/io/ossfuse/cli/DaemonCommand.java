@@ -10,9 +10,10 @@ import picocli.CommandLine.Option;
 
 /** {@code ossfuse daemon}: the node daemon that supervises every mount (what systemd runs). */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
-    description = {"Run the ossfuse node daemon: parent of one FUSE child per mount; restarts dead or hung",
-        "children, re-attaches bind targets, and brings everything in the state file back on start.",
-        "Stopping it leaves mounts serving; the next daemon adopts them."})
+    description = {"Run the node daemon that supervises every mount and heals it.",
+        "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and",
+        "brings everything in the state file back on start. Stopping it leaves mounts serving; the next",
+        "daemon adopts them."})
 public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
       description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")

@@ -72,7 +72,7 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     private Path logDir = DEFAULT_LOG_DIR;
     private String childMaxHeap = "512m";
     private String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    private String classpath = System.getProperty("java.class.path");
+    private String classpath = absoluteClasspath(System.getProperty("java.class.path"));
     private Duration probeInterval = Duration.ofSeconds(2);
     private Duration probeTimeout = Duration.ofSeconds(3);
     private int probeFailures = 2;
@@ -95,6 +95,17 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     public Builder backoffBase(Duration v) { backoffBase = v; return this; }
     public Builder backoffCap(Duration v) { backoffCap = v; return this; }
     public Builder stableAfter(Duration v) { stableAfter = v; return this; }
+
+    /** Children may run with another working directory: make every entry absolute. */
+    static String absoluteClasspath(String cp) {
+      StringBuilder b = new StringBuilder();
+      for (String e : cp.split(java.io.File.pathSeparator)) {
+        if (e.isEmpty()) continue;
+        if (b.length() > 0) b.append(java.io.File.pathSeparatorChar);
+        b.append(Path.of(e).toAbsolutePath().normalize());
+      }
+      return b.toString();
+    }
 
     public DaemonConfig build() {
       return new DaemonConfig(socket, stateFile, allowedRoot, logDir, childMaxHeap, javaBin, classpath,
