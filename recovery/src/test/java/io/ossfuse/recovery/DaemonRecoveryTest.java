@@ -89,12 +89,13 @@ class DaemonRecoveryTest {
         Thread.sleep(1100); // past stableAfter (1 s): each kill is a fresh crash, not a crash loop
         long killedAt = System.nanoTime();
         signal("KILL", pid);
-        ReaderLoop.Read good1 = r1.awaitGoodAfter(killedAt, RECOVER);
-        ReaderLoop.Read good2 = r2.awaitGoodAfter(killedAt, RECOVER);
-        long back = Math.max(good1.atNanos(), good2.atNanos());
+        MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+        long healthyAt = System.nanoTime();
+        r1.awaitGoodAfter(healthyAt, RECOVER);
+        r2.awaitGoodAfter(healthyAt, RECOVER);
+        long back = Math.max(r1.outageEnd(killedAt, RECOVER).atNanos(), r2.outageEnd(killedAt, RECOVER).atNanos());
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r1.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
-        MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
         assertTrue(s.targets().stream().allMatch(MountStatus.TargetStatus::healthy), s.toString());
         // never stacked: exactly one mount on each target after every recovery
@@ -154,10 +155,14 @@ class DaemonRecoveryTest {
       long at = System.nanoTime();
       signal("STOP", pid);
       MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+      long healthyAt = System.nanoTime();
       assertTrue(s.lastCrash().contains("hung"), s.lastCrash());
       assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "hung child killed");
-      ReaderLoop.Read good = r.awaitGoodAfter(at, RECOVER);
-      System.out.printf("RECOVERY hang (SIGSTOP): stall %d ms%n", (good.atNanos() - at) / 1_000_000);
+      r.awaitGoodAfter(healthyAt, RECOVER);
+      ReaderLoop.Read end = r.outageEnd(at, RECOVER);
+      System.out.printf("RECOVERY hang (SIGSTOP, probe every 300 ms, 700 ms timeout, 2 failures): replaced after %d ms,"
+          + " reads back %d ms after the stop, %d failed/timed-out reads%n", (healthyAt - at) / 1_000_000,
+          (end.atNanos() - at) / 1_000_000, r.failuresBetween(at, end.atNanos()));
     }
   }
 

@@ -78,12 +78,13 @@ class OssfuseDaemonTest {
         Thread.sleep(1100);
         long killedAt = System.nanoTime();
         assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-        ReaderLoop.Read good = r.awaitGoodAfter(killedAt, RECOVER);
-        ReaderLoop.Read good2 = r2.awaitGoodAfter(killedAt, RECOVER);
-        long back = Math.max(good.atNanos(), good2.atNanos());
+        s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+        long healthyAt = System.nanoTime();
+        r.awaitGoodAfter(healthyAt, RECOVER);
+        r2.awaitGoodAfter(healthyAt, RECOVER);
+        long back = Math.max(r.outageEnd(killedAt, RECOVER).atNanos(), r2.outageEnd(killedAt, RECOVER).atNanos());
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
-        s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
       }
     }

@@ -64,6 +64,25 @@ final class ReaderLoop implements AutoCloseable {
         + tail());
   }
 
+  /**
+   * The end of the outage that followed an event at {@code fromNanos}: the first good read after
+   * the last failed one (reads served from the kernel's caches can still succeed right after a
+   * hang begins). Waits until a good read follows every failure seen so far.
+   */
+  Read outageEnd(long fromNanos, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      List<Read> all = reads();
+      long lastBad = fromNanos;
+      for (Read r : all) if (r.atNanos() > fromNanos && !r.ok()) lastBad = r.atNanos();
+      for (Read r : all) {
+        if (r.atNanos() > lastBad && r.ok()) return r;
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError("reads of " + dir + " did not recover within " + timeout + "; last reads " + tail());
+  }
+
   long failuresBetween(long fromNanos, long toNanos) {
     return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok()).count();
   }
