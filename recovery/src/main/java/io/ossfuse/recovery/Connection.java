@@ -24,6 +24,27 @@ interface Connection {
   /** Unmounts and releases everything (umount). */
   void close();
 
+  /**
+   * Environment for a new pre-started standby child, or empty if this connection cannot hand over
+   * to one (only a daemon-held connection can: a self-mounting child needs the mountpoint free).
+   */
+  default java.util.Optional<java.util.Map<String, String>> prepareStandby() throws IOException {
+    return java.util.Optional.empty();
+  }
+
+  /** Wakes the prepared standby after the active child is gone; false if none is waiting. */
+  default boolean activateStandby() throws IOException {
+    return false;
+  }
+
+  /** After a daemon restart: takes the connection back from a child that still serves it. */
+  default void adopt(long childPid, String session) {}
+
+  /** What the state file keeps so a restarted daemon can {@link #adopt}; null if nothing. */
+  default String session() {
+    return null;
+  }
+
   static Connection selfMounted(MountSpec spec, MountOps ops) {
     return new SelfMounted(spec, ops);
   }

@@ -59,10 +59,7 @@ public final class Daemon implements AutoCloseable {
     }
     // Register everything before anything persists, so no mount is written out of the state file.
     loaded = true;
-    for (int i = 0; i < sups.size(); i++) {
-      MountRecord r = records.get(i);
-      sups.get(i).start(r.childPid(), r.childStart());
-    }
+    for (int i = 0; i < sups.size(); i++) sups.get(i).start(records.get(i));
   }
 
   private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets) {
@@ -120,7 +117,7 @@ public final class Daemon implements AutoCloseable {
       mounts.put(spec.mountpoint(), s);
     }
     persist();
-    s.start(null, null);
+    s.start(null);
     long deadline = System.nanoTime() + config.startTimeout().toNanos() + 5_000_000_000L;
     while (System.nanoTime() < deadline) {
       MountState st = s.state();

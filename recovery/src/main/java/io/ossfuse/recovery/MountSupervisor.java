@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
   private static final long STARTUP_POLL_MS = 25;
+  private static final long STANDBY_DELAY_MS = 1000;
+  private static final long STANDBY_RETRY_MS = 5000;
 
   private final MountSpec spec;
   private final DaemonConfig config;
@@ -46,6 +48,7 @@ final class MountSupervisor {
   // Written on exec only; volatile for status readers.
   private volatile MountState state = MountState.STARTING;
   private volatile Child child;
+  private volatile Child standby;
   private volatile long healthySinceNanos;
   private volatile int restarts;
   private volatile String lastCrash;
@@ -95,19 +98,28 @@ final class MountSupervisor {
   /** The state-file view of this mount. */
   MountRecord record() {
     Child c = child;
-    return new MountRecord(spec, targets, c == null ? null : c.pid(), c == null ? null : c.startInstant());
+    Child s = standby;
+    return new MountRecord(spec, targets, c == null ? null : c.pid(), c == null ? null : c.startInstant(),
+        connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant());
   }
 
   /**
    * Starts serving. If the state file named a child that is still alive and serving (the daemon was
    * restarted, the child was not), it is adopted instead: no interruption at all.
    */
-  void start(Long adoptPid, String adoptStart) {
+  void start(MountRecord rec) {
+    Long adoptPid = rec == null ? null : rec.childPid();
+    String adoptStart = rec == null ? null : rec.childStart();
     exec.execute(guarded(() -> {
+      if (rec != null && rec.standbyPid() != null) {
+        // A standby of the previous daemon waits on a FIFO nobody will write to again.
+        Child.adopt(rec.standbyPid(), rec.standbyStart()).ifPresent(this::killAndWait);
+      }
       if (adoptPid != null) {
         Optional<Child> c = Child.adopt(adoptPid, adoptStart);
         if (c.isPresent() && ops.probe(spec.mountpointPath()).isEmpty()) {
           generation++;
+          connection.adopt(adoptPid, rec.session());
           child = c.get();
           launchedAtNanos = nanos.getAsLong();
           watch(c.get(), generation);
@@ -129,31 +141,93 @@ final class MountSupervisor {
     if (stopped) return;
     generation++;
     long gen = generation;
-    if (state == MountState.FAILED) setState(MountState.RECOVERING, null);
+    // A crash loop stays FAILED through its retries (it would flicker otherwise) until a retry is healthy.
+    if (state == MountState.FAILED) setState(MountState.FAILED, "retrying now (" + backoff.fastFailures() + " fast failures)");
     try {
       connection.prepare();
       Files.createDirectories(spec.mountpointPath());
-      Path specFile = config.specDir().resolve(spec.id() + ".json");
-      Files.createDirectories(specFile.getParent());
-      Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
-      Files.createDirectories(config.logDir());
-      File logFile = config.logDir().resolve(spec.id() + ".log").toFile();
-      Process p = connection.start(new ProcessBuilder(command.command(spec, specFile))
-          .redirectErrorStream(true)
-          .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile))
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
+      Process p = connection.start(childProcess());
       Child c = Child.started(p);
       child = c;
       launchedAtNanos = nanos.getAsLong();
       healthySinceNanos = 0;
       log.info("started child {} for {} ({} -> {}, log {})", c.pid(), spec.mountpoint(), spec.driver(),
-          spec.transport(), logFile);
+          spec.transport(), logFile());
       onChange.run();
       watch(c, gen);
       exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
     } catch (IOException | RuntimeException e) {
       fail(gen, "cannot start child: " + e.getMessage());
     }
+  }
+
+  private File logFile() {
+    return config.logDir().resolve(spec.id() + ".log").toFile();
+  }
+
+  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
+  private ProcessBuilder childProcess() throws IOException {
+    Path specFile = config.specDir().resolve(spec.id() + ".json");
+    Files.createDirectories(specFile.getParent());
+    Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
+    Files.createDirectories(config.logDir());
+    return new ProcessBuilder(command.command(spec, specFile))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+  }
+
+  /**
+   * Pre-starts a standby child (daemon-held connections only): it pays the JVM and OSS client
+   * start-up now and waits, so a takeover after a crash costs milliseconds.
+   */
+  private void spawnStandby() {
+    if (stopped || standby != null || state != MountState.HEALTHY) return;
+    try {
+      Optional<java.util.Map<String, String>> env = connection.prepareStandby();
+      if (env.isEmpty()) return;
+      ProcessBuilder pb = childProcess();
+      pb.environment().putAll(env.get());
+      Child s = Child.started(connection.start(pb));
+      standby = s;
+      onChange.run();
+      log.info("standby child {} waits to take over {}", s.pid(), spec.mountpoint());
+      s.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
+        if (standby != s) return;
+        standby = null;
+        onChange.run();
+        if (stopped) return;
+        log.warn("standby child {} of {} exited ({}); starting another in {} ms", s.pid(), spec.mountpoint(),
+            s.exitReason(), STANDBY_RETRY_MS);
+        exec.schedule(guarded(this::spawnStandby), STANDBY_RETRY_MS, TimeUnit.MILLISECONDS);
+      })));
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot start a standby child for {}: {}", spec.mountpoint(), e.getMessage());
+    }
+  }
+
+  /** Promotes the standby to active after the active child died; false if there was none to wake. */
+  private boolean promoteStandby() {
+    Child s = standby;
+    if (s == null) return false;
+    standby = null;
+    try {
+      if (s.isAlive() && connection.activateStandby()) {
+        generation++;
+        long gen = generation;
+        child = s;
+        launchedAtNanos = nanos.getAsLong();
+        log.info("standby child {} took over {}", s.pid(), spec.mountpoint());
+        onChange.run();
+        watch(s, gen);
+        exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot wake the standby child {} of {}: {}", s.pid(), spec.mountpoint(), e.getMessage());
+    }
+    killAndWait(s);
+    return false;
   }
 
   private void watch(Child c, long gen) {
@@ -196,6 +270,8 @@ final class MountSupervisor {
     onChange.run();
     long every = config.probeInterval().toMillis();
     probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
+    // Later, so the standby's start-up does not compete with the active child's first requests.
+    exec.schedule(guarded(this::spawnStandby), STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
   }
 
   private void probe(long gen) {
@@ -234,6 +310,11 @@ final class MountSupervisor {
     connection.afterChildDeath();
     Duration delay = backoff.onFailure(lived);
     restarts++;
+    if (delay.isZero() && promoteStandby()) {
+      setState(MountState.RECOVERING, null);
+      log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
+      return;
+    }
     if (delay.isZero()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; restarting now", spec.mountpoint(), reason);
@@ -388,6 +469,9 @@ final class MountSupervisor {
       stopped = true;
       generation++;
       if (probeTask != null) probeTask.cancel(false);
+      Child sb = standby;
+      standby = null;
+      if (sb != null) killAndWait(sb);
       Child c = child;
       child = null;
       if (c != null && c.isAlive()) {
@@ -408,6 +492,8 @@ final class MountSupervisor {
 
   /** Leaves child and mounts running (a restarted daemon adopts them); just stops supervising. */
   void detach() {
+    Child sb = standby;
+    if (sb != null) sb.kill(); // not serving; the next daemon starts its own
     exec.shutdownNow();
   }
 
