@@ -60,8 +60,9 @@ interface Connection {
     }
 
     @Override
-    public void prepare() {
+    public void prepare() throws IOException {
       ops.cleanFuseMount(spec.mountpointPath());
+      java.nio.file.Files.createDirectories(spec.mountpointPath());
     }
 
     @Override

@@ -65,7 +65,10 @@ public final class Daemon implements AutoCloseable {
   private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets) {
     ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
         : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap());
-    return new MountSupervisor(spec, targets, config, cmd, Connection.selfMounted(spec, ops), ops, binder, System::nanoTime, this::persist);
+    Connection conn = spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)
+        ? new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"))
+        : Connection.selfMounted(spec, ops);
+    return new MountSupervisor(spec, targets, config, cmd, conn, ops, binder, System::nanoTime, this::persist);
   }
 
   private synchronized void persist() {

@@ -1,5 +1,9 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.dev.Standby;
+import io.ossfuse.fuse.raw.RawFuseConfig;
+import io.ossfuse.fuse.raw.RawFuseTransport;
+import io.ossfuse.fuse.raw.SessionState;
 import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
@@ -17,6 +21,10 @@ import java.util.concurrent.CountDownLatch;
  * <p>Without a {@code stateDir} in the options the inode table goes to {@code <FILE>.d/}, so inode
  * numbers survive a restart of the child. Exit status: 0 after a clean stop, 2 when the mount cannot
  * be built (one line on stderr says why), 3 on a bad spec.
+ *
+ * <p>With the {@code raw} transport the daemon owns the connection: fd 0 is /dev/fuse and the
+ * session is in the environment; the child takes the session over (or starts it) and serves until
+ * the connection ends. As a pre-started standby it warms up and waits for activation first.
  */
 public final class FuseChildMain {
   private FuseChildMain() {}
@@ -42,7 +50,32 @@ public final class FuseChildMain {
       System.exit(3);
       return;
     }
-    System.exit(serve(options));
+    boolean daemonHeld = System.getenv(SessionState.ENV_SESSION) != null;
+    try {
+      System.exit(daemonHeld ? serveDaemonHeld(options) : serve(options));
+    } catch (MountException | IllegalStateException e) {
+      System.err.println("ossfuse child: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  /** Daemon-held connection: fd 0 is /dev/fuse, the session comes in the environment. */
+  static int serveDaemonHeld(MountOptions options) throws Exception {
+    MountFactory factory = new MountFactory();
+    if (System.getenv(Standby.ENV_FIFO) != null) {
+      // A standby pays the SDK/HTTP start-up now; the inode table (the active child's) after activation.
+      factory.open(options.toBuilder().stateDir(null).build()).close();
+    }
+    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
+        + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
+    RawFuseTransport.serveStdin(() -> {
+      try {
+        return factory.open(options).fs();
+      } catch (MountException e) {
+        throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
+      }
+    }, RawFuseConfig.defaults());
+    return 0;
   }
 
   static int serve(MountOptions options) throws Exception {

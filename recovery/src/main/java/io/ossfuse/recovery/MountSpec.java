@@ -24,6 +24,8 @@ public record MountSpec(String source, String mountpoint, String transport, Stri
     JsonNode options) {
   public static final String DRIVER_OSSFUSE = "ossfuse";
   public static final String DRIVER_BINDFS = "bindfs";
+  /** The daemon holds the /dev/fuse connection; children take it over (seamless recovery). */
+  public static final String TRANSPORT_RAW = "raw";
   private static final Set<String> DRIVERS = Set.of(DRIVER_OSSFUSE, DRIVER_BINDFS);
 
   public MountSpec {
@@ -41,6 +43,9 @@ public record MountSpec(String source, String mountpoint, String transport, Stri
     if (transport == null) {
       transport = DRIVER_BINDFS.equals(driver) ? "bindfs"
           : options != null && options.hasNonNull("transport") ? options.get("transport").asText() : "jnr";
+    }
+    if (driver.equals(DRIVER_OSSFUSE) && options == null) {
+      throw new IllegalArgumentException("mount of " + source + " has no mount options");
     }
     if (driver.equals(DRIVER_BINDFS) && !Path.of(source).isAbsolute()) {
       throw new IllegalArgumentException("bindfs source '" + source + "' must be an absolute directory");

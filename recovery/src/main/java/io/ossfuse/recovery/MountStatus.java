@@ -8,6 +8,7 @@ import java.util.List;
  * What {@code ossfuse status} shows for one mount. No options and no secrets: only the source,
  * the mountpoint and runtime facts.
  *
+ * @param standbyPid      a pre-started child waiting to take over (raw transport), if any
  * @param uptimeMs        time since the current child became healthy (0 if it is not)
  * @param restarts        children started after a failure since the daemon started
  * @param lastCrash       e.g. {@code "child 1234: SIGKILL"}, {@code "child 1234 hung: stat timed out"}
@@ -17,7 +18,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountStatus(String source, String mountpoint, String transport, String driver,
-    MountState state, Long childPid, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
+    MountState state, Long childPid, Long standbyPid, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
     String detail, List<TargetStatus> targets) {
 
   /** One bound target and whether it currently shows the live mount. */

@@ -144,8 +144,8 @@ final class MountSupervisor {
     // A crash loop stays FAILED through its retries (it would flicker otherwise) until a retry is healthy.
     if (state == MountState.FAILED) setState(MountState.FAILED, "retrying now (" + backoff.fastFailures() + " fast failures)");
     try {
+      // Never touch the mountpoint from here: a FUSE mount without a server would block this thread.
       connection.prepare();
-      Files.createDirectories(spec.mountpointPath());
       Process p = connection.start(childProcess());
       Child c = Child.started(p);
       child = c;
@@ -508,7 +508,7 @@ final class MountSupervisor {
     }
     long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
     return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
-        c == null ? null : c.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts);
+        c == null ? null : c.pid(), standby == null ? null : standby.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts);
   }
 
   private void setState(MountState s, String detail) {

@@ -81,7 +81,12 @@ final class DaemonHarness implements AutoCloseable {
 
   ControlResponse send(ControlRequest r) throws IOException {
     ControlResponse resp = client().send(r);
-    if (resp.mounts() != null) resp.mounts().forEach(m -> { if (m.childPid() != null) pids.add(m.childPid()); });
+    if (resp.mounts() != null) {
+      resp.mounts().forEach(m -> {
+        if (m.childPid() != null) pids.add(m.childPid());
+        if (m.standbyPid() != null) pids.add(m.standbyPid());
+      });
+    }
     return resp;
   }
 
@@ -130,7 +135,10 @@ final class DaemonHarness implements AutoCloseable {
     try {
       if (Files.exists(stateFile())) {
         DaemonState s = Json.mapper().readValue(stateFile().toFile(), DaemonState.class);
-        s.mounts().forEach(m -> { if (m.childPid() != null) pids.add(m.childPid()); });
+        s.mounts().forEach(m -> {
+          if (m.childPid() != null) pids.add(m.childPid());
+          if (m.standbyPid() != null) pids.add(m.standbyPid());
+        });
       }
     } catch (IOException ignored) {
       // best effort: pids seen in status are tracked too
