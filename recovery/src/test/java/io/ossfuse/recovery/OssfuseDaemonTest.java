@@ -100,7 +100,11 @@ abstract class OssfuseDaemonTest {
     int kills = Integer.getInteger("recovery.ossfuse.kills", 5);
     List<Long> stalls = new ArrayList<>();
     List<Long> errors = new ArrayList<>();
-    try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT); ReaderLoop r2 = new ReaderLoop(t2, "inner.txt", CONTENT)) {
+    List<Long> slowest = new ArrayList<>();
+    List<String> failed = new ArrayList<>();
+    Duration readTimeout = Duration.ofSeconds(10);
+    try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, readTimeout);
+        ReaderLoop r2 = new ReaderLoop(t2, "inner.txt", CONTENT, readTimeout)) {
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       for (int i = 0; i < kills; i++) {
         long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, RECOVER).childPid();
@@ -116,18 +120,22 @@ abstract class OssfuseDaemonTest {
         long back = Math.max(r.outageEnd(killedAt, RECOVER).atNanos(), r2.outageEnd(killedAt, RECOVER).atNanos());
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
+        slowest.add(Math.max(r.maxReadMillis(killedAt - 200_000_000L, back), r2.maxReadMillis(killedAt - 200_000_000L, back)));
+        r.failures(killedAt, back).forEach(f -> failed.add(f.detail()));
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
       }
     }
     assertTrue(s.targets().stream().allMatch(MountStatus.TargetStatus::healthy), s.toString());
     if (transport().equals("raw")) {
       // The daemon holds the connection: a child's death is a pause, never an error.
-      assertTrue(errors.stream().allMatch(e -> e == 0), "failed reads per kill " + errors);
+      assertTrue(errors.stream().allMatch(e -> e == 0), "failed reads per kill " + errors + ": " + failed
+          + "\n" + h.log());
     }
     List<Long> sorted = new ArrayList<>(stalls);
     Collections.sort(sorted);
-    System.out.printf("RECOVERY ossfuse(" + transport() + "): %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s (2 readers, every 100 ms)%n",
-        kills, sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), errors);
+    System.out.printf("RECOVERY ossfuse(" + transport() + "): %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s;"
+        + " slowest read around each kill %s ms (2 readers, every 100 ms)%n",
+        kills, sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), errors, slowest);
   }
 
   @Test

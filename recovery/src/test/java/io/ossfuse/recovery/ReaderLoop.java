@@ -10,8 +10,9 @@ import java.util.List;
  * subprocess (so a hung mount costs the loop a timeout, not a thread), comparing the bytes.
  */
 final class ReaderLoop implements AutoCloseable {
-  record Read(long atNanos, boolean ok, String detail) {}
+  record Read(long atNanos, long tookNanos, boolean ok, String detail) {}
 
+  private final Duration timeout;
   private final Path dir;
   private final String file;
   private final String expected;
@@ -20,6 +21,12 @@ final class ReaderLoop implements AutoCloseable {
   private volatile boolean running = true;
 
   ReaderLoop(Path dir, String file, String expected) {
+    this(dir, file, expected, Duration.ofSeconds(2));
+  }
+
+  /** @param timeout a read slower than this counts as failed (a pause longer than an app would wait) */
+  ReaderLoop(Path dir, String file, String expected, Duration timeout) {
+    this.timeout = timeout;
     this.dir = dir;
     this.file = file;
     this.expected = expected;
@@ -32,10 +39,10 @@ final class ReaderLoop implements AutoCloseable {
     while (running) {
       long at = System.nanoTime();
       Exec.Result r = Exec.run(List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh",
-          dir.toString(), file), Duration.ofSeconds(2));
+          dir.toString(), file), timeout);
       boolean ok = r.ok() && r.output().equals(expected);
       synchronized (reads) {
-        reads.add(new Read(at, ok, ok ? "" : r.describe()));
+        reads.add(new Read(at, System.nanoTime() - at, ok, ok ? "" : r.describe()));
       }
       try {
         Thread.sleep(100);
@@ -81,6 +88,16 @@ final class ReaderLoop implements AutoCloseable {
       Thread.sleep(20);
     }
     throw new AssertionError("reads of " + dir + " did not recover within " + timeout + "; last reads " + tail());
+  }
+
+  /** The slowest read that started in [from, to]. */
+  long maxReadMillis(long fromNanos, long toNanos) {
+    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos)
+        .mapToLong(r -> r.tookNanos() / 1_000_000).max().orElse(0);
+  }
+
+  List<Read> failures(long fromNanos, long toNanos) {
+    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok()).toList();
   }
 
   long failuresBetween(long fromNanos, long toNanos) {
