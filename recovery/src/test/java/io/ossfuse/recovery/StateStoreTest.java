@@ -13,7 +13,8 @@ class StateStoreTest {
   @TempDir Path dir;
 
   private static DaemonState state(String... targets) {
-    MountSpec spec = new MountSpec("oss://bucket/dir", "/mnt/data", "raw", null, null);
+    MountSpec spec = new MountSpec("oss://bucket/dir", "/mnt/data", "raw", null,
+        Json.mapper().createObjectNode().put("endpoint", "http://127.0.0.1:1").put("credDir", "/etc/oss"));
     List<BindTarget> ts = java.util.Arrays.stream(targets).map(t -> new BindTarget(t, "")).toList();
     return new DaemonState(DaemonState.VERSION, List.of(new MountRecord(spec, ts, 42L, "2026-11-25T17:00:00Z")));
   }
