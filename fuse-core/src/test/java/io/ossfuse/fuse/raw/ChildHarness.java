@@ -107,6 +107,17 @@ final class ChildHarness implements Closeable {
             }
         } finally {
             device.close();
+            deleteTree(root);
+        }
+    }
+
+    /** Removes a test's temporary tree once nothing is mounted in it. */
+    static void deleteTree(Path dir) throws IOException {
+        if (Files.readString(Path.of("/proc/mounts")).contains(dir.toString())) {
+            return; // never walk into a mount
+        }
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 }

@@ -117,6 +117,8 @@ class ObjectFsSeamlessTest {
                 assertTrue(failures.isEmpty(), "failures: " + failures + "\nchild log:\n" + SeamlessTakeoverTest.tail(h.childLog()));
                 assertTrue(spanning > 0, "some reads were in flight during a kill");
             }
+        } finally {
+            ChildHarness.deleteTree(work);
         }
     }
 

@@ -43,6 +43,7 @@ final class PreOpenedReader {
         }
         Process p = new ProcessBuilder("python3", script.toString(), file.toString(), stopFile.toString())
             .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        script.toFile().deleteOnExit();
         p.getOutputStream().close();
         PreOpenedReader r = new PreOpenedReader(p, stopFile);
         BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));

@@ -54,6 +54,7 @@ class RawTransportMountTest {
             assertTrue(session.failure().isEmpty());
         }
         assertFalse(Files.readString(Path.of("/proc/mounts")).contains(mnt.toString()), "no leaked mount");
+        ChildHarness.deleteTree(root);
     }
 
     @Test
