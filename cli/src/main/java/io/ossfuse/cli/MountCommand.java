@@ -71,7 +71,8 @@ public class MountCommand implements Callable<Integer> {
             description = "how long \"no such file\" is cached (default: ${DEFAULT-VALUE})")
     double negativeTtl;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr",
+            description = "FUSE transport: jnr or raw (default: ${DEFAULT-VALUE} with --foreground, raw under the daemon)")
     String transport;
 
     @Option(names = {"-f", "--foreground"}, description = "serve the mount from this process until SIGTERM/SIGINT")
@@ -141,6 +142,11 @@ public class MountCommand implements Callable<Integer> {
 
     /** Registers the mount with the daemon, which starts and supervises its FUSE child. */
     protected int viaDaemon(MountOptions options) throws java.io.IOException {
+        // Under the daemon the raw transport is the default: the daemon holds the /dev/fuse connection,
+        // so a crash of the serving child is a pause, not ENOTCONN. An explicit --transport wins.
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--transport")) {
+            options = options.toBuilder().transport(io.ossfuse.recovery.MountSpec.TRANSPORT_RAW).build();
+        }
         com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(options.toJson());
         io.ossfuse.recovery.MountSpec ms = new io.ossfuse.recovery.MountSpec(options.source(), options.mountpoint(),
                 options.transport(), io.ossfuse.recovery.MountSpec.DRIVER_OSSFUSE, json);

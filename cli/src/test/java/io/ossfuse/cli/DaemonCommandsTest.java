@@ -111,6 +111,40 @@ class DaemonCommandsTest {
   }
 
   @Test
+  void mountRegistersWithTheDaemonAndServesOss() throws Exception {
+    try (io.ossfuse.localoss.LocalOssServer oss = io.ossfuse.localoss.LocalOssServer.builder().root(base.resolve("oss"))
+        .bucket("bkt").build().start()) {
+      Files.createDirectories(oss.bucketDir("bkt").resolve("ds"));
+      Files.writeString(oss.bucketDir("bkt").resolve("ds/x.txt"), "from oss");
+      CredFiles.write(base.resolve("creds"), oss.accessKeyId(), oss.accessKeySecret());
+      String omp = base.resolve("omnt").toString();
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      // jnr here: a raw mount would hand /dev/fuse to children through this JVM's stdin (surefire's channel).
+      int code = Main.run(new String[] {"mount", "oss://bkt/ds", omp, "--endpoint", oss.endpoint(), "--cred-dir",
+          base.resolve("creds").toString(), "--transport", "jnr", "--socket", socket.toString()},
+          new PrintWriter(out, true), new PrintWriter(err, true));
+      try {
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().startsWith("ossfuse: mounted oss://bkt/ds on " + omp), out.toString());
+        assertEquals("from oss", Files.readString(Path.of(omp, "x.txt")));
+        JsonNode m = null;
+        for (JsonNode n : new ObjectMapper().readTree(run(new StatusCommand(), "--json").out())) {
+          if (n.get("mountpoint").asText().equals(omp)) m = n;
+        }
+        assertEquals("jnr", m.get("transport").asText());
+        assertEquals("HEALTHY", m.get("state").asText());
+        pids.add(m.get("childPid").asLong());
+        assertTrue(!new ObjectMapper().readTree(run(new StatusCommand(), "--json").out()).toString().contains(oss.accessKeySecret()),
+            "no secret in status");
+      } finally {
+        new ControlClient(socket).send(ControlRequest.umount(omp, true));
+        new ProcessBuilder("umount", "-l", omp).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
   void errorsAreOneLine() {
     Run outside = run(new BindCommand(), mp, "/etc/x");
     assertEquals(1, outside.code());
