@@ -167,4 +167,43 @@ abstract class OssfuseDaemonTest {
       }
     }
   }
+
+  /** Raw only: a hung child is replaced by its standby; then daemon and child die together. */
+  @Test
+  void rawHangThenDaemonAndChildKilledTogether() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(transport().equals("raw"));
+    Path t1 = h.pods().resolve("p1/vol");
+    h.ok(ControlRequest.bind(mp, t1.toString()));
+    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, RECOVER).childPid();
+    h.trackPid(pid);
+    Thread.sleep(settleMillis());
+    try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
+      r.awaitGoodAfter(System.nanoTime(), RECOVER);
+      long at = System.nanoTime();
+      assertTrue(Exec.run(List.of("kill", "-STOP", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+      assertTrue(s.lastCrash().contains("hung"), s.lastCrash());
+      r.awaitGoodAfter(System.nanoTime(), RECOVER);
+      assertEquals(0, r.failuresBetween(at, System.nanoTime()), "requests of the hung child are re-sent: " + r.tail());
+      System.out.printf("RECOVERY raw hang (SIGSTOP): replaced after %d ms, slowest read %d ms, 0 failed reads%n",
+          (System.nanoTime() - at) / 1_000_000, r.maxReadMillis(at, System.nanoTime()));
+
+      // Daemon and child die together: nobody holds the connection any more. The state file brings
+      // the mount back on a new connection and the dead bind is replaced (never stacked).
+      long child = s.childPid();
+      h.trackPid(child);
+      if (s.standbyPid() != null) h.trackPid(s.standbyPid());
+      h.killDaemon();
+      long killedAt = System.nanoTime();
+      assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(child)), Duration.ofSeconds(5)).ok());
+      if (s.standbyPid() != null) Exec.run(List.of("kill", "-KILL", Long.toString(s.standbyPid())), Duration.ofSeconds(5));
+      h.start();
+      s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
+      assertNotEquals(child, s.childPid());
+      r.awaitGoodAfter(System.nanoTime(), RECOVER);
+      assertEquals(1, MountInfo.read().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      System.out.printf("RECOVERY raw daemon+child SIGKILL, daemon restarted at once: reads back after %d ms%n",
+          (r.outageEnd(killedAt, RECOVER).atNanos() - killedAt) / 1_000_000);
+    }
+  }
 }
