@@ -19,9 +19,10 @@ import java.nio.file.attribute.BasicFileAttributes;
 final class TargetPaths {
   private final Path root;
 
+  /** A missing root is not created (the kubelet owns it); binds are refused until it exists. */
   TargetPaths(Path allowedRoot) throws IOException {
-    Files.createDirectories(allowedRoot);
-    this.root = allowedRoot.toRealPath();
+    Path abs = allowedRoot.toAbsolutePath().normalize();
+    this.root = Files.isDirectory(abs) ? abs.toRealPath() : abs;
   }
 
   Path root() {
@@ -53,6 +54,9 @@ final class TargetPaths {
    */
   Path prepare(String target, boolean isMountpoint) throws TargetException {
     Path n = check(target);
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw new TargetException("the allowed root " + root + " does not exist: create it or pass --allowed-root");
+    }
     Path cur = root;
     Path rel = root.relativize(n);
     for (int i = 0; i < rel.getNameCount(); i++) {

@@ -56,6 +56,13 @@ class TargetPathsTest {
   }
 
   @Test
+  void aMissingRootIsNotCreatedAndRefusesBinds() throws Exception {
+    TargetPaths p = new TargetPaths(dir.resolve("no-kubelet/pods"));
+    assertTrue(refused(p, dir + "/no-kubelet/pods/uid/vol").contains("does not exist"));
+    assertTrue(Files.notExists(dir.resolve("no-kubelet")));
+  }
+
+  @Test
   void subPathMustBePlainAndRelative() throws Exception {
     assertEquals("", TargetPaths.checkSubPath(""));
     assertEquals("a/b", TargetPaths.checkSubPath("a/b"));
