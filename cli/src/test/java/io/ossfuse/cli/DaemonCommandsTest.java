@@ -36,6 +36,7 @@ class DaemonCommandsTest {
   void setUp() throws Exception {
     base = Files.createTempDirectory(Path.of("/tmp"), "wdcli");
     Files.createDirectories(base.resolve("src/sub"));
+    Files.createDirectories(base.resolve("pods"));
     Files.writeString(base.resolve("src/sub/a.txt"), "A");
     socket = base.resolve("run/d.sock");
     daemon = Daemon.start(DaemonConfig.builder().socket(socket).stateFile(base.resolve("state/state.json"))
@@ -141,6 +142,26 @@ class DaemonCommandsTest {
         new ControlClient(socket).send(ControlRequest.umount(omp, true));
         new ProcessBuilder("umount", "-l", omp).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
       }
+    }
+  }
+
+  @Test
+  void aMountThatCannotStartIsOneLineWithTheChildsReason() throws Exception {
+    try (io.ossfuse.localoss.LocalOssServer oss = io.ossfuse.localoss.LocalOssServer.builder().root(base.resolve("oss"))
+        .bucket("bkt").build().start()) {
+      CredFiles.write(base.resolve("creds"), oss.accessKeyId(), oss.accessKeySecret());
+      StringWriter out = new StringWriter();
+      StringWriter err = new StringWriter();
+      int code = Main.run(new String[] {"mount", "oss://nosuchbucket/ds", base + "/bad", "--endpoint", oss.endpoint(),
+          "--cred-dir", base.resolve("creds").toString(), "--transport", "jnr", "--socket", socket.toString()},
+          new PrintWriter(out, true), new PrintWriter(err, true));
+      assertEquals(1, code);
+      String e = err.toString().strip();
+      assertEquals(1, e.lines().count(), e);
+      assertTrue(e.contains("mount of oss://nosuchbucket/ds on " + base + "/bad failed: child ") && e.contains("exit 2")
+          && e.contains("bucket 'nosuchbucket' does not exist"), e);
+      assertTrue(new ObjectMapper().readTree(run(new StatusCommand(), "--json").out()).toString().indexOf(base + "/bad") < 0,
+          "a mount that never came up is not kept");
     }
   }
 

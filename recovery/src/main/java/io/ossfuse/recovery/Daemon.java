@@ -133,8 +133,25 @@ public final class Daemon implements AutoCloseable {
     }
     String why = s.status().lastCrash();
     forget(s, true);
+    Path logFile = config.logDir().resolve(spec.id() + ".log");
+    String childSaid = lastLine(logFile);
     return ControlResponse.failure("mount of " + spec.source() + " on " + spec.mountpoint() + " failed: "
-        + (why == null ? "not ready in time" : why) + "; see " + config.logDir().resolve(spec.id() + ".log"));
+        + (why == null ? "not ready in time" : why) + (childSaid == null ? "" : " (" + childSaid + ")")
+        + "; see " + logFile);
+  }
+
+  /** The child's last words, e.g. its one-line "cannot mount ...: bucket does not exist". */
+  private static String lastLine(Path log) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(log);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        String l = lines.get(i).strip();
+        if (l.startsWith("ossfuse child:")) return l.substring("ossfuse child:".length()).strip();
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // no log yet
+    }
+    return null;
   }
 
   private ControlResponse umount(String path, boolean force) throws Exception {
