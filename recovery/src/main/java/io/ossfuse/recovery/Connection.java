@@ -37,6 +37,12 @@ interface Connection {
     return false;
   }
 
+  /**
+   * The mount has failed for a while (crash loop): end the connection so readers get an error
+   * instead of waiting without end; the next healthy child gets a fresh one and targets are re-bound.
+   */
+  default void abandon() {}
+
   /** After a daemon restart: takes the connection back from a child that still serves it. */
   default void adopt(long childPid, String session) {}
 

@@ -116,6 +116,16 @@ final class DaemonHeld implements Connection {
   }
 
   @Override
+  public void abandon() {
+    if (fd < 0) return;
+    log.warn("ending the FUSE connection of {} while it has no server: readers get an error instead of waiting",
+        spec.mountpoint());
+    ops.abortConnection(minor);
+    release();
+    ops.cleanFuseMount(spec.mountpointPath());
+  }
+
+  @Override
   public void close() {
     release();
     ops.cleanFuseMount(spec.mountpointPath());

@@ -33,6 +33,11 @@ final class MountSupervisor {
   private static final long STARTUP_POLL_MS = 25;
   private static final long STANDBY_DELAY_MS = 1000;
   private static final long STANDBY_RETRY_MS = 5000;
+  /**
+   * A crash loop this far into its backoff is no blip: a daemon-held connection is then ended, so
+   * readers fail instead of hanging until the mount comes back.
+   */
+  private static final long ABANDON_AFTER_DELAY_MS = 2000;
 
   private final MountSpec spec;
   private final DaemonConfig config;
@@ -319,6 +324,10 @@ final class MountSupervisor {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; restarting now", spec.mountpoint(), reason);
     } else {
+      Child sb = standby;
+      standby = null;
+      if (sb != null) killAndWait(sb);
+      if (delay.toMillis() >= ABANDON_AFTER_DELAY_MS) connection.abandon();
       setState(MountState.FAILED, "retrying in " + delay.toMillis() + " ms (" + backoff.fastFailures() + " fast failures)");
       log.warn("{} failed: {}; {} fast failures in a row, retrying in {} ms", spec.mountpoint(), reason,
           backoff.fastFailures(), delay.toMillis());

@@ -132,6 +132,11 @@ final class DaemonHarness implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    // Children the daemon started that no status call saw (e.g. while restarting): from its log.
+    for (String line : log().lines().toList()) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:started child|standby child) (\\d+)").matcher(line);
+      if (m.find()) pids.add(Long.parseLong(m.group(1)));
+    }
     try {
       if (Files.exists(stateFile())) {
         DaemonState s = Json.mapper().readValue(stateFile().toFile(), DaemonState.class);
@@ -143,10 +148,20 @@ final class DaemonHarness implements AutoCloseable {
     } catch (IOException ignored) {
       // best effort: pids seen in status are tracked too
     }
+    // The daemon first, and wait for it: a live daemon would re-mount what we unmount below.
+    if (daemon != null) {
+      daemon.destroyForcibly();
+      daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
     for (long pid : pids) {
       ProcessHandle.of(pid).ifPresent(h -> {
         h.destroyForcibly();
         Exec.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(2));
+        try {
+          h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // unmounting below still detaches whatever it served
+        }
       });
     }
     // children may still be SIGSTOPped: SIGKILL wakes them; then unmount innermost first.

@@ -206,4 +206,40 @@ abstract class OssfuseDaemonTest {
           (r.outageEnd(killedAt, RECOVER).atNanos() - killedAt) / 1_000_000);
     }
   }
+
+  /**
+   * Raw only: a crash loop (the bucket is gone, every new child exits) must not leave readers
+   * hanging on the daemon-held connection: once the backoff is no blip the connection is ended and
+   * reads fail fast; when the bucket is back the mount and its bind come back.
+   */
+  @Test
+  void rawCrashLoopEndsTheConnectionThenComesBack() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(transport().equals("raw"));
+    Path t1 = h.pods().resolve("p1/vol");
+    h.ok(ControlRequest.bind(mp, t1.toString()));
+    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER).childPid();
+    h.trackPid(pid);
+    Path bucket = oss.bucketDir("bkt");
+    Path away = bucket.resolveSibling("bkt-away");
+    Files.move(bucket, away);
+    try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
+      assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+      h.await(mp, m -> m.state() == MountState.FAILED && m.detail() != null && m.detail().startsWith("retrying in 2000"), RECOVER);
+      Thread.sleep(500);
+      long at = System.nanoTime();
+      Thread.sleep(1000);
+      List<ReaderLoop.Read> failed = r.failures(at, System.nanoTime());
+      assertTrue(!failed.isEmpty() && failed.stream().noneMatch(f -> f.detail().equals("timed out")),
+          "reads fail fast instead of hanging: " + r.tail());
+      Files.move(away, bucket);
+      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY
+          && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
+      r.awaitGoodAfter(System.nanoTime(), RECOVER);
+      assertEquals(1, MountInfo.read().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      assertTrue(h.log().contains("ending the FUSE connection of " + mp), "log line");
+      h.trackPid(s.childPid());
+    } finally {
+      if (Files.exists(away)) Files.move(away, bucket);
+    }
+  }
 }
