@@ -97,7 +97,7 @@ abstract class OssfuseDaemonTest {
     MountStatus s = h.status(mp);
     assertEquals(transport(), s.transport());
     assertTrue(s.source().equals("oss://bkt/data"));
-    int kills = Integer.getInteger("recovery.ossfuse.kills", 5);
+    int kills = Integer.getInteger("recovery.ossfuse.kills", transport().equals("raw") ? 5 : 3);
     List<Long> stalls = new ArrayList<>();
     List<Long> errors = new ArrayList<>();
     List<Long> slowest = new ArrayList<>();
