@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Volume;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.containers.Container.ExecResult;
@@ -29,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * for real (podman through its Docker API; see scripts/setup-podman).
  */
 @Tag("container")
+@EnabledIfSystemProperty(named = "ossfuse.dist.built", matches = "true",
+        disabledReason = "needs the distribution: runs at integration-test, after package")
 class ContainerIT {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerIT.class);
     private static String image;
