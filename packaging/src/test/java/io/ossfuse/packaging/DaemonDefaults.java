@@ -8,6 +8,7 @@ final class DaemonDefaults {
     static final String CONTROL_SOCKET = "/run/ossfuse/ossfuse.sock";
     static final String STATE_FILE = "/var/lib/ossfuse/state.json";
     static final String ALLOWED_BIND_ROOT = "/var/lib/kubelet/pods";
+    static final String LOG_DIR = "/var/log/ossfuse";
     /** Where the DaemonSet mounts datasets (a convention of the manifests, not a daemon flag). */
     static final String MOUNT_ROOT = "/mnt/ossfuse";
 

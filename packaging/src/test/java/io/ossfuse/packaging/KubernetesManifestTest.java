@@ -46,9 +46,10 @@ class KubernetesManifestTest {
     }
 
     @Test
-    void controlSocketAndStateFileAreOnHostPaths() {
+    void controlSocketStateFileAndLogsAreOnHostPaths() {
         assertHostMount(parent(DaemonDefaults.CONTROL_SOCKET), parent(DaemonDefaults.CONTROL_SOCKET), null);
         assertHostMount(parent(DaemonDefaults.STATE_FILE), parent(DaemonDefaults.STATE_FILE), null);
+        assertHostMount(DaemonDefaults.LOG_DIR, DaemonDefaults.LOG_DIR, null);
         JsonNode probe = daemonContainer().path("readinessProbe").path("exec").path("command");
         assertEquals(DaemonDefaults.CONTROL_SOCKET, probe.path(probe.size() - 1).asText(),
                 "the readiness probe checks the default control socket");

@@ -33,7 +33,7 @@ class SystemdUnitTest {
     @Test
     void systemdAnalyzeVerifyReportsABrokenUnit(@TempDir Path tmp) throws IOException {
         String broken = Files.readString(Project.unit())
-                .replace("KillMode=mixed", "KillMode=sometimes")
+                .replace("KillMode=process", "KillMode=sometimes")
                 .replace("Restart=always", "Restart=always\nRestartEverySecond=yes");
         Cmd result = verify(broken, tmp);
         assertTrue(result.output().contains("sometimes") && result.output().contains("RestartEverySecond"),
@@ -53,16 +53,21 @@ class SystemdUnitTest {
         assertEquals("0", unit.get("Unit", "StartLimitIntervalSec"));
     }
 
-    /** Why mixed: see the comment in the unit (the daemon stops its children; no orphan survives). */
+    /**
+     * Why process: the daemon adopts live children on start and leaves them serving on SIGTERM, so a
+     * restart must not kill them (see the comment in the unit).
+     */
     @Test
-    void signalsOnlyTheDaemonFirstAndLeavesNoOrphans() {
-        assertEquals("mixed", unit.get("Service", "KillMode"));
+    void restartSignalsOnlyTheDaemonAndLeavesFuseChildrenServing() {
+        assertEquals("process", unit.get("Service", "KillMode"));
         assertEquals("SIGTERM", unit.get("Service", "KillSignal"));
     }
 
-    /** Runtime and state directories: root-only, and /run/ossfuse is not wiped on restart. */
+    /** Runtime, state and log directories: root-only, and /run/ossfuse is not wiped on restart. */
     @Test
-    void keepsRuntimeAndStateDirectoriesPrivate() {
+    void keepsRuntimeStateAndLogDirectoriesPrivate() {
+        assertEquals("ossfuse", unit.get("Service", "LogsDirectory"));
+        assertEquals("0700", unit.get("Service", "LogsDirectoryMode"));
         assertEquals("ossfuse", unit.get("Service", "RuntimeDirectory"));
         assertEquals("0700", unit.get("Service", "RuntimeDirectoryMode"));
         assertEquals("yes", unit.get("Service", "RuntimeDirectoryPreserve"));
