@@ -20,7 +20,6 @@ import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.Container.ExecResult;
 import org.testcontainers.containers.GenericContainer;
-import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.utility.DockerImageName;
 
 import java.io.IOException;
@@ -28,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.Locale;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -49,13 +47,7 @@ class ContainerIT {
     @BeforeAll
     static void buildImage() {
         ContainerEngine.require();
-        long start = System.nanoTime();
-        // Kept after the run (deleteOnExit=false): the apt layer is then reused by the next build.
-        image = new ImageFromDockerfile("localhost/ossfuse-it:" + Project.version().toLowerCase(Locale.ROOT), false)
-                .withFileFromPath(".", Project.distDir())
-                .withDockerfilePath("docker/Dockerfile")
-                .get();
-        LOG.info("image {} built in {} ms", image, (System.nanoTime() - start) / 1_000_000);
+        image = ProductImage.product();
     }
 
     @Test
