@@ -151,6 +151,7 @@ class ContainerIT {
     private static GenericContainer<?> daemon(SharedHostDir shared, String... flags) {
         return new GenericContainer<>(DockerImageName.parse(image))
                 .withNetworkMode("host")
+                .withLabel("io.ossfuse.test", "packaging")
                 .withCommand(flags)
                 .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                         .withCapAdd(Capability.SYS_ADMIN)
@@ -230,6 +231,7 @@ class ContainerIT {
     private static GenericContainer<?> idle(SharedHostDir shared) {
         return new GenericContainer<>(DockerImageName.parse(image))
                 .withNetworkMode("host")
+                .withLabel("io.ossfuse.test", "packaging")
                 .withCreateContainerCmdModifier(cmd -> {
                     cmd.withEntrypoint("sleep", "infinity");
                     cmd.getHostConfig().withCapAdd(Capability.SYS_ADMIN).withDevices(Device.parse("/dev/fuse"));

@@ -54,6 +54,7 @@ class SystemdServiceIT {
         try (LocalOssServer oss = LocalOssServer.builder().root(ossRoot).bucket("data").build().start();
              GenericContainer<?> node = new GenericContainer<>(DockerImageName.parse(image))
                      .withNetworkMode("host")
+                     .withLabel("io.ossfuse.test", "packaging")
                      .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig()
                              .withCapAdd(Capability.SYS_ADMIN)
                              .withDevices(Device.parse("/dev/fuse")))) {
