@@ -11,10 +11,11 @@ import static org.junit.jupiter.api.Assumptions.abort;
  * set by scripts/test after scripts/setup-podman succeeded) a missing engine fails instead.
  */
 final class ContainerEngine {
+    private static boolean warned;
     private ContainerEngine() {
     }
 
-    static void require() {
+    static synchronized void require() {
         String problem = problem();
         if (problem == null) {
             return;
@@ -23,6 +24,11 @@ final class ContainerEngine {
                 + "; run scripts/setup-podman (as root) and export the variables it prints";
         if (Boolean.getBoolean("ossfuse.container.required")) {
             fail(message);
+        }
+        if (!warned) {
+            warned = true;
+            // Surefire shows skips only as a count; say why where people look.
+            System.err.println("[WARNING] ossfuse container tests SKIPPED: " + message);
         }
         abort("SKIPPED: " + message);
     }

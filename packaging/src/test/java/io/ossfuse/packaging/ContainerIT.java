@@ -10,7 +10,7 @@ import com.github.dockerjava.api.model.Device;
 import com.github.dockerjava.api.model.PropagationMode;
 import com.github.dockerjava.api.model.SELContext;
 import com.github.dockerjava.api.model.Volume;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -44,8 +44,9 @@ class ContainerIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static String image;
 
-    @BeforeAll
-    static void buildImage() {
+    /** Per test, not @BeforeAll: a skip then shows on every test with its reason. */
+    @BeforeEach
+    void requireEngineAndImage() {
         ContainerEngine.require();
         image = ProductImage.product();
     }

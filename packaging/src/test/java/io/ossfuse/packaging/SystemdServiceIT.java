@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Device;
 import io.ossfuse.localoss.LocalOssServer;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -41,8 +41,9 @@ class SystemdServiceIT {
     private static final String CRED = "/etc/ossfuse/credentials/test";
     private static String image;
 
-    @BeforeAll
-    static void buildImage() {
+    /** Per test, not @BeforeAll: a skip then shows on every test with its reason. */
+    @BeforeEach
+    void requireEngineAndImage() {
         ContainerEngine.require();
         image = ProductImage.withSystemd();
     }
