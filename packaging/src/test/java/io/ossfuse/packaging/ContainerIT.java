@@ -65,19 +65,43 @@ class ContainerIT {
         }
     }
 
-    /** The Bidirectional/rshared path works: a mount made in the container shows on the host. */
+    /**
+     * The Bidirectional/rshared path with a real FUSE mount and no daemon: `ossfuse mount --foreground`
+     * in the container, served from the local OSS endpoint on the host, is readable on the host; when
+     * the container dies the host keeps a dead mount (ENOTCONN) — the seed's failure, which the
+     * daemon test below then heals.
+     */
     @Test
-    void mountMadeInsideTheContainerIsVisibleOnTheHost() throws Exception {
-        try (SharedHostDir shared = SharedHostDir.create("ossfuse-ct");
+    void fuseMountInsideTheContainerServesTheHostAndDiesWithIt() throws Exception {
+        String content = "read on the host, served in the container\n";
+        Path ossRoot = Files.createTempDirectory("ossfuse-ct-oss");
+        try (LocalOssServer oss = LocalOssServer.builder().root(ossRoot).bucket("data").build().start();
+             SharedHostDir shared = SharedHostDir.create("ossfuse-ct");
              GenericContainer<?> c = idle(shared)) {
+            Files.createDirectories(oss.bucketDir("data").resolve("ds"));
+            Files.writeString(oss.bucketDir("data").resolve("ds/hello.txt"), content);
+            Path cred = credentials(shared, oss);
+            Path mnt = Files.createDirectories(shared.resolve("mnt"));
             c.start();
-            Path m = shared.resolve("m");
-            ExecResult r = c.execInContainer("sh", "-c",
-                    "mkdir -p " + m + " && mount -t tmpfs ct " + m + " && echo made-inside > " + m + "/f");
-            assertEquals(0, r.getExitCode(), r.getStderr());
-            assertEquals("made-inside\n", Files.readString(m.resolve("f")));
-            assertTrue(shared.mountsUnder().contains(m.toString()), "host mount table lacks " + m);
+            exec(c, "sh", "-c", "nohup ossfuse mount --foreground oss://data/ds " + mnt + " --endpoint "
+                    + oss.endpoint() + " --cred-dir " + cred + " >" + shared.resolve("mount.log") + " 2>&1 &");
+            HostReads.awaitContent(mnt.resolve("hello.txt"), content, Duration.ofSeconds(60));
+            assertTrue(shared.mountsUnder().contains(mnt.toString()), "host mount table lacks " + mnt);
+
+            DockerClientFactory.instance().client().killContainerCmd(c.getContainerId()).withSignal("KILL").exec();
+            String error = HostReads.awaitFailure(mnt.resolve("hello.txt"), Duration.ofSeconds(20));
+            assertTrue(error.contains("Transport endpoint is not connected"), error);
+        } finally {
+            deleteTree(ossRoot);
         }
+    }
+
+    /** A credentials directory (Secret layout) on the shared dir, readable in the container. */
+    private static Path credentials(SharedHostDir shared, LocalOssServer oss) throws IOException {
+        Path cred = Files.createDirectories(shared.resolve("cred"));
+        Files.writeString(cred.resolve("fs.oss.accessKeyId"), oss.accessKeyId());
+        Files.writeString(cred.resolve("fs.oss.accessKeySecret"), oss.accessKeySecret());
+        return cred;
     }
 
     /**
@@ -96,9 +120,7 @@ class ContainerIT {
              SharedHostDir shared = SharedHostDir.create("ossfuse-ct")) {
             Files.createDirectories(oss.bucketDir("data").resolve("ds"));
             Files.writeString(oss.bucketDir("data").resolve("ds/hello.txt"), content);
-            Path cred = Files.createDirectories(shared.resolve("cred"));
-            Files.writeString(cred.resolve("fs.oss.accessKeyId"), oss.accessKeyId());
-            Files.writeString(cred.resolve("fs.oss.accessKeySecret"), oss.accessKeySecret());
+            Path cred = credentials(shared, oss);
             Path mountpoint = Files.createDirectories(shared.resolve("mnt/ds"));
             Path podRoot = Files.createDirectories(shared.resolve("pods"));
             Path target = podRoot.resolve("uid-1/volumes/kubernetes.io~csi/pv-1/mount");
