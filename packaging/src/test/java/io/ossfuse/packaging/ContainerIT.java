@@ -85,7 +85,11 @@ class ContainerIT {
             c.start();
             exec(c, "sh", "-c", "nohup ossfuse mount --foreground oss://data/ds " + mnt + " --endpoint "
                     + oss.endpoint() + " --cred-dir " + cred + " >" + shared.resolve("mount.log") + " 2>&1 &");
-            HostReads.awaitContent(mnt.resolve("hello.txt"), content, Duration.ofSeconds(60));
+            try {
+                HostReads.awaitContent(mnt.resolve("hello.txt"), content, Duration.ofSeconds(60));
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "\nmount log:\n" + Files.readString(shared.resolve("mount.log")), e);
+            }
             assertTrue(shared.mountsUnder().contains(mnt.toString()), "host mount table lacks " + mnt);
 
             DockerClientFactory.instance().client().killContainerCmd(c.getContainerId()).withSignal("KILL").exec();
