@@ -1,5 +1,8 @@
 package io.ossfuse.packaging;
 
+import io.ossfuse.cache.MediumType;
+import io.ossfuse.cache.TierLevel;
+import io.ossfuse.cache.TieredStoreConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,6 +80,31 @@ class DistributionIT {
         for (String file : List.of("fs.oss.accessKeyId", "fs.oss.accessKeySecret")) {
             assertTrue(Files.readString(dir.resolve(file)).startsWith("<your AccessKey"), file + " must be a placeholder");
         }
+    }
+
+    /** The example cache config is accepted by the code that reads it, with the levels it documents. */
+    @Test
+    void exampleTieredStoreConfigParses() {
+        TieredStoreConfig config = TieredStoreConfig.load(Project.distDir().resolve("conf/tieredstore.yaml"));
+        assertEquals(List.of(MediumType.MEM, MediumType.SSD), config.levels().stream().map(TierLevel::mediumType).toList());
+        TierLevel mem = config.levels().get(0);
+        assertEquals(List.of(Path.of("/dev/shm/ossfuse")), mem.paths());
+        assertEquals(2L << 30, mem.quota());
+        assertEquals(0.95, mem.high());
+        assertEquals(0.7, mem.low());
+    }
+
+    /** The real JVM and CLI behind the launcher (the container test runs it in the image too). */
+    @Test
+    void launcherRunsTheRealCli() {
+        Cmd help = Cmd.run(List.of(Project.distDir().resolve("bin/ossfuse").toString(), "--help"), Map.of(), 60)
+                .expectSuccess();
+        assertTrue(help.output().startsWith("Usage: ossfuse"), help.output());
+        assertTrue(help.output().contains("mount"), help.output());
+        Cmd bad = Cmd.run(List.of(Project.distDir().resolve("bin/ossfuse").toString(), "mount", "not-a-url", "/nonexistent"),
+                Map.of(), 60);
+        assertTrue(bad.exit() != 0, bad.output());
+        assertEquals(1, bad.output().strip().lines().count(), "one line, no stack trace:\n" + bad.output());
     }
 
     /**
