@@ -3,6 +3,8 @@ package io.ossfuse.packaging;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.images.builder.ImageFromDockerfile;
+import org.testcontainers.images.builder.dockerfile.statement.MultiArgsStatement;
+import org.testcontainers.images.builder.dockerfile.statement.SingleArgumentStatement;
 
 import java.util.Locale;
 
@@ -46,9 +48,9 @@ final class ProductImage {
                                     + " --no-install-recommends systemd systemd-sysv && rm -rf /var/lib/apt/lists/*")
                             .run("mkdir -p /etc/ossfuse")
                             // systemd stops on SIGRTMIN+3, not SIGTERM
-                            .withStatement(new org.testcontainers.images.builder.dockerfile.statement.SingleArgumentStatement(
-                                    "STOPSIGNAL", "SIGRTMIN+3"))
-                            .entryPoint("/lib/systemd/systemd")
+                            .withStatement(new SingleArgumentStatement("STOPSIGNAL", "SIGRTMIN+3"))
+                            // exec form: systemd must be PID 1, and podman enables systemd mode by the name
+                            .withStatement(new MultiArgsStatement("ENTRYPOINT", "/lib/systemd/systemd"))
                             .build())
                     .get();
             LOG.info("image {} built in {} ms", withSystemd, (System.nanoTime() - start) / 1_000_000);
