@@ -39,6 +39,7 @@ class SystemdServiceIT {
     private static final String MOUNTPOINT = "/mnt/ossfuse/ds";
     private static final String TARGET = "/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~csi/pv-1/mount";
     private static final String CRED = "/etc/ossfuse/credentials/test";
+    private static final String CONTENT = "served across daemon restarts\n";
     private static String image;
 
     /** Per test, not @BeforeAll: a skip then shows on every test with its reason. */
@@ -50,7 +51,49 @@ class SystemdServiceIT {
 
     @Test
     void restartAndCrashOfTheServiceLeaveTheFuseChildServing() throws Exception {
-        String content = "served across daemon restarts\n";
+        runOnNode(Files.readString(Project.unit()), (node, child) -> {
+            // systemctl restart: SIGTERM to the daemon only; the child keeps serving and is adopted.
+            long daemonBefore = mainPid(node);
+            exec(node, "systemctl", "restart", "ossfuse");
+            assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"), "served while the daemon restarts");
+            awaitSocket(node);
+            assertTrue(mainPid(node) != daemonBefore, "a new daemon runs");
+            assertEquals(child, healthyChild(node), "the new daemon adopted the same FUSE child");
+
+            // The daemon crashes: Restart=always starts a new one, the child again survives.
+            exec(node, "systemctl", "kill", "--kill-who=main", "--signal=SIGKILL", "ossfuse");
+            assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"), "served while no daemon runs");
+            awaitRestarts(node, 1);
+            awaitSocket(node);
+            assertEquals(child, healthyChild(node), "adopted again after a daemon crash");
+            assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"));
+            LOG.info("FUSE child {} served across systemctl restart and a daemon SIGKILL", child);
+        });
+    }
+
+    /** The control: with KillMode=mixed a plain restart kills the FUSE child, so the test above means something. */
+    @Test
+    void withKillModeMixedARestartWouldKillTheFuseChild() throws Exception {
+        String mixed = Files.readString(Project.unit()).replace("KillMode=process", "KillMode=mixed");
+        runOnNode(mixed, (node, child) -> {
+            exec(node, "systemctl", "restart", "ossfuse");
+            awaitSocket(node);
+            long after = healthyChild(node);
+            assertTrue(after != child, "KillMode=mixed: child " + child + " was killed and replaced by " + after);
+            assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"), "the daemon recovered the mount");
+        });
+    }
+
+    private interface Scenario {
+        void run(GenericContainer<?> node, long child) throws Exception;
+    }
+
+    /**
+     * A node (systemd in a container) with the unit installed and enabled, a dataset from the local OSS
+     * endpoint mounted through the daemon and bound into a pod volume path; runs the scenario with the
+     * serving child's pid.
+     */
+    private static void runOnNode(String unitText, Scenario scenario) throws Exception {
         Path ossRoot = Files.createTempDirectory("ossfuse-sd-oss");
         try (LocalOssServer oss = LocalOssServer.builder().root(ossRoot).bucket("data").build().start();
              GenericContainer<?> node = new GenericContainer<>(DockerImageName.parse(image))
@@ -60,11 +103,10 @@ class SystemdServiceIT {
                              .withCapAdd(Capability.SYS_ADMIN)
                              .withDevices(Device.parse("/dev/fuse")))) {
             Files.createDirectories(oss.bucketDir("data").resolve("ds"));
-            Files.writeString(oss.bucketDir("data").resolve("ds/hello.txt"), content);
+            Files.writeString(oss.bucketDir("data").resolve("ds/hello.txt"), CONTENT);
             node.start();
             awaitSystemd(node);
-            node.copyFileToContainer(Transferable.of(Files.readString(Project.unit())),
-                    "/etc/systemd/system/ossfuse.service");
+            node.copyFileToContainer(Transferable.of(unitText), "/etc/systemd/system/ossfuse.service");
             node.copyFileToContainer(Transferable.of(oss.accessKeyId(), 0600), CRED + "/fs.oss.accessKeyId");
             node.copyFileToContainer(Transferable.of(oss.accessKeySecret(), 0600), CRED + "/fs.oss.accessKeySecret");
             exec(node, "systemctl", "daemon-reload");
@@ -74,24 +116,8 @@ class SystemdServiceIT {
             exec(node, "ossfuse", "mount", "oss://data/ds", MOUNTPOINT, "--endpoint", oss.endpoint(), "--cred-dir", CRED);
             exec(node, "ossfuse", "bind", MOUNTPOINT, TARGET);
             long child = healthyChild(node);
-            assertEquals(content, exec(node, "cat", TARGET + "/hello.txt"));
-
-            // systemctl restart: SIGTERM to the daemon only; the child keeps serving and is adopted.
-            long daemonBefore = mainPid(node);
-            exec(node, "systemctl", "restart", "ossfuse");
-            assertEquals(content, exec(node, "cat", TARGET + "/hello.txt"), "served while the daemon restarts");
-            awaitSocket(node);
-            assertTrue(mainPid(node) != daemonBefore, "a new daemon runs");
-            assertEquals(child, healthyChild(node), "the new daemon adopted the same FUSE child");
-
-            // The daemon crashes: Restart=always starts a new one, the child again survives.
-            exec(node, "systemctl", "kill", "--kill-who=main", "--signal=SIGKILL", "ossfuse");
-            assertEquals(content, exec(node, "cat", TARGET + "/hello.txt"), "served while no daemon runs");
-            awaitRestarts(node, 1);
-            awaitSocket(node);
-            assertEquals(child, healthyChild(node), "adopted again after a daemon crash");
-            assertEquals(content, exec(node, "cat", TARGET + "/hello.txt"));
-            LOG.info("FUSE child {} served across systemctl restart and a daemon SIGKILL", child);
+            assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"));
+            scenario.run(node, child);
         } finally {
             try (Stream<Path> walk = Files.walk(ossRoot)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
