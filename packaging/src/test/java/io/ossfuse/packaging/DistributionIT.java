@@ -41,7 +41,7 @@ class DistributionIT {
                 assertTrue(line.startsWith("-rwxr-xr-x"), "launcher must be executable: " + line);
             }
         }
-        for (String expected : List.of("bin/ossfuse", "README.md", "conf/tieredstore.yaml", "conf/ossfuse.env",
+        for (String expected : List.of("bin/ossfuse", "README.md", "conf/tieredstore.yaml", "conf/ossfuse.env", "conf/config.yaml",
                 "conf/credentials.example/README", "conf/credentials.example/fs.oss.accessKeyId",
                 "conf/credentials.example/fs.oss.accessKeySecret", "systemd/ossfuse.service",
                 "docker/Dockerfile", "k8s/daemonset.yaml", "k8s/app-pod.yaml",
@@ -92,6 +92,16 @@ class DistributionIT {
         assertEquals(2L << 30, mem.quota());
         assertEquals(0.95, mem.high());
         assertEquals(0.7, mem.low());
+    }
+
+    /** The example config file passes `ossfuse config check` of the CLI it ships with. */
+    @Test
+    void exampleConfigFilePassesConfigCheck() {
+        Path config = Project.distDir().resolve("conf/config.yaml");
+        Cmd check = Cmd.run(List.of(Project.distDir().resolve("bin/ossfuse").toString(), "config", "check", config.toString()),
+                Map.of(), 60);
+        assertEquals(0, check.exit(), check.output());
+        assertTrue(check.output().strip().matches(".*: OK \\(\\d+ settings\\)"), check.output());
     }
 
     /** The real JVM and CLI behind the launcher (the container test runs it in the image too). */
