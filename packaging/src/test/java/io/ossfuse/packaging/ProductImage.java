@@ -21,7 +21,7 @@ final class ProductImage {
     private ProductImage() {
     }
 
-    /** localhost/ossfuse-it:&lt;version&gt;, built from docker/Dockerfile of the distribution. */
+    /** localhost/ossfuse-it:&lt;version&gt;-&lt;checkout hash&gt;, built from docker/Dockerfile of the distribution. */
     static synchronized String product() {
         if (product == null) {
             long start = System.nanoTime();
@@ -58,7 +58,9 @@ final class ProductImage {
         return withSystemd;
     }
 
+    /** Version plus a hash of the checkout: concurrent runs from two worktrees never share a tag. */
     private static String tag() {
-        return Project.version().toLowerCase(Locale.ROOT);
+        return Project.version().toLowerCase(Locale.ROOT) + "-"
+                + Integer.toHexString(Project.packagingDir().toString().hashCode());
     }
 }
