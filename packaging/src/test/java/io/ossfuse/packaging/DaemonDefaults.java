@@ -1,15 +1,17 @@
 package io.ossfuse.packaging;
 
+import io.ossfuse.recovery.DaemonConfig;
+
 /**
- * The daemon's default host paths, as the manifests, the unit and the image must provide them.
- * TODO(ops): read these from the recovery/cli constants once `ossfuse daemon` lands in main.
+ * The daemon's default host paths, taken from the daemon's own constants: the manifests, the unit and
+ * the image must provide exactly these.
  */
 final class DaemonDefaults {
-    static final String CONTROL_SOCKET = "/run/ossfuse/ossfuse.sock";
-    static final String STATE_FILE = "/var/lib/ossfuse/state.json";
-    static final String ALLOWED_BIND_ROOT = "/var/lib/kubelet/pods";
-    static final String LOG_DIR = "/var/log/ossfuse";
-    /** Where the DaemonSet mounts datasets (a convention of the manifests, not a daemon flag). */
+    static final String CONTROL_SOCKET = DaemonConfig.DEFAULT_SOCKET.toString();
+    static final String STATE_FILE = DaemonConfig.DEFAULT_STATE.toString();
+    static final String ALLOWED_BIND_ROOT = DaemonConfig.DEFAULT_ALLOWED_ROOT.toString();
+    static final String LOG_DIR = DaemonConfig.DEFAULT_LOG_DIR.toString();
+    /** Where the DaemonSet mounts datasets: a convention of the manifests and docs, not a daemon flag. */
     static final String MOUNT_ROOT = "/mnt/ossfuse";
 
     private DaemonDefaults() {

@@ -110,7 +110,10 @@ class SystemdServiceIT {
             node.copyFileToContainer(Transferable.of(oss.accessKeyId(), 0600), CRED + "/fs.oss.accessKeyId");
             node.copyFileToContainer(Transferable.of(oss.accessKeySecret(), 0600), CRED + "/fs.oss.accessKeySecret");
             exec(node, "systemctl", "daemon-reload");
+            // Type=notify: this returns only after the daemon's READY=1 (or fails after TimeoutStartSec).
             exec(node, "systemctl", "enable", "--now", "ossfuse");
+            assertTrue(exec(node, "systemctl", "show", "-p", "StatusText", "--value", "ossfuse")
+                    .startsWith("listening on " + DaemonDefaults.CONTROL_SOCKET), "sd_notify STATUS reached systemd");
             awaitSocket(node);
             exec(node, "mkdir", "-p", MOUNTPOINT, TARGET);
             exec(node, "ossfuse", "mount", "oss://data/ds", MOUNTPOINT, "--endpoint", oss.endpoint(), "--cred-dir", CRED);

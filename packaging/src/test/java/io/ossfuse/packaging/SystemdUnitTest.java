@@ -44,7 +44,8 @@ class SystemdUnitTest {
     void runsTheDaemonFromTheInstallDirectory() {
         assertEquals(INSTALL_PREFIX + "bin/ossfuse daemon $OSSFUSE_DAEMON_ARGS", unit.get("Service", "ExecStart"));
         assertEquals("-/etc/default/ossfuse", unit.get("Service", "EnvironmentFile"));
-        assertEquals("exec", unit.get("Service", "Type"));
+        assertEquals("notify", unit.get("Service", "Type"));
+        assertEquals("main", unit.get("Service", "NotifyAccess"));
     }
 
     @Test
