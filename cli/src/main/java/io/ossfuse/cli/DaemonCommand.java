@@ -70,6 +70,8 @@ public final class DaemonCommand implements Callable<Integer> {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;
     }
+    // Type=notify units: `systemctl start` returns once the control socket listens.
+    SdNotify.notify(System.getenv(), "READY=1\nSTATUS=listening on " + config.socket());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         d.close();
