@@ -1,0 +1,78 @@
+package io.ossfuse.fs;
+
+import io.ossfuse.store.ListPage;
+import io.ossfuse.store.ObjectMeta;
+import io.ossfuse.store.ObjectStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A snapshot of one directory listing, fetched page by page as readdir asks for more. Offsets are
+ * positions in the snapshot, so they stay valid across readdir calls on the same handle even if the
+ * bucket changes meanwhile. Names that cannot be a file name (empty, ".", "..", over 255 bytes) are
+ * skipped; when a file and a sub-directory share a name, the entry that comes first wins (listing
+ * order puts the object "a" before the prefix "a/").
+ */
+final class DirHandle {
+    record Child(String name, Node node) {
+    }
+
+    final String path;
+    private final String prefix;
+    private final ObjectStore store;
+    private final int pageSize;
+    private final Instant dirMtime;
+    private final List<Child> children = new ArrayList<>();
+    private final Set<String> names = new HashSet<>();
+    private String token;
+    private boolean done;
+
+    DirHandle(String path, String prefix, ObjectStore store, int pageSize, Instant dirMtime) {
+        this.path = path;
+        this.prefix = prefix;
+        this.store = store;
+        this.pageSize = pageSize;
+        this.dirMtime = dirMtime;
+    }
+
+    /** The child at {@code index}, loading pages as needed; null past the end. */
+    synchronized Child child(int index, java.util.function.Consumer<Child> onLoaded) throws IOException {
+        while (index >= children.size() && !done) fetch(onLoaded);
+        return index < children.size() ? children.get(index) : null;
+    }
+
+    private void fetch(java.util.function.Consumer<Child> onLoaded) throws IOException {
+        ListPage page = store.list(prefix, token, pageSize);
+        // Objects and prefixes come back as two sorted lists; merge them so order is stable by name.
+        List<Child> batch = new ArrayList<>(page.objects().size() + page.commonPrefixes().size());
+        for (ObjectMeta m : page.objects()) {
+            if (m.key().equals(prefix)) continue; // this directory's own marker object
+            String name = m.key().substring(prefix.length());
+            if (name.endsWith("/")) continue; // cannot happen with delimiter "/", but never a file name
+            batch.add(new Child(name, Node.file(m.key(), m.size(), m.etag(), m.lastModified())));
+        }
+        for (String p : page.commonPrefixes()) {
+            String name = p.substring(prefix.length(), p.length() - 1);
+            batch.add(new Child(name, Node.dir(p, dirMtime)));
+        }
+        batch.sort((a, b) -> a.node().key().compareTo(b.node().key()));
+        for (Child c : batch) {
+            if (!validName(c.name())) continue;
+            if (!names.add(c.name())) continue;
+            children.add(c);
+            onLoaded.accept(c);
+        }
+        token = page.nextToken();
+        done = token == null;
+    }
+
+    static boolean validName(String name) {
+        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
+                && name.indexOf('\0') < 0 && name.getBytes(StandardCharsets.UTF_8).length <= 255;
+    }
+}

@@ -1,0 +1,55 @@
+package io.ossfuse.fs;
+
+import io.ossfuse.store.ObjectChangedException;
+import io.ossfuse.store.ObjectStoreException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** The one place failures become errnos. */
+final class Errors {
+    private Errors() {
+    }
+
+    static FsException toFs(Throwable t, String what) {
+        Throwable e = unwrap(t);
+        if (e instanceof FsException fe) return fe;
+        if (e instanceof ObjectChangedException) {
+            return new FsException(Errno.EIO, what + ": the object changed while open (reopen the file)", e);
+        }
+        if (e instanceof ObjectStoreException se) {
+            Errno errno = switch (se.kind()) {
+                case NOT_FOUND -> Errno.ENOENT;
+                case ACCESS_DENIED -> Errno.EACCES;
+                case NO_SUCH_BUCKET, UNAVAILABLE, BAD_RESPONSE, OTHER -> Errno.EIO;
+            };
+            return new FsException(errno, what + ": " + se.getMessage(), se);
+        }
+        if (e instanceof InterruptedException || e instanceof InterruptedIOException) {
+            return new FsException(Errno.EINTR, what + ": interrupted", e);
+        }
+        return new FsException(Errno.EIO, what + ": " + e, e);
+    }
+
+    /** Finds the meaningful cause below wrappers added by caches and futures. */
+    static Throwable unwrap(Throwable t) {
+        Throwable e = t;
+        for (int i = 0; i < 10 && e != null; i++) {
+            if (e instanceof FsException || e instanceof ObjectStoreException) return e;
+            if (e instanceof CompletionException || e instanceof ExecutionException || e instanceof UncheckedIOException
+                    || (e.getCause() != null && e.getClass() == java.io.IOException.class)
+                    || (e.getCause() != null && e.getClass() == RuntimeException.class)) {
+                if (e.getCause() == null) return e;
+                e = e.getCause();
+                continue;
+            }
+            return e;
+        }
+        return t;
+    }
+
+    static Errno errnoOf(Throwable t) {
+        return toFs(t, "").errno();
+    }
+}

@@ -1,0 +1,435 @@
+package io.ossfuse.fs;
+
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.ossfuse.cache.BlockCache;
+import io.ossfuse.cache.BlockKey;
+import io.ossfuse.cache.BlockLoader;
+import io.ossfuse.store.ListPage;
+import io.ossfuse.store.ObjectChangedException;
+import io.ossfuse.store.ObjectMeta;
+import io.ossfuse.store.ObjectStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The read-only filesystem over one bucket directory. Files are objects, directories are key
+ * prefixes (a common prefix or a zero-byte {@code dir/} marker). Reads go through the
+ * {@link BlockCache} in whole blocks, each fetched with a ranged GET pinned to the ETag seen at
+ * open. Behaviour while objects change is stated in docs/SEMANTICS.md.
+ *
+ * <p>Lookup of a name not in the metadata cache costs a HEAD of the key (a file: done), then, if
+ * absent, a listing of {@code key/} with max-keys 1 (a directory, or ENOENT). HEAD goes first
+ * because most lookups are of files and a HEAD is the cheaper request; a readdir puts every child it
+ * lists into the cache, so {@code ls -l} costs the listing only.
+ */
+public final class ObjectFileSystem implements ReadOnlyFileSystem {
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectFileSystem.class);
+    static final int O_ACCMODE = 03, O_RDONLY = 0, O_TRUNC = 01000, O_CREAT = 0100;
+    static final String XATTR_ETAG = "user.oss.etag";
+    static final String XATTR_KEY = "user.oss.key";
+    public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
+
+    private final ObjectStore store;
+    private final String prefix;
+    private final BlockCache cache;
+    private final boolean ownsCache;
+    private final InodeTable inodes;
+    private final FsOptions options;
+    private final MetaCache meta;
+    private final Instant mountTime;
+    private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
+    private final Map<Long, FileHandle> files = new ConcurrentHashMap<>();
+    private final AtomicLong nextFh = new AtomicLong(1);
+    private final ExecutorService readahead;
+    private final Set<BlockKey> prefetching = ConcurrentHashMap.newKeySet();
+
+    private ObjectFileSystem(Builder b) {
+        this.store = b.store;
+        this.prefix = b.prefix;
+        this.options = b.options;
+        this.ownsCache = b.cache == null;
+        this.cache = b.cache != null ? b.cache : new SmallBlockCache(DEFAULT_BLOCK_SIZE, 64L << 20);
+        this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
+        this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
+        this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
+        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(64), r -> {
+                    Thread t = new Thread(r, "ossfuse-readahead");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.DiscardPolicy());
+    }
+
+    public static Builder builder(ObjectStore store) {
+        return new Builder(store);
+    }
+
+    /** Builds an {@link ObjectFileSystem}; only the store is required. */
+    public static final class Builder {
+        private final ObjectStore store;
+        private String prefix = "";
+        private BlockCache cache;
+        private InodeTable inodes;
+        private FsOptions options = FsOptions.defaults();
+        private Ticker ticker = Ticker.systemTicker();
+        private Instant mountTime;
+
+        private Builder(ObjectStore store) {
+            this.store = Objects.requireNonNull(store, "store");
+        }
+
+        /** The key prefix of the mounted directory: "" (bucket root) or ending in "/". */
+        public Builder prefix(String prefix) {
+            if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+                throw new IllegalArgumentException("prefix must be empty or end with '/', got '" + prefix + "'");
+            }
+            this.prefix = prefix;
+            return this;
+        }
+
+        /** The block cache reads go through; default: a 64 MiB in-heap cache of 4 MiB blocks (closed with the fs). */
+        public Builder cache(BlockCache cache) {
+            this.cache = cache;
+            return this;
+        }
+
+        /** The inode table; default: in memory. Not closed by the filesystem. */
+        public Builder inodes(InodeTable inodes) {
+            this.inodes = inodes;
+            return this;
+        }
+
+        public Builder options(FsOptions options) {
+            this.options = Objects.requireNonNull(options, "options");
+            return this;
+        }
+
+        /** Drives metadata-cache expiry (tests use a fake one). */
+        public Builder ticker(Ticker ticker) {
+            this.ticker = Objects.requireNonNull(ticker, "ticker");
+            return this;
+        }
+
+        /** The mtime shown for directories without a marker object; default: now. */
+        public Builder mountTime(Instant t) {
+            this.mountTime = t;
+            return this;
+        }
+
+        public ObjectFileSystem build() {
+            return new ObjectFileSystem(this);
+        }
+    }
+
+    // ---- metadata ---------------------------------------------------------------------------
+
+    private static String child(String parent, String name) {
+        return parent.isEmpty() ? name : parent + "/" + name;
+    }
+
+    private static String parentOf(String path) {
+        int i = path.lastIndexOf('/');
+        return i < 0 ? "" : path.substring(0, i);
+    }
+
+    private String path(long ino) throws FsException {
+        return inodes.path(ino).orElseThrow(() -> new FsException(Errno.ESTALE, "unknown inode " + ino));
+    }
+
+    /** The node at {@code path}, from the cache or the store. */
+    Optional<Node> resolve(String path) throws FsException {
+        if (path.isEmpty()) return Optional.of(Node.dir(prefix, mountTime));
+        Optional<Node> cached = meta.get(path);
+        if (cached != null) return cached;
+        String key = prefix + path;
+        try {
+            Optional<ObjectMeta> head = store.head(key);
+            Optional<Node> found;
+            if (head.isPresent()) {
+                ObjectMeta m = head.get();
+                found = Optional.of(Node.file(key, m.size(), m.etag(), m.lastModified()));
+            } else {
+                ListPage page = store.list(key + "/", null, 1);
+                boolean dir = !page.objects().isEmpty() || !page.commonPrefixes().isEmpty();
+                Instant mtime = page.objects().stream().filter(o -> o.key().equals(key + "/"))
+                        .map(ObjectMeta::lastModified).findFirst().orElse(mountTime);
+                found = dir ? Optional.of(Node.dir(key + "/", mtime)) : Optional.empty();
+            }
+            meta.put(path, found);
+            return found;
+        } catch (IOException e) {
+            throw Errors.toFs(e, "lookup " + path);
+        }
+    }
+
+    private Node existing(String path) throws FsException {
+        return resolve(path).orElseThrow(() -> new FsException(Errno.ENOENT, "no such file: " + path));
+    }
+
+    private FileAttr attr(long ino, Node n) {
+        boolean dir = n.isDir();
+        int perm = (dir ? 0555 : 0444) & ~options.umask();
+        return new FileAttr(ino, n.type(), n.size(), perm, dir ? 2 : 1, options.uid(), options.gid(), n.mtime());
+    }
+
+    @Override
+    public FileAttr lookup(long parent, String name) throws FsException {
+        String parentPath = path(parent);
+        if (name.equals(".")) return getattr(parent);
+        if (name.equals("..")) {
+            String pp = parentOf(parentPath);
+            return attr(parentPath.isEmpty() ? ROOT_INO : inodes.lookup(pp), existing(pp));
+        }
+        if (name.getBytes(StandardCharsets.UTF_8).length > 255) throw new FsException(Errno.ENAMETOOLONG, "name too long");
+        if (!DirHandle.validName(name)) throw new FsException(Errno.ENOENT, "invalid name");
+        String p = child(parentPath, name);
+        Node n = existing(p);
+        try {
+            return attr(inodes.lookup(p), n);
+        } catch (UncheckedIOException e) {
+            throw Errors.toFs(e, "lookup " + p);
+        }
+    }
+
+    @Override
+    public void forget(long ino, long nlookup) {
+        try {
+            inodes.forget(ino, nlookup);
+        } catch (UncheckedIOException e) {
+            LOG.warn("forget {}: {}", ino, e.getMessage());
+        }
+    }
+
+    @Override
+    public FileAttr getattr(long ino) throws FsException {
+        return attr(ino, existing(path(ino)));
+    }
+
+    // ---- directories ------------------------------------------------------------------------
+
+    @Override
+    public long opendir(long ino) throws FsException {
+        String p = path(ino);
+        Node n = existing(p);
+        if (!n.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + p);
+        long fh = nextFh.getAndIncrement();
+        dirs.put(fh, newDirHandle(p, n));
+        return fh;
+    }
+
+    private DirHandle newDirHandle(String p, Node n) {
+        return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime);
+    }
+
+    @Override
+    public void readdir(long ino, long fh, long offset, DirFiller filler) throws FsException {
+        String p = path(ino);
+        DirHandle h = dirs.get(fh);
+        if (h == null || !h.path.equals(p)) {
+            // An unknown handle (e.g. opened by a previous process): list afresh, offsets by position.
+            Node n = existing(p);
+            if (!n.isDir()) throw new FsException(Errno.ENOTDIR, "not a directory: " + p);
+            h = newDirHandle(p, n);
+        }
+        try {
+            long off = offset;
+            while (true) {
+                DirEntry e;
+                if (off == 0) {
+                    e = new DirEntry(".", getattr(ino), 1);
+                } else if (off == 1) {
+                    String pp = parentOf(p);
+                    long pino = p.isEmpty() ? ROOT_INO : inodes.assign(pp);
+                    e = new DirEntry("..", attr(pino, Node.dir(pp, mountTime)), 2);
+                } else {
+                    DirHandle.Child c = h.child((int) (off - 2), ch -> meta.put(child(p, ch.name()), Optional.of(ch.node())));
+                    if (c == null) return;
+                    e = new DirEntry(c.name(), attr(inodes.assign(child(p, c.name())), c.node()), off + 1);
+                }
+                if (!filler.add(e)) return;
+                off++;
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw Errors.toFs(e, "readdir " + p);
+        }
+    }
+
+    @Override
+    public void releasedir(long ino, long fh) {
+        dirs.remove(fh);
+    }
+
+    // ---- files ------------------------------------------------------------------------------
+
+    @Override
+    public long open(long ino, int flags) throws FsException {
+        String p = path(ino);
+        if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)) != 0) {
+            throw new FsException(Errno.EROFS, "read-only filesystem: " + p);
+        }
+        Node n = existing(p);
+        if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
+        long fh = nextFh.getAndIncrement();
+        files.put(fh, new FileHandle(p, n));
+        return fh;
+    }
+
+    @Override
+    public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
+        FileHandle h = files.get(fh);
+        if (h == null) {
+            // Not opened by this process (a restarted transport): read the current version.
+            String p = path(ino);
+            Node n = existing(p);
+            if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
+            h = new FileHandle(p, n);
+        }
+        if (offset < 0) throw new FsException(Errno.EINVAL, "negative offset");
+        if (offset >= h.size || !dst.hasRemaining()) return 0;
+        int want = (int) Math.min(dst.remaining(), h.size - offset);
+        int bs = cache.blockSize();
+        ByteBuffer out = dst.duplicate();
+        out.limit(out.position() + want);
+        FileHandle fh0 = h;
+        BlockLoader loader = k -> load(fh0, k);
+        long pos = offset;
+        try {
+            while (out.hasRemaining()) {
+                long idx = pos / bs;
+                int n = cache.read(key(h, idx), (int) (pos % bs), out, loader);
+                if (n <= 0) throw new FsException(Errno.EIO, "short block " + idx + " of " + h.key);
+                pos += n;
+            }
+        } catch (IOException | RuntimeException e) {
+            FsException fe = Errors.toFs(e, "read " + h.path);
+            if (Errors.unwrap(e) instanceof ObjectChangedException) {
+                meta.invalidate(h.path);
+                LOG.warn("{} changed since it was opened (ETag {}); reads of the old version fail, reopen to see the new one",
+                        h.path, h.etag);
+            }
+            throw fe;
+        }
+        dst.position(dst.position() + want);
+        maybeReadahead(h, offset, offset + want, bs, loader);
+        return want;
+    }
+
+    private BlockKey key(FileHandle h, long idx) {
+        return new BlockKey(store.bucket(), h.key, h.etag, idx);
+    }
+
+    private ByteBuffer load(FileHandle h, BlockKey k) throws IOException {
+        int bs = cache.blockSize();
+        long start = k.index() * bs;
+        int len = (int) Math.min(bs, h.size - start);
+        if (len <= 0) throw new IOException("block " + k.index() + " is past the end of " + h.key);
+        ByteBuffer buf = ByteBuffer.allocate(len);
+        store.read(h.key, h.etag, start, buf);
+        return buf.flip();
+    }
+
+    private void maybeReadahead(FileHandle h, long offset, long end, int bs, BlockLoader loader) {
+        if (readahead == null) return;
+        long[] range = h.onRead(offset, end, bs, options.readaheadBlocks());
+        if (range == null) return;
+        for (long i = range[0]; i <= range[1]; i++) {
+            BlockKey k = key(h, i);
+            // Hook: once the cache offers prefetch(BlockKey, BlockLoader), call that instead; reading
+            // one byte through the cache loads and keeps the whole block.
+            if (!prefetching.add(k)) continue;
+            try {
+                readahead.execute(() -> {
+                    try {
+                        cache.read(k, 0, ByteBuffer.allocate(1), loader);
+                    } catch (IOException | RuntimeException e) {
+                        LOG.debug("readahead of {} block {} failed: {}", k.objectKey(), k.index(), e.toString());
+                    } finally {
+                        prefetching.remove(k);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                prefetching.remove(k);
+            }
+        }
+    }
+
+    @Override
+    public void release(long ino, long fh) {
+        files.remove(fh);
+    }
+
+    // ---- the rest ---------------------------------------------------------------------------
+
+    @Override
+    public StatFs statfs() {
+        // Object storage has no capacity; report a large, full, read-only filesystem.
+        long blocks = (1L << 50) / 4096;
+        return new StatFs(4096, blocks, 0, 1L << 32, 0, 255);
+    }
+
+    @Override
+    public byte[] getxattr(long ino, String name) throws FsException {
+        Node n = existing(path(ino));
+        String v = switch (name) {
+            case XATTR_ETAG -> n.isDir() ? null : n.etag();
+            case XATTR_KEY -> n.key();
+            default -> null;
+        };
+        if (v == null) throw new FsException(Errno.ENODATA, "no attribute " + name);
+        return v.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public List<String> listxattr(long ino) throws FsException {
+        Node n = existing(path(ino));
+        return n.isDir() ? List.of(XATTR_KEY) : List.of(XATTR_ETAG, XATTR_KEY);
+    }
+
+    @Override
+    public Duration attrTimeout() {
+        return options.metadataTtl();
+    }
+
+    @Override
+    public Duration entryTimeout() {
+        return options.metadataTtl();
+    }
+
+    /** The inode table (transports that persist node ids across restarts use it). */
+    public InodeTable inodes() {
+        return inodes;
+    }
+
+    @Override
+    public void close() {
+        if (readahead != null) readahead.shutdownNow();
+        dirs.clear();
+        files.clear();
+        if (ownsCache) {
+            try {
+                cache.close();
+            } catch (IOException e) {
+                LOG.warn("closing the block cache: {}", e.getMessage());
+            }
+        }
+    }
+}

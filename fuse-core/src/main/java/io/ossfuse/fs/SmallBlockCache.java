@@ -1,0 +1,75 @@
+package io.ossfuse.fs;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import io.ossfuse.cache.BlockCache;
+import io.ossfuse.cache.BlockKey;
+import io.ossfuse.cache.BlockLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A small in-heap block cache used when no tiered store is configured: without it every 128 KiB
+ * FUSE read would fetch a whole block. Concurrent misses of one block share one load.
+ */
+final class SmallBlockCache implements BlockCache {
+    private final int blockSize;
+    private final AsyncCache<BlockKey, ByteBuffer> cache;
+    private final ExecutorService loaders;
+
+    SmallBlockCache(int blockSize, long capacityBytes) {
+        this.blockSize = blockSize;
+        AtomicInteger n = new AtomicInteger();
+        this.loaders = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "ossfuse-block-load-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.cache = Caffeine.newBuilder()
+                .maximumWeight(capacityBytes)
+                .weigher((BlockKey k, ByteBuffer b) -> b.capacity())
+                .executor(Runnable::run)
+                .buildAsync();
+    }
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
+        CompletableFuture<ByteBuffer> f = cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> {
+            try {
+                return loader.load(k).asReadOnlyBuffer();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, loaders));
+        ByteBuffer block;
+        try {
+            block = f.join();
+        } catch (CompletionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof UncheckedIOException u) throw u.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            throw new IOException(c);
+        }
+        if (offsetInBlock >= block.limit()) return 0;
+        int n = Math.min(dst.remaining(), block.limit() - offsetInBlock);
+        dst.put(block.duplicate().position(offsetInBlock).limit(offsetInBlock + n));
+        return n;
+    }
+
+    @Override
+    public void close() {
+        cache.synchronous().invalidateAll();
+        loaders.shutdownNow();
+    }
+}

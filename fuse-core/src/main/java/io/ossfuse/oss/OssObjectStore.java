@@ -1,0 +1,274 @@
+package io.ossfuse.oss;
+
+import com.aliyun.oss.ClientBuilderConfiguration;
+import com.aliyun.oss.ClientException;
+import com.aliyun.oss.OSS;
+import com.aliyun.oss.OSSClientBuilder;
+import com.aliyun.oss.OSSException;
+import com.aliyun.oss.common.comm.SignVersion;
+import com.aliyun.oss.model.GetObjectRequest;
+import com.aliyun.oss.model.ListObjectsV2Request;
+import com.aliyun.oss.model.ListObjectsV2Result;
+import com.aliyun.oss.model.OSSObject;
+import com.aliyun.oss.model.OSSObjectSummary;
+import com.aliyun.oss.model.ObjectMetadata;
+import io.ossfuse.store.ListPage;
+import io.ossfuse.store.ObjectMeta;
+import io.ossfuse.store.ObjectStore;
+import io.ossfuse.store.ObjectStoreException;
+import io.ossfuse.store.ObjectStoreException.Kind;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link ObjectStore} over aliyun-sdk-oss. The SDK retries failed requests (5xx, connection errors)
+ * itself; on top of that we retry a body that ends early or breaks while we read it, with capped
+ * exponential backoff. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
+ */
+public final class OssObjectStore implements ObjectStore {
+    private static final Logger LOG = LoggerFactory.getLogger(OssObjectStore.class);
+    static final long BACKOFF_BASE_MS = 50;
+    static final long BACKOFF_CAP_MS = 2000;
+
+    private final OSS client;
+    private final String bucket;
+    private final int bodyRetries;
+    private final Sleeper sleeper;
+
+    interface Sleeper {
+        void sleep(long millis) throws InterruptedException;
+    }
+
+    OssObjectStore(OSS client, String bucket, int bodyRetries, Sleeper sleeper) {
+        this.client = client;
+        this.bucket = bucket;
+        this.bodyRetries = bodyRetries;
+        this.sleeper = sleeper;
+    }
+
+    /** Builds the SDK client for {@code config}; nothing is sent until the first call. */
+    public static OssObjectStore open(OssConfig config) {
+        ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
+        conf.setConnectionTimeout((int) config.connectTimeout().toMillis());
+        conf.setSocketTimeout((int) config.socketTimeout().toMillis());
+        conf.setMaxErrorRetry(config.sdkRetries());
+        conf.setMaxConnections(128);
+        conf.setUserAgent("ossfuse");
+        conf.setSignatureVersion(config.signature() == SignatureVersion.V4 ? SignVersion.V4 : SignVersion.V1);
+        var builder = OSSClientBuilder.create()
+                .endpoint(config.endpoint())
+                .credentialsProvider(config.credentials())
+                .clientConfiguration(conf);
+        if (config.region() != null) builder.region(config.region());
+        return new OssObjectStore(builder.build(), config.source().bucket(), config.bodyRetries(), Thread::sleep);
+    }
+
+    @Override
+    public String bucket() {
+        return bucket;
+    }
+
+    @Override
+    public ListPage list(String prefix, String token, int maxKeys) throws IOException {
+        ListObjectsV2Request req = new ListObjectsV2Request(bucket);
+        req.setPrefix(prefix);
+        req.setDelimiter("/");
+        req.setMaxKeys(Math.max(1, Math.min(1000, maxKeys)));
+        req.setEncodingType("url");
+        if (token != null) req.setContinuationToken(token);
+        ListObjectsV2Result r;
+        try {
+            r = client.listObjectsV2(req);
+        } catch (RuntimeException e) {
+            throw translate(e, "list " + bucket + "/" + prefix);
+        }
+        // We ask for encoding-type=url (keys may hold characters XML cannot carry); SDK 3.18.1
+        // does not decode ListObjectsV2 results itself, so decode whatever the server says it encoded.
+        boolean encoded = "url".equalsIgnoreCase(r.getEncodingType());
+        List<ObjectMeta> objects = new ArrayList<>(r.getObjectSummaries().size());
+        for (OSSObjectSummary s : r.getObjectSummaries()) {
+            Instant mtime = s.getLastModified() == null ? Instant.EPOCH : s.getLastModified().toInstant();
+            objects.add(new ObjectMeta(decode(s.getKey(), encoded), s.getSize(), unquote(s.getETag()), mtime));
+        }
+        List<String> prefixes = new ArrayList<>(r.getCommonPrefixes().size());
+        for (String p : r.getCommonPrefixes()) prefixes.add(decode(p, encoded));
+        String next = r.isTruncated() ? r.getNextContinuationToken() : null;
+        if (r.isTruncated() && (next == null || next.isEmpty())) {
+            throw new ObjectStoreException(Kind.BAD_RESPONSE, "list " + bucket + "/" + prefix
+                    + ": truncated listing without a continuation token");
+        }
+        return new ListPage(objects, prefixes, next);
+    }
+
+    @Override
+    public Optional<ObjectMeta> head(String key) throws IOException {
+        try {
+            ObjectMetadata md = client.getObjectMetadata(bucket, key);
+            Instant mtime = md.getLastModified() == null ? Instant.EPOCH : md.getLastModified().toInstant();
+            return Optional.of(new ObjectMeta(key, md.getContentLength(), unquote(md.getETag()), mtime));
+        } catch (OSSException e) {
+            if ("NoSuchKey".equals(e.getErrorCode())) return Optional.empty();
+            throw translate(e, "head " + bucket + "/" + key);
+        } catch (RuntimeException e) {
+            throw translate(e, "head " + bucket + "/" + key);
+        }
+    }
+
+    @Override
+    public void read(String key, String etag, long offset, ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
+        if (want == 0) return;
+        if (offset < 0) throw new IllegalArgumentException("offset < 0");
+        int start = dst.position();
+        IOException last = null;
+        for (int attempt = 0; attempt <= bodyRetries; attempt++) {
+            if (attempt > 0) backoff(attempt, key, last);
+            dst.position(start);
+            try {
+                readOnce(key, etag, offset, want, dst);
+                return;
+            } catch (ObjectStoreException e) {
+                throw e;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        dst.position(start);
+        throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + " [" + offset + "+" + want
+                + "] failed after " + (bodyRetries + 1) + " attempts: " + last.getMessage(), last);
+    }
+
+    /** One ranged GET; a short or broken body is a plain IOException (retried), the rest translated. */
+    private void readOnce(String key, String etag, long offset, int want, ByteBuffer dst) throws IOException {
+        GetObjectRequest req = new GetObjectRequest(bucket, key);
+        req.setRange(offset, offset + want - 1);
+        // Without this header OSS answers an out-of-range request with the whole object (200).
+        req.addHeader("x-oss-range-behavior", "standard");
+        if (etag != null) req.setMatchingETagConstraints(List.of(etag));
+        OSSObject obj;
+        try {
+            obj = client.getObject(req);
+        } catch (OSSException e) {
+            if ("PreconditionFailed".equals(e.getErrorCode())) {
+                throw new io.ossfuse.store.ObjectChangedException(key, etag);
+            }
+            throw translate(e, "get " + bucket + "/" + key);
+        } catch (ClientException e) {
+            throw translate(e, "get " + bucket + "/" + key);
+        }
+        boolean clean = false;
+        try {
+            long len = obj.getObjectMetadata().getContentLength();
+            if (len != want) {
+                throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+" + want
+                        + ": server sent Content-Length " + len + " (range ignored or object shorter than expected)");
+            }
+            InputStream in = obj.getObjectContent();
+            readFully(in, dst, want);
+            clean = true;
+        } catch (RuntimeException e) {
+            // The SDK wraps socket errors of the body stream in ClientException.
+            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
+        } finally {
+            try {
+                if (clean) obj.close();
+                else obj.forcedClose();
+            } catch (IOException | RuntimeException ignored) {
+                // Closing a broken connection may fail again; the data decision is already made.
+            }
+        }
+    }
+
+    private static void readFully(InputStream in, ByteBuffer dst, int want) throws IOException {
+        int got = 0;
+        if (dst.hasArray()) {
+            byte[] a = dst.array();
+            int base = dst.arrayOffset() + dst.position();
+            while (got < want) {
+                int n = in.read(a, base + got, want - got);
+                if (n < 0) throw new EOFException("body ended after " + got + " of " + want + " bytes");
+                got += n;
+            }
+            dst.position(dst.position() + want);
+        } else {
+            byte[] buf = new byte[Math.min(want, 256 * 1024)];
+            while (got < want) {
+                int n = in.read(buf, 0, Math.min(buf.length, want - got));
+                if (n < 0) throw new EOFException("body ended after " + got + " of " + want + " bytes");
+                dst.put(buf, 0, n);
+                got += n;
+            }
+        }
+    }
+
+    private void backoff(int attempt, String key, IOException cause) throws ObjectStoreException {
+        long ms = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt - 1, 20));
+        LOG.debug("retrying read of {} in {} ms after: {}", key, ms, cause == null ? "?" : cause.getMessage());
+        try {
+            sleeper.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ObjectStoreException(Kind.OTHER, "interrupted while retrying " + key, e);
+        }
+    }
+
+    /** The one place SDK exceptions become {@link ObjectStoreException}s. */
+    static ObjectStoreException translate(RuntimeException e, String what) {
+        if (e instanceof OSSException oe) {
+            String code = oe.getErrorCode() == null ? "" : oe.getErrorCode();
+            String msg = what + ": " + code + (oe.getErrorMessage() == null ? "" : " (" + oe.getErrorMessage() + ")");
+            Kind kind = switch (code) {
+                case "NoSuchBucket" -> Kind.NO_SUCH_BUCKET;
+                case "NoSuchKey" -> Kind.NOT_FOUND;
+                case "AccessDenied", "AccessForbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                     "SecurityTokenExpired", "InvalidSecurityToken" -> Kind.ACCESS_DENIED;
+                case "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling" -> Kind.UNAVAILABLE;
+                default -> Kind.OTHER;
+            };
+            return new ObjectStoreException(kind, msg, e);
+        }
+        if (e instanceof ClientException ce) {
+            return new ObjectStoreException(Kind.UNAVAILABLE, what + ": cannot reach the endpoint ("
+                    + firstLine(ce.getErrorMessage() != null ? ce.getErrorMessage() : ce.getMessage()) + ")", e);
+        }
+        return new ObjectStoreException(Kind.OTHER, what + ": " + e, e);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "unknown error";
+        int nl = s.indexOf('\n');
+        return (nl < 0 ? s : s.substring(0, nl)).strip();
+    }
+
+    static String decode(String s, boolean encoded) {
+        // URLDecoder turns '+' into ' ', matching how the SDK decodes its other listings.
+        return encoded && s != null ? URLDecoder.decode(s, StandardCharsets.UTF_8) : s;
+    }
+
+    static String unquote(String etag) {
+        if (etag == null) return "";
+        String e = etag.strip();
+        if (e.length() >= 2 && e.startsWith("\"") && e.endsWith("\"")) e = e.substring(1, e.length() - 1);
+        return e;
+    }
+
+    @Override
+    public void close() {
+        client.shutdown();
+    }
+
+    @Override
+    public String toString() {
+        return "OssObjectStore[" + bucket + "]";
+    }
+}

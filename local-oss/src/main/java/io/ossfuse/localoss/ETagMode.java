@@ -1,0 +1,15 @@
+package io.ossfuse.localoss;
+
+/** How {@link LocalOssServer} derives an object's ETag. */
+public enum ETagMode {
+    /**
+     * Upper-case hex MD5 of the content, as OSS gives for a simple PutObject. Computed on first use and
+     * cached by (path, size, mtime, inode), so a large file is hashed once per change.
+     */
+    CONTENT_MD5,
+    /**
+     * A cheap id from (size, mtime, inode): no hashing, so the first HEAD of a 1 GiB file is instant.
+     * A changed file gets a new ETag; rewriting identical bytes also gets a new one.
+     */
+    FILE_IDENTITY
+}

@@ -1,0 +1,434 @@
+package io.ossfuse.localoss;
+
+import com.sun.net.httpserver.HttpServer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A small OSS-compatible HTTP endpoint serving buckets from local directories, for tests, the demo and
+ * benchmarks. Each subdirectory of {@link Builder#root(Path)} with a valid bucket name is a bucket; an
+ * object key is the file's path relative to it (see {@link BucketStore} for "dir/" markers).
+ *
+ * <p>Speaks what aliyun-sdk-oss 3.18.1 and ossfuse use: ListObjects (V1 and V2), HeadObject, GetObject
+ * with Range and If-Match/If-None-Match, GetBucketInfo/Location/Acl, HEAD bucket, ListBuckets, PutObject,
+ * DeleteObject, PUT bucket. Requests must be signed (V1, V4, or presigned URLs of either) with the
+ * configured key, and carry the configured STS token if one was set.
+ *
+ * <pre>{@code
+ * try (LocalOssServer oss = LocalOssServer.builder().root(dir).bucket("demo")
+ *         .credentials("ak", "sk").build().start()) {
+ *     OSS client = new OSSClientBuilder().build(oss.endpoint(), "ak", "sk");
+ *     ...
+ *     oss.faults().next(1).op(OssOperation.GET).status(503);
+ *     assertEquals(2, oss.counters().gets());
+ * }
+ * }</pre>
+ *
+ * <p>Binds 127.0.0.1 unless told otherwise; a non-loopback address is refused unless
+ * {@link Builder#allowNonLoopback(boolean)} is set.
+ */
+public final class LocalOssServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LocalOssServer.class);
+
+    private enum State { NEW, RUNNING, CLOSED }
+
+    private final Config config;
+    private final InetAddress bindAddress;
+    private final int requestedPort;
+    private final int threads;
+    private final String accessKeyId;
+    private final String accessKeySecret;
+    private final String securityToken;
+    private final Faults faults = new Faults();
+    private final Counters counters = new Counters();
+    private final OssHandler handler;
+    private State state = State.NEW;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    private LocalOssServer(Builder b) {
+        this.bindAddress = b.bindAddress;
+        this.requestedPort = b.port;
+        this.threads = b.maxThreads;
+        this.accessKeyId = b.accessKeyId;
+        this.accessKeySecret = b.accessKeySecret;
+        this.securityToken = b.securityToken;
+        this.config = new Config(b.root, hostText(b.bindAddress), b.region, b.clock);
+        Authenticator auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken,
+                b.anonymousRead, b.clock);
+        this.handler = new OssHandler(config, auth, new ETags(b.etagMode), faults, counters);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Binds and starts serving; returns this for chaining. */
+    public synchronized LocalOssServer start() throws IOException {
+        if (state != State.NEW) {
+            throw new IllegalStateException("local-oss server was already started (state " + state + ")");
+        }
+        HttpServer s = HttpServer.create(new InetSocketAddress(bindAddress, requestedPort), 256);
+        AtomicInteger n = new AtomicInteger();
+        // Handlers block on file and socket I/O; one thread per in-flight request keeps 32 readers parallel.
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(0, threads, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
+                r -> {
+                    Thread t = new Thread(r, "local-oss-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.CallerRunsPolicy());
+        s.createContext("/", handler);
+        s.setExecutor(pool);
+        s.start();
+        server = s;
+        executor = pool;
+        state = State.RUNNING;
+        config.startedAt = config.clock.instant();
+        LOG.info("{}", this);
+        return this;
+    }
+
+    /** Stops at once: open connections are closed, in-flight answers are cut. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (state != State.RUNNING) {
+            state = State.CLOSED;
+            return;
+        }
+        state = State.CLOSED;
+        server.stop(0);
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(5, TimeUnit.SECONDS)) {
+                LOG.warn("local-oss: request threads still running 5 s after close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The bound port (the ephemeral one if 0 was requested). */
+    public synchronized int port() {
+        if (server == null) {
+            throw new IllegalStateException("local-oss server is not started; call start() first");
+        }
+        return server.getAddress().getPort();
+    }
+
+    /** E.g. "http://127.0.0.1:40123": what {@code fs.oss.endpoint} and OSSClientBuilder take. */
+    public String endpoint() {
+        String host = config.hostText;
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
+    }
+
+    public String accessKeyId() {
+        return accessKeyId;
+    }
+
+    /** The secret. Meant for building test clients; never log it. */
+    public String accessKeySecret() {
+        return accessKeySecret;
+    }
+
+    /** The STS token requests must carry, or null when none is required. */
+    public String securityToken() {
+        return securityToken;
+    }
+
+    /** The region V4 clients should sign for, e.g. "cn-hangzhou" (any region is accepted). */
+    public String region() {
+        return config.region;
+    }
+
+    public Path root() {
+        return config.root;
+    }
+
+    /** The directory backing {@code bucket} (whether or not it exists yet). */
+    public Path bucketDir(String bucket) {
+        return config.root.resolve(bucket);
+    }
+
+    /** Bucket names currently served (valid-named subdirectories of the root). */
+    public List<String> buckets() {
+        return config.bucketNames();
+    }
+
+    public Faults faults() {
+        return faults;
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    /**
+     * One line for humans, including the secret (for trying a mount by hand); do not send it to logs.
+     * Use {@link #toString()} for logs.
+     */
+    public String banner() {
+        return "local-oss endpoint=" + endpoint() + " bucket=" + String.join(",", buckets())
+                + " accessKeyId=" + accessKeyId + " accessKeySecret=" + accessKeySecret
+                + (securityToken != null ? " securityToken=" + securityToken : "")
+                + " region=" + config.region + " root=" + config.root;
+    }
+
+    @Override
+    public synchronized String toString() {
+        return "LocalOssServer[" + (state == State.RUNNING ? endpoint() : state.toString().toLowerCase())
+                + ", buckets=" + buckets() + ", accessKeyId=" + accessKeyId + ", root=" + config.root + "]";
+    }
+
+    private static String hostText(InetAddress a) {
+        String s = a.getHostAddress();
+        if (a instanceof Inet6Address) {
+            int pct = s.indexOf('%');
+            return pct >= 0 ? s.substring(0, pct) : s;
+        }
+        return s;
+    }
+
+    /** Shared, mostly immutable view of the configuration for the request handler. */
+    static final class Config {
+        final Path root;
+        final String hostText;
+        final String region;
+        final Clock clock;
+        final long idBase = new SecureRandom().nextLong() & 0x7fffffffffffffffL;
+        volatile Instant startedAt;
+        private final ConcurrentHashMap<String, BucketStore> stores = new ConcurrentHashMap<>();
+
+        Config(Path root, String hostText, String region, Clock clock) {
+            this.root = root;
+            this.hostText = hostText;
+            this.region = region;
+            this.clock = clock;
+            this.startedAt = clock.instant();
+        }
+
+        String hostText() {
+            return hostText;
+        }
+
+        String region() {
+            return region;
+        }
+
+        String location() {
+            return "oss-" + region;
+        }
+
+        Instant startedAt() {
+            return startedAt;
+        }
+
+        long idBase() {
+            return idBase;
+        }
+
+        BucketStore store(String bucket) {
+            if (!OssHandler.BUCKET_NAME.matcher(bucket).matches() || !Files.isDirectory(root.resolve(bucket))) {
+                return null;
+            }
+            return stores.computeIfAbsent(bucket, b -> new BucketStore(b, root.resolve(b),
+                    root.resolve(".localoss").resolve("markers").resolve(b), root.resolve(".localoss").resolve("tmp")));
+        }
+
+        void createBucket(String bucket) {
+            try {
+                Files.createDirectories(root.resolve(bucket));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        List<String> bucketNames() {
+            List<String> names = new ArrayList<>();
+            try (Stream<Path> s = Files.list(root)) {
+                s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                        .filter(n -> OssHandler.BUCKET_NAME.matcher(n).matches()).sorted().forEach(names::add);
+            } catch (IOException e) {
+                return List.of();
+            }
+            return names;
+        }
+    }
+
+    /** Configures a {@link LocalOssServer}; {@link #build()} validates and names the field at fault. */
+    public static final class Builder {
+        private Path root;
+        private final Set<String> buckets = new LinkedHashSet<>();
+        private String accessKeyId;
+        private String accessKeySecret;
+        private String securityToken;
+        private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+        private boolean allowNonLoopback;
+        private int port;
+        private String region = "cn-hangzhou";
+        private boolean anonymousRead;
+        private ETagMode etagMode = ETagMode.CONTENT_MD5;
+        private Clock clock = Clock.systemUTC();
+        private int maxThreads = 256;
+
+        private Builder() {
+        }
+
+        /** Directory whose subdirectories are the buckets. Required; created if missing. */
+        public Builder root(Path root) {
+            this.root = Objects.requireNonNull(root, "root");
+            return this;
+        }
+
+        /** A bucket to create (as an empty directory under the root) if it does not exist. Repeatable. */
+        public Builder bucket(String name) {
+            buckets.add(Objects.requireNonNull(name, "bucket"));
+            return this;
+        }
+
+        /** The one access key the server accepts. Default: a random pair, see {@link LocalOssServer#accessKeyId()}. */
+        public Builder credentials(String accessKeyId, String accessKeySecret) {
+            this.accessKeyId = Objects.requireNonNull(accessKeyId, "accessKeyId");
+            this.accessKeySecret = Objects.requireNonNull(accessKeySecret, "accessKeySecret");
+            return this;
+        }
+
+        /** Requires every signed request to carry this STS token (x-oss-security-token). */
+        public Builder securityToken(String token) {
+            this.securityToken = token;
+            return this;
+        }
+
+        /** Default 127.0.0.1. A non-loopback address also needs {@link #allowNonLoopback(boolean)}. */
+        public Builder bindAddress(InetAddress address) {
+            this.bindAddress = Objects.requireNonNull(address, "bindAddress");
+            return this;
+        }
+
+        /** Like {@link #bindAddress(InetAddress)}, from an IP literal or host name. */
+        public Builder bindAddress(String address) {
+            try {
+                return bindAddress(InetAddress.getByName(Objects.requireNonNull(address, "bindAddress")));
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("bindAddress: cannot resolve '" + address + "'; use an IP"
+                        + " literal such as 127.0.0.1", e);
+            }
+        }
+
+        /** Permits binding a non-loopback address (the server has no TLS and test-grade auth). */
+        public Builder allowNonLoopback(boolean allow) {
+            this.allowNonLoopback = allow;
+            return this;
+        }
+
+        /** 0 (default) picks a free ephemeral port; see {@link LocalOssServer#port()}. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Region reported by GetBucketInfo/Location ("oss-" + region). Default "cn-hangzhou". */
+        public Builder region(String region) {
+            this.region = Objects.requireNonNull(region, "region");
+            return this;
+        }
+
+        /** Lets unsigned GET/HEAD requests through (writes still need a signature). Default false. */
+        public Builder allowAnonymousRead(boolean allow) {
+            this.anonymousRead = allow;
+            return this;
+        }
+
+        /** Default {@link ETagMode#CONTENT_MD5}; benchmarks on 1 GiB files may prefer FILE_IDENTITY. */
+        public Builder etagMode(ETagMode mode) {
+            this.etagMode = Objects.requireNonNull(mode, "etagMode");
+            return this;
+        }
+
+        /** Clock for presigned-URL expiry and dates. Default system UTC. */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Upper bound of concurrently handled requests. Default 256. */
+        public Builder maxThreads(int maxThreads) {
+            this.maxThreads = maxThreads;
+            return this;
+        }
+
+        public LocalOssServer build() {
+            if (root == null) {
+                throw new IllegalArgumentException("root: not set; call root(dir) with the directory whose"
+                        + " subdirectories are the buckets");
+            }
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " is out of range; use 0 for an ephemeral"
+                        + " port or 1-65535");
+            }
+            if (maxThreads < 1) {
+                throw new IllegalArgumentException("maxThreads: must be >= 1, was " + maxThreads);
+            }
+            if (!bindAddress.isLoopbackAddress() && !allowNonLoopback) {
+                throw new IllegalArgumentException("bindAddress: " + bindAddress.getHostAddress() + " is not a"
+                        + " loopback address; local-oss has no TLS and serves files to anyone holding the key,"
+                        + " so bind 127.0.0.1, or call allowNonLoopback(true) if you really mean it");
+            }
+            if (securityToken != null && securityToken.isEmpty()) {
+                throw new IllegalArgumentException("securityToken: empty; pass null for no STS token");
+            }
+            for (String b : buckets) {
+                if (!OssHandler.BUCKET_NAME.matcher(b).matches()) {
+                    throw new IllegalArgumentException("bucket: '" + b + "' is not a valid OSS bucket name"
+                            + " (3-63 characters: lower-case letters, digits, '-', not starting or ending with '-')");
+                }
+            }
+            if (accessKeyId == null) {
+                SecureRandom r = new SecureRandom();
+                byte[] id = new byte[8];
+                byte[] secret = new byte[24];
+                r.nextBytes(id);
+                r.nextBytes(secret);
+                accessKeyId = "LOCAL" + HexFormat.of().withUpperCase().formatHex(id);
+                accessKeySecret = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+            }
+            if (accessKeyId.isEmpty() || accessKeySecret.isEmpty()) {
+                throw new IllegalArgumentException("credentials: access key id and secret must not be empty");
+            }
+            try {
+                Files.createDirectories(root);
+                for (String b : buckets) {
+                    Files.createDirectories(root.resolve(b));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("root: cannot create " + root + " or its bucket directories: " + e.getMessage(), e);
+            }
+            return new LocalOssServer(this);
+        }
+    }
+}
