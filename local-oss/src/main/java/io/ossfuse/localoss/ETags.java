@@ -38,7 +38,7 @@ final class ETags {
             return EMPTY_MD5;
         }
         Version v = new Version(info.size(), info.mtimeNanos(), info.fileKey());
-        if (mode == ETagMode.FILE_IDENTITY) {
+        if (mode == ETagMode.FILE_IDENTITY || (mode == ETagMode.AUTO && info.size() > ETagMode.AUTO_MD5_LIMIT)) {
             return identity(v);
         }
         Path file = info.file();
@@ -65,7 +65,7 @@ final class ETags {
 
     /** Records a hash computed while the file was written, so a PUT does not read the file back. */
     void remember(ObjectInfo info, String md5Hex) {
-        if (mode == ETagMode.CONTENT_MD5 && !info.isMarker()) {
+        if (usesMd5(info) && !info.isMarker()) {
             Version v = new Version(info.size(), info.mtimeNanos(), info.fileKey());
             cache.put(info.file(), new Entry(v, CompletableFuture.completedFuture(md5Hex)));
         }
@@ -76,7 +76,11 @@ final class ETags {
     }
 
     String etagForPut(ObjectInfo info, String md5Hex) {
-        return mode == ETagMode.CONTENT_MD5 ? md5Hex : etagOf(info);
+        return usesMd5(info) ? md5Hex : etagOf(info);
+    }
+
+    private boolean usesMd5(ObjectInfo info) {
+        return mode == ETagMode.CONTENT_MD5 || (mode == ETagMode.AUTO && info.size() <= ETagMode.AUTO_MD5_LIMIT);
     }
 
     private static String identity(Version v) {
@@ -95,8 +99,8 @@ final class ETags {
 
     private static String md5(Path file) {
         MessageDigest md = newMd5();
-        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer buf = ByteBuffer.allocate((int) Math.max(1, Math.min(1 << 20, ch.size())));
             while (ch.read(buf) >= 0) {
                 buf.flip();
                 md.update(buf);

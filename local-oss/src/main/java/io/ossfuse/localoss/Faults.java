@@ -60,10 +60,11 @@ public final class Faults {
         latency = perRequest;
     }
 
-    /** Removes all rules and the latency. */
+    /** Removes all rules and the latency, and zeroes {@link #injected()}. */
     public void clear() {
         rules.clear();
         latency = Duration.ZERO;
+        injected.set(0);
     }
 
     /** Rules that still have uses left. */

@@ -19,8 +19,12 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeSet;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -32,8 +36,11 @@ import java.util.stream.Stream;
 
 /**
  * A small OSS-compatible HTTP endpoint serving buckets from local directories, for tests, the demo and
- * benchmarks. Each subdirectory of {@link Builder#root(Path)} with a valid bucket name is a bucket; an
- * object key is the file's path relative to it (see {@link BucketStore} for "dir/" markers).
+ * benchmarks. Each subdirectory of {@link Builder#root(Path)} with a valid bucket name is a bucket, and
+ * {@link Builder#bucket(String, Path)} maps any other directory to a bucket name; an object key is the
+ * file's path relative to the bucket directory (see {@code BucketStore} for "dir/" markers). Server state
+ * (explicit markers, upload temp files) lives in {@code <root>/.localoss}, or in a temporary directory
+ * removed on close when no root is set.
  *
  * <p>Speaks what aliyun-sdk-oss 3.18.1 and ossfuse use: ListObjects (V1 and V2), HeadObject, GetObject
  * with Range and If-Match/If-None-Match, GetBucketInfo/Location/Acl, HEAD bucket, ListBuckets, PutObject,
@@ -79,7 +86,8 @@ public final class LocalOssServer implements AutoCloseable {
         this.accessKeyId = b.accessKeyId;
         this.accessKeySecret = b.accessKeySecret;
         this.securityToken = b.securityToken;
-        this.config = new Config(b.root, hostText(b.bindAddress), b.region, b.clock);
+        this.config = new Config(b.root, b.mapped, b.stateDir, b.ownsStateDir, hostText(b.bindAddress), b.region,
+                b.clock);
         Authenticator auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken,
                 b.anonymousRead, b.clock);
         this.handler = new OssHandler(config, auth, new ETags(b.etagMode), faults, counters);
@@ -131,6 +139,7 @@ public final class LocalOssServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        config.deleteStateIfOwned();
     }
 
     /** The bound port (the ephemeral one if 0 was requested). */
@@ -166,16 +175,24 @@ public final class LocalOssServer implements AutoCloseable {
         return config.region;
     }
 
+    /** The root directory, or null when only {@link Builder#bucket(String, Path)} mappings are served. */
     public Path root() {
         return config.root;
     }
 
-    /** The directory backing {@code bucket} (whether or not it exists yet). */
+    /** The directory backing {@code bucket}: its mapping, else {@code root/bucket} (which may not exist yet). */
     public Path bucketDir(String bucket) {
+        Path mapped = config.mapped.get(bucket);
+        if (mapped != null) {
+            return mapped;
+        }
+        if (config.root == null) {
+            throw new IllegalArgumentException("bucket '" + bucket + "' is not mapped and no root is set");
+        }
         return config.root.resolve(bucket);
     }
 
-    /** Bucket names currently served (valid-named subdirectories of the root). */
+    /** Bucket names currently served (mapped buckets and valid-named subdirectories of the root). */
     public List<String> buckets() {
         return config.bucketNames();
     }
@@ -196,13 +213,14 @@ public final class LocalOssServer implements AutoCloseable {
         return "local-oss endpoint=" + endpoint() + " bucket=" + String.join(",", buckets())
                 + " accessKeyId=" + accessKeyId + " accessKeySecret=" + accessKeySecret
                 + (securityToken != null ? " securityToken=" + securityToken : "")
-                + " region=" + config.region + " root=" + config.root;
+                + " region=" + config.region + (config.root != null ? " root=" + config.root : "");
     }
 
     @Override
     public synchronized String toString() {
         return "LocalOssServer[" + (state == State.RUNNING ? endpoint() : state.toString().toLowerCase())
-                + ", buckets=" + buckets() + ", accessKeyId=" + accessKeyId + ", root=" + config.root + "]";
+                + ", buckets=" + buckets() + ", accessKeyId=" + accessKeyId
+                + (config.root != null ? ", root=" + config.root : "") + "]";
     }
 
     private static String hostText(InetAddress a) {
@@ -217,6 +235,9 @@ public final class LocalOssServer implements AutoCloseable {
     /** Shared, mostly immutable view of the configuration for the request handler. */
     static final class Config {
         final Path root;
+        final Map<String, Path> mapped;
+        final Path stateDir;
+        final boolean ownsStateDir;
         final String hostText;
         final String region;
         final Clock clock;
@@ -224,8 +245,12 @@ public final class LocalOssServer implements AutoCloseable {
         volatile Instant startedAt;
         private final ConcurrentHashMap<String, BucketStore> stores = new ConcurrentHashMap<>();
 
-        Config(Path root, String hostText, String region, Clock clock) {
+        Config(Path root, Map<String, Path> mapped, Path stateDir, boolean ownsStateDir, String hostText,
+               String region, Clock clock) {
             this.root = root;
+            this.mapped = Map.copyOf(mapped);
+            this.stateDir = stateDir;
+            this.ownsStateDir = ownsStateDir;
             this.hostText = hostText;
             this.region = region;
             this.clock = clock;
@@ -253,14 +278,25 @@ public final class LocalOssServer implements AutoCloseable {
         }
 
         BucketStore store(String bucket) {
-            if (!OssHandler.BUCKET_NAME.matcher(bucket).matches() || !Files.isDirectory(root.resolve(bucket))) {
+            Path dir = mapped.get(bucket);
+            if (dir == null && root != null && OssHandler.BUCKET_NAME.matcher(bucket).matches()) {
+                dir = root.resolve(bucket);
+            }
+            if (dir == null || !Files.isDirectory(dir)) {
                 return null;
             }
-            return stores.computeIfAbsent(bucket, b -> new BucketStore(b, root.resolve(b),
-                    root.resolve(".localoss").resolve("markers").resolve(b), root.resolve(".localoss").resolve("tmp")));
+            Path d = dir;
+            return stores.computeIfAbsent(bucket, b -> new BucketStore(b, d,
+                    stateDir.resolve("markers").resolve(b), stateDir.resolve("tmp")));
         }
 
         void createBucket(String bucket) {
+            if (mapped.containsKey(bucket)) {
+                return;
+            }
+            if (root == null) {
+                throw OssError.notImplemented("PutBucket without a root directory");
+            }
             try {
                 Files.createDirectories(root.resolve(bucket));
             } catch (IOException e) {
@@ -269,14 +305,27 @@ public final class LocalOssServer implements AutoCloseable {
         }
 
         List<String> bucketNames() {
-            List<String> names = new ArrayList<>();
-            try (Stream<Path> s = Files.list(root)) {
-                s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                        .filter(n -> OssHandler.BUCKET_NAME.matcher(n).matches()).sorted().forEach(names::add);
-            } catch (IOException e) {
-                return List.of();
+            TreeSet<String> names = new TreeSet<>(mapped.keySet());
+            if (root != null) {
+                try (Stream<Path> s = Files.list(root)) {
+                    s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                            .filter(n -> OssHandler.BUCKET_NAME.matcher(n).matches()).forEach(names::add);
+                } catch (IOException e) {
+                    // a vanished root serves no buckets
+                }
             }
-            return names;
+            return new ArrayList<>(names);
+        }
+
+        void deleteStateIfOwned() {
+            if (!ownsStateDir) {
+                return;
+            }
+            try (Stream<Path> s = Files.walk(stateDir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                LOG.debug("local-oss: could not remove state dir {}: {}", stateDir, e.toString());
+            }
         }
     }
 
@@ -284,6 +333,9 @@ public final class LocalOssServer implements AutoCloseable {
     public static final class Builder {
         private Path root;
         private final Set<String> buckets = new LinkedHashSet<>();
+        private final Map<String, Path> mapped = new LinkedHashMap<>();
+        private Path stateDir;
+        private boolean ownsStateDir;
         private String accessKeyId;
         private String accessKeySecret;
         private String securityToken;
@@ -292,14 +344,14 @@ public final class LocalOssServer implements AutoCloseable {
         private int port;
         private String region = "cn-hangzhou";
         private boolean anonymousRead;
-        private ETagMode etagMode = ETagMode.CONTENT_MD5;
+        private ETagMode etagMode = ETagMode.AUTO;
         private Clock clock = Clock.systemUTC();
         private int maxThreads = 256;
 
         private Builder() {
         }
 
-        /** Directory whose subdirectories are the buckets. Required; created if missing. */
+        /** Directory whose subdirectories are the buckets; created if missing. */
         public Builder root(Path root) {
             this.root = Objects.requireNonNull(root, "root");
             return this;
@@ -308,6 +360,15 @@ public final class LocalOssServer implements AutoCloseable {
         /** A bucket to create (as an empty directory under the root) if it does not exist. Repeatable. */
         public Builder bucket(String name) {
             buckets.add(Objects.requireNonNull(name, "bucket"));
+            return this;
+        }
+
+        /**
+         * Serves {@code dir} (created if missing) as bucket {@code name}, independent of the root, e.g.
+         * {@code ossfuse local-oss --dir DIR --bucket NAME}. Repeatable.
+         */
+        public Builder bucket(String name, Path dir) {
+            mapped.put(Objects.requireNonNull(name, "bucket"), Objects.requireNonNull(dir, "dir"));
             return this;
         }
 
@@ -364,7 +425,7 @@ public final class LocalOssServer implements AutoCloseable {
             return this;
         }
 
-        /** Default {@link ETagMode#CONTENT_MD5}; benchmarks on 1 GiB files may prefer FILE_IDENTITY. */
+        /** Default {@link ETagMode#AUTO}: content MD5 up to 64 MiB, a cheap file identity above. */
         public Builder etagMode(ETagMode mode) {
             this.etagMode = Objects.requireNonNull(mode, "etagMode");
             return this;
@@ -383,9 +444,13 @@ public final class LocalOssServer implements AutoCloseable {
         }
 
         public LocalOssServer build() {
-            if (root == null) {
+            if (root == null && mapped.isEmpty()) {
                 throw new IllegalArgumentException("root: not set; call root(dir) with the directory whose"
-                        + " subdirectories are the buckets");
+                        + " subdirectories are the buckets, or bucket(name, dir) to serve one directory");
+            }
+            if (root == null && !buckets.isEmpty()) {
+                throw new IllegalArgumentException("bucket: bucket(name) creates root/name but no root is set;"
+                        + " call root(dir) or use bucket(name, dir)");
             }
             if (port < 0 || port > 65535) {
                 throw new IllegalArgumentException("port: " + port + " is out of range; use 0 for an ephemeral"
@@ -402,7 +467,9 @@ public final class LocalOssServer implements AutoCloseable {
             if (securityToken != null && securityToken.isEmpty()) {
                 throw new IllegalArgumentException("securityToken: empty; pass null for no STS token");
             }
-            for (String b : buckets) {
+            Set<String> allNames = new LinkedHashSet<>(buckets);
+            allNames.addAll(mapped.keySet());
+            for (String b : allNames) {
                 if (!OssHandler.BUCKET_NAME.matcher(b).matches()) {
                     throw new IllegalArgumentException("bucket: '" + b + "' is not a valid OSS bucket name"
                             + " (3-63 characters: lower-case letters, digits, '-', not starting or ending with '-')");
@@ -421,12 +488,23 @@ public final class LocalOssServer implements AutoCloseable {
                 throw new IllegalArgumentException("credentials: access key id and secret must not be empty");
             }
             try {
-                Files.createDirectories(root);
-                for (String b : buckets) {
-                    Files.createDirectories(root.resolve(b));
+                if (root != null) {
+                    Files.createDirectories(root);
+                    for (String b : buckets) {
+                        Files.createDirectories(root.resolve(b));
+                    }
+                    stateDir = root.resolve(".localoss");
+                    ownsStateDir = false;
+                } else {
+                    stateDir = Files.createTempDirectory("local-oss-state");
+                    ownsStateDir = true;
+                }
+                for (Path d : mapped.values()) {
+                    Files.createDirectories(d);
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("root: cannot create " + root + " or its bucket directories: " + e.getMessage(), e);
+                throw new UncheckedIOException("root: cannot create " + root + " or a bucket directory: "
+                        + e.getMessage(), e);
             }
             return new LocalOssServer(this);
         }

@@ -18,13 +18,10 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -37,8 +34,9 @@ import java.util.regex.Pattern;
 final class OssHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OssHandler.class);
     static final Pattern BUCKET_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,61}[a-z0-9]");
-    private static final DateTimeFormatter ISO_MILLIS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+    /** RFC 1123 with a two-digit day, as HTTP dates must be (the JDK constant prints "5 Nov"). */
+    private static final DateTimeFormatter HTTP_DATE =
+            DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).withZone(ZoneOffset.UTC);
     private static final int MAX_BUFFER = 1 << 20;
     /** Query parameters that select a listing variant rather than a sub-resource. */
     private static final Set<String> LIST_PARAMS = Set.of("list-type", "prefix", "delimiter", "marker",
@@ -84,7 +82,7 @@ final class OssHandler implements HttpHandler {
         Headers out = ex.getResponseHeaders();
         out.set("x-oss-request-id", requestId);
         out.set("Server", "AliyunOSS");
-        String method = ex.getRequestMethod().toUpperCase(java.util.Locale.ROOT);
+        String method = ex.getRequestMethod().toUpperCase(Locale.ROOT);
         Route route = null;
         try {
             Duration latency = faults.latency();
@@ -301,7 +299,7 @@ final class OssHandler implements HttpHandler {
             ex.sendResponseHeaders(200, -1);
             return;
         }
-        String created = ISO_MILLIS.format(config.startedAt());
+        String created = ListBucketResponse.ISO_MILLIS.format(config.startedAt());
         Xml x = new Xml();
         if (r.params.containsKey("bucketInfo")) {
             x.open("BucketInfo").open("Bucket")
@@ -341,7 +339,7 @@ final class OssHandler implements HttpHandler {
         x.open("ListAllMyBucketsResult")
                 .open("Owner").el("ID", "localoss").el("DisplayName", "localoss").close("Owner")
                 .open("Buckets");
-        String created = ISO_MILLIS.format(config.startedAt());
+        String created = ListBucketResponse.ISO_MILLIS.format(config.startedAt());
         for (String name : config.bucketNames()) {
             x.open("Bucket").el("CreationDate", created).el("ExtranetEndpoint", config.hostText())
                     .el("IntranetEndpoint", config.hostText()).el("Location", config.location())
@@ -355,105 +353,7 @@ final class OssHandler implements HttpHandler {
     // ---- listing ----
 
     private void list(HttpExchange ex, BucketStore store, Route r, Faults.Action fault) throws IOException {
-        Map<String, String> p = r.params;
-        boolean v2 = "2".equals(p.get("list-type"));
-        String prefix = nullToEmpty(p.get("prefix"));
-        String delimiter = emptyToNull(p.get("delimiter"));
-        String encodingType = emptyToNull(p.get("encoding-type"));
-        if (encodingType != null && !encodingType.equals("url")) {
-            throw OssError.badRequest("InvalidArgument", "encoding-type must be 'url'.");
-        }
-        boolean url = encodingType != null;
-        int maxKeys = 100;
-        if (p.get("max-keys") != null && !p.get("max-keys").isEmpty()) {
-            try {
-                maxKeys = Integer.parseInt(p.get("max-keys"));
-            } catch (NumberFormatException e) {
-                throw OssError.badRequest("InvalidArgument", "max-keys must be an integer between 0 and 1000.");
-            }
-            if (maxKeys < 0 || maxKeys > 1000) {
-                throw OssError.badRequest("InvalidArgument", "max-keys must be an integer between 0 and 1000.");
-            }
-        }
-        String startAfter = emptyToNull(p.get(v2 ? "start-after" : "marker"));
-        String token = v2 ? emptyToNull(p.get("continuation-token")) : null;
-        String marker = token != null ? Codec.decodeToken(token) : startAfter;
-        if (token != null && startAfter != null && Codec.compareKeys(startAfter, marker) > 0) {
-            marker = startAfter;
-        }
-
-        List<ObjectInfo> contents = new ArrayList<>();
-        List<String> prefixes = new ArrayList<>();
-        boolean[] truncated = {false};
-        String[] last = {null};
-        final int limit = maxKeys;
-        store.list(prefix, delimiter, marker, new BucketStore.Sink() {
-            @Override
-            public boolean object(ObjectInfo info) {
-                if (contents.size() + prefixes.size() >= limit) {
-                    truncated[0] = true;
-                    return false;
-                }
-                contents.add(info);
-                last[0] = info.key();
-                return true;
-            }
-
-            @Override
-            public boolean commonPrefix(String cp) {
-                if (contents.size() + prefixes.size() >= limit) {
-                    truncated[0] = true;
-                    return false;
-                }
-                prefixes.add(cp);
-                last[0] = cp;
-                return true;
-            }
-        });
-
-        Xml x = new Xml();
-        x.open("ListBucketResult").el("Name", store.name).el("Prefix", enc(prefix, url));
-        if (v2) {
-            x.el("StartAfter", startAfter == null ? null : enc(startAfter, url));
-            x.el("ContinuationToken", token);
-        } else {
-            x.el("Marker", enc(nullToEmpty(startAfter), url));
-        }
-        x.el("MaxKeys", maxKeys).el("Delimiter", enc(nullToEmpty(delimiter), url));
-        if (url) {
-            x.el("EncodingType", "url");
-        }
-        x.el("IsTruncated", truncated[0]);
-        if (truncated[0] && last[0] != null) {
-            if (v2) {
-                x.el("NextContinuationToken", Codec.encodeToken(last[0]));
-            } else {
-                x.el("NextMarker", enc(last[0], url));
-            }
-        }
-        if (v2) {
-            x.el("KeyCount", contents.size() + prefixes.size());
-        }
-        boolean owner = !v2 || "true".equals(p.get("fetch-owner"));
-        for (ObjectInfo o : contents) {
-            x.open("Contents").el("Key", enc(o.key(), url))
-                    .el("LastModified", ISO_MILLIS.format(Instant.ofEpochMilli(o.mtimeMillis())))
-                    .el("ETag", "\"" + etags.etagOf(o) + "\"")
-                    .el("Type", "Normal").el("Size", o.size()).el("StorageClass", "Standard");
-            if (owner) {
-                x.open("Owner").el("ID", "localoss").el("DisplayName", "localoss").close("Owner");
-            }
-            x.close("Contents");
-        }
-        for (String cp : prefixes) {
-            x.open("CommonPrefixes").el("Prefix", enc(cp, url)).close("CommonPrefixes");
-        }
-        x.close("ListBucketResult");
-        sendXml(ex, 200, x.toString(), fault);
-    }
-
-    private static String enc(String s, boolean url) {
-        return url ? Codec.urlEncode(s, true) : s;
+        sendXml(ex, 200, ListBucketResponse.render(store, r.params(), etags), fault);
     }
 
     // ---- objects ----
@@ -495,8 +395,7 @@ final class OssHandler implements HttpHandler {
                               Faults.Action fault) throws IOException {
         String etag = etags.etagOf(info);
         Headers out = ex.getResponseHeaders();
-        String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(
-                ZonedDateTime.ofInstant(Instant.ofEpochMilli(info.mtimeMillis()), ZoneOffset.UTC));
+        String lastModified = HTTP_DATE.format(Instant.ofEpochMilli(info.mtimeMillis()));
         out.set("ETag", "\"" + etag + "\"");
         out.set("Last-Modified", lastModified);
         out.set("x-oss-object-type", "Normal");
@@ -506,7 +405,7 @@ final class OssHandler implements HttpHandler {
         out.set("Content-Type", contentType != null ? contentType : "application/octet-stream");
 
         Headers in = ex.getRequestHeaders();
-        int cond = conditional(in, etag, info.mtimeMillis());
+        int cond = Preconditions.evaluate(in, etag, info.mtimeMillis());
         if (cond == 412) {
             throw new OssError(412, "PreconditionFailed", "At least one of the pre-conditions you specified did"
                     + " not hold.", "<Condition>If-Match</Condition>");
@@ -539,55 +438,6 @@ final class OssHandler implements HttpHandler {
             return;
         }
         sendBody(ex, status, length, fault, r.key, (o, off, len) -> copy(ch, first + off, len, o, r.key));
-    }
-
-    /** Returns 412, 304 or 0 following OSS: If-Match / If-Unmodified-Since first, then the 304 checks. */
-    private static int conditional(Headers in, String etag, long mtimeMillis) {
-        String ifMatch = in.getFirst("If-Match");
-        if (ifMatch != null && !etagListMatches(ifMatch, etag)) {
-            return 412;
-        }
-        long mtimeSec = mtimeMillis / 1000;
-        Long unmodSince = httpDate(in.getFirst("If-Unmodified-Since"));
-        if (unmodSince != null && mtimeSec > unmodSince) {
-            return 412;
-        }
-        String ifNoneMatch = in.getFirst("If-None-Match");
-        if (ifNoneMatch != null) {
-            return etagListMatches(ifNoneMatch, etag) ? 304 : 0;
-        }
-        Long modSince = httpDate(in.getFirst("If-Modified-Since"));
-        if (modSince != null && mtimeSec <= modSince) {
-            return 304;
-        }
-        return 0;
-    }
-
-    private static boolean etagListMatches(String header, String etag) {
-        for (String t : header.split(",")) {
-            String v = t.trim();
-            if (v.startsWith("W/")) {
-                v = v.substring(2);
-            }
-            if (v.length() >= 2 && v.startsWith("\"") && v.endsWith("\"")) {
-                v = v.substring(1, v.length() - 1);
-            }
-            if (v.equals("*") || v.equalsIgnoreCase(etag)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static Long httpDate(String v) {
-        if (v == null) {
-            return null;
-        }
-        try {
-            return ZonedDateTime.parse(v.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond();
-        } catch (DateTimeParseException e) {
-            return null;
-        }
     }
 
     private void copy(FileChannel ch, long position, long len, OutputStream out, String key) throws IOException {
@@ -738,13 +588,5 @@ final class OssHandler implements HttpHandler {
             Thread.currentThread().interrupt();
             throw new AbortConnection("interrupted (server closing)");
         }
-    }
-
-    private static String nullToEmpty(String s) {
-        return s == null ? "" : s;
-    }
-
-    private static String emptyToNull(String s) {
-        return s == null || s.isEmpty() ? null : s;
     }
 }
