@@ -21,6 +21,28 @@ public interface BlockCache extends Closeable {
      */
     int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException;
 
+    /**
+     * Starts loading block {@code key} in the background unless it is cached or loading already (readahead).
+     * Never blocks and never throws; may do nothing (e.g. when the background queue is full or the cache
+     * stores nothing). A later {@link #read} of the key joins the load instead of starting another.
+     */
+    default void prefetch(BlockKey key, BlockLoader loader) {
+    }
+
+    /**
+     * Drops every cached block of every version of an object (call when it changed or was deleted).
+     *
+     * @return the number of blocks dropped
+     */
+    default int invalidate(String bucket, String objectKey) {
+        return 0;
+    }
+
+    /** A snapshot of the counters (all zero unless the implementation keeps them). */
+    default CacheStats stats() {
+        return CacheStats.uncached(0, 0, 0);
+    }
+
     /** A cache that stores nothing: every read goes to the loader. */
     static BlockCache direct(int blockSize) {
         return new DirectBlockCache(blockSize);

@@ -32,12 +32,24 @@ final class DirHandle {
     private String token;
     private boolean done;
 
-    DirHandle(String path, String prefix, ObjectStore store, int pageSize, Instant dirMtime) {
+    private final java.util.function.Consumer<List<Child>> onComplete;
+
+    DirHandle(String path, String prefix, ObjectStore store, int pageSize, Instant dirMtime,
+              java.util.function.Consumer<List<Child>> onComplete) {
         this.path = path;
         this.prefix = prefix;
         this.store = store;
         this.pageSize = pageSize;
         this.dirMtime = dirMtime;
+        this.onComplete = onComplete;
+    }
+
+    /** A handle over a listing fetched earlier (complete, immutable). */
+    static DirHandle cached(String path, List<Child> children) {
+        DirHandle h = new DirHandle(path, null, null, 1, null, null);
+        h.children.addAll(children);
+        h.done = true;
+        return h;
     }
 
     /** The child at {@code index}, loading pages as needed; null past the end. */
@@ -69,6 +81,7 @@ final class DirHandle {
         }
         token = page.nextToken();
         done = token == null;
+        if (done && onComplete != null) onComplete.accept(List.copyOf(children));
     }
 
     static boolean validName(String name) {

@@ -31,9 +31,9 @@ public record FsOptions(int uid, int gid, int umask, Duration metadataTtl, Durat
         if (readaheadBlocks < 0 || readaheadBlocks > 64) throw new IllegalArgumentException("readaheadBlocks must be 0..64, got " + readaheadBlocks);
     }
 
-    /** root:root, umask 022, default TTLs, 1000 keys a page, 4 blocks readahead. */
+    /** root:root, umask 022, default TTLs, 1000 keys a page, 8 blocks readahead. */
     public static FsOptions defaults() {
-        return new FsOptions(0, 0, 0022, null, null, 1000, 4);
+        return new FsOptions(0, 0, 0022, null, null, 1000, 8);
     }
 
     public FsOptions withOwner(int uid, int gid) {

@@ -200,13 +200,17 @@ public final class InodeTable implements Closeable {
 
     /** The number of {@code path}, assigning one if needed; does not count a kernel reference. */
     public synchronized long assign(String path) {
-        return node(path).ino;
+        long ino = node(path).ino;
+        maybeCompact();
+        return ino;
     }
 
     /** The number of {@code path}, assigning one if needed, and counts one kernel reference. */
     public synchronized long lookup(String path) {
         Node n = node(path);
         if (n.lookups != UNKNOWN) n.lookups++;
+        // Only after the count is taken: a compaction keeps referenced entries only.
+        maybeCompact();
         return n.ino;
     }
 
@@ -222,6 +226,16 @@ public final class InodeTable implements Closeable {
         byIno.remove(ino);
         byPath.remove(n.path);
         append(DEL, ino, null);
+        maybeCompact();
+    }
+
+    private void maybeCompact() {
+        if (log == null || records <= COMPACT_MIN_RECORDS || records <= 2L * byIno.size()) return;
+        try {
+            compact();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot compact the inode table in " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     public synchronized Optional<String> path(long ino) {
@@ -253,9 +267,9 @@ public final class InodeTable implements Closeable {
         Node n = byPath.get(path);
         if (n != null) return n;
         n = new Node(nextIno++, path, 0);
-        append(ADD, n.ino, path);
         byIno.put(n.ino, n);
         byPath.put(path, n);
+        append(ADD, n.ino, path);
         return n;
     }
 
@@ -264,7 +278,6 @@ public final class InodeTable implements Closeable {
         try {
             log.write(encode(type, ino, path));
             records++;
-            if (records > COMPACT_MIN_RECORDS && records > 2L * byIno.size()) compact();
         } catch (IOException e) {
             // The numbers already handed out stay valid in memory; only a restart would lose them.
             throw new UncheckedIOException("cannot write the inode table in " + dir + ": " + e.getMessage(), e);

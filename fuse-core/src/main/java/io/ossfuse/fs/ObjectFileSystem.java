@@ -47,6 +47,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     static final String XATTR_ETAG = "user.oss.etag";
     static final String XATTR_KEY = "user.oss.key";
     public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
+    /** Parallel block fetches for readahead: one GET stream through the SDK tops out well below the link. */
+    static final int READAHEAD_THREADS = 4;
 
     private final ObjectStore store;
     private final String prefix;
@@ -55,6 +57,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final InodeTable inodes;
     private final FsOptions options;
     private final MetaCache meta;
+    /** Complete listings, reused by the next opendir of the same directory within the metadata TTL. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, List<DirHandle.Child>> listings;
     private final Instant mountTime;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final Map<Long, FileHandle> files = new ConcurrentHashMap<>();
@@ -71,7 +75,13 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
         this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
         this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
-        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
+        this.listings = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
+                .ticker(b.ticker)
+                .expireAfterWrite(options.metadataTtl())
+                .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
+                .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
+                .build();
+        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(READAHEAD_THREADS, READAHEAD_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(64), r -> {
                     Thread t = new Thread(r, "ossfuse-readahead");
                     t.setDaemon(true);
@@ -160,6 +170,14 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         if (path.isEmpty()) return Optional.of(Node.dir(prefix, mountTime));
         Optional<Node> cached = meta.get(path);
         if (cached != null) return cached;
+        List<DirHandle.Child> siblings = listings.getIfPresent(parentOf(path));
+        if (siblings != null) {
+            // The parent was listed completely within the TTL: it knows the answer, positive or negative.
+            String name = path.substring(path.lastIndexOf('/') + 1);
+            Optional<Node> found = siblings.stream().filter(c -> c.name().equals(name)).map(DirHandle.Child::node).findFirst();
+            meta.put(path, found);
+            return found;
+        }
         String key = prefix + path;
         try {
             Optional<ObjectMeta> head = store.head(key);
@@ -237,7 +255,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
 
     private DirHandle newDirHandle(String p, Node n) {
-        return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime);
+        List<DirHandle.Child> cached = listings.getIfPresent(p);
+        if (cached != null) return DirHandle.cached(p, cached);
+        return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime,
+                children -> listings.put(p, children));
     }
 
     @Override
@@ -322,7 +343,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         } catch (IOException | RuntimeException e) {
             FsException fe = Errors.toFs(e, "read " + h.path);
             if (Errors.unwrap(e) instanceof ObjectChangedException) {
-                meta.invalidate(h.path);
+                refresh(h.path);
                 LOG.warn("{} changed since it was opened (ETag {}); reads of the old version fail, reopen to see the new one",
                         h.path, h.etag);
             }
@@ -331,6 +352,17 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         dst.position(dst.position() + want);
         maybeReadahead(h, offset, offset + want, bs, loader);
         return want;
+    }
+
+    /** Forgets what we knew about {@code path} (and its parent's listing) and looks it up afresh. */
+    private void refresh(String path) {
+        meta.invalidate(path);
+        listings.invalidate(parentOf(path));
+        try {
+            resolve(path);
+        } catch (FsException e) {
+            LOG.debug("refreshing {} after a change: {}", path, e.getMessage());
+        }
     }
 
     private BlockKey key(FileHandle h, long idx) {

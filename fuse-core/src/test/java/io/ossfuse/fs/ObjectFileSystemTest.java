@@ -153,6 +153,19 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void aCompleteListingIsReusedWithinTheTtlAndAnswersNegativeLookups() throws Exception {
+        names(1);
+        store.resetCounters();
+        assertEquals(List.of(".", "..", "a.txt", "big.bin", "dup", "empty", "sub"), names(1));
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(1, "missing")).errno());
+        assertEquals(0, store.listCalls() + store.headCalls(), "served from the cached listing");
+        store.put("data/new", "n");
+        ticker.advance(FsOptions.DEFAULT_METADATA_TTL.plusSeconds(1));
+        assertTrue(names(1).contains("new"));
+        assertEquals(4, store.listCalls(), "listed again after the TTL (4 pages of 2)");
+    }
+
+    @Test
     void tenThousandEntriesArePagedThroughInOrder() throws Exception {
         for (int i = 0; i < 10_000; i++) store.put(String.format("data/many/f%05d", i), new byte[0]);
         fs.close();
@@ -213,12 +226,14 @@ class ObjectFileSystemTest {
 
     @Test
     void aChangedObjectFailsTheOpenHandleWithEioAndANewOpenSeesNewData() throws Exception {
+        names(1); // the cached listing must not resurrect the old version either
         long ino = fs.lookup(1, "a.txt").ino();
         long fh = fs.open(ino, 0);
         store.put("data/a.txt", "HELLO, changed");
         FsException e = assertThrows(FsException.class, () -> fs.read(ino, fh, 0, ByteBuffer.allocate(5)));
         assertEquals(Errno.EIO, e.errno());
         long fh2 = fs.open(ino, 0);
+        assertEquals(14, fs.getattr(ino).size(), "metadata refreshed at once");
         assertEquals("HELLO, changed", new String(readAll(ino), StandardCharsets.UTF_8));
         fs.release(ino, fh);
         fs.release(ino, fh2);

@@ -1,0 +1,237 @@
+package io.ossfuse.cache;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One cache directory of one level, with its own quota: the space accounting and the LRU order.
+ * No I/O happens under the lock; see {@link TieredBlockCache} for the protocol.
+ *
+ * <p>{@code used} counts the bytes of block files that exist (committed or being evicted),
+ * {@code reserved} the bytes writers in flight may still create, {@code pendingFree} the part of
+ * {@code used} already chosen for eviction. The hard invariant is {@code used + reserved <= quota}.
+ */
+final class Store {
+    final int level;
+    final MediumType type;
+    final Path root;
+    final Path tmpDir;
+    final double high;
+    final double low;
+    final long configuredQuota;
+    final LongAdder hits = new LongAdder();
+    final LongAdder evictions = new LongAdder();
+
+    private final java.util.concurrent.atomic.AtomicLong lastWarnNanos = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
+    private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition freed = lock.newCondition();
+    /** Committed, unclaimed blocks in access order (eldest first). */
+    private final LinkedHashMap<BlockId, Entry> lru = new LinkedHashMap<>(1024, 0.75f, true);
+    private long quota;
+    private long used;
+    private long reserved;
+    private long pendingFree;
+
+    Store(int level, MediumType type, Path root, long quota, double high, double low) {
+        this.level = level;
+        this.type = type;
+        this.root = root;
+        this.tmpDir = root.resolve("tmp");
+        this.configuredQuota = quota;
+        this.quota = quota;
+        this.high = high;
+        this.low = low;
+    }
+
+    /** Rate limit for warnings about this store's disk: a dying disk must not flood the log. */
+    boolean shouldWarn() {
+        long last = lastWarnNanos.get(), now = System.nanoTime();
+        return now - last >= WARN_EVERY_NANOS && lastWarnNanos.compareAndSet(last, now);
+    }
+
+    Path pathFor(BlockId id) {
+        return root.resolve(id.dirName()).resolve(id.fileName());
+    }
+
+    /** Outcome of {@link #tryReserve}: victims the caller must evict (outside the lock) in any case. */
+    record Reservation(boolean granted, boolean hopeless, List<Entry> victims) {
+    }
+
+    /**
+     * Reserves {@code size} bytes if they fit under the quota. When usage (not counting blocks already
+     * being evicted) would reach quota*high, least-recently-used blocks are claimed as victims until it
+     * is at or under quota*low; their bytes stay counted in {@code used} until {@link #release}.
+     */
+    Reservation tryReserve(long size) {
+        lock.lock();
+        try {
+            if (size > quota) return new Reservation(false, true, List.of());
+            List<Entry> victims = new ArrayList<>();
+            long effective = used - pendingFree + reserved + size;
+            if (effective > 0 && effective >= quota * high) {
+                double target = quota * low;
+                for (Iterator<Entry> it = lru.values().iterator(); effective > target && it.hasNext(); ) {
+                    Entry e = it.next();
+                    it.remove();
+                    pendingFree += e.fileSize;
+                    effective -= e.fileSize;
+                    victims.add(e);
+                }
+            }
+            if (used + reserved + size <= quota) {
+                reserved += size;
+                return new Reservation(true, false, victims);
+            }
+            // space held by writers in flight: they will commit and become evictable, but do not wait for that
+            return new Reservation(false, victims.isEmpty() && pendingFree == 0, victims);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits until some bytes are freed, or the deadline. @return false when the deadline passed */
+    boolean awaitFreed(long deadlineNanos) throws InterruptedException {
+        lock.lock();
+        try {
+            long left = deadlineNanos - System.nanoTime();
+            if (left <= 0) return false;
+            freed.await(left, TimeUnit.NANOSECONDS);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Gives back a reservation that did not become a block (write failed or lost a race). */
+    void unreserve(long size) {
+        lock.lock();
+        try {
+            reserved -= size;
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Turns the reservation of a written, renamed block file into a committed, evictable block. */
+    void commit(Entry e) {
+        lock.lock();
+        try {
+            reserved -= e.fileSize;
+            used += e.fileSize;
+            lru.put(e.id, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Adds a block found on disk at start (callers add them in mtime order). */
+    void adopt(Entry e) {
+        lock.lock();
+        try {
+            used += e.fileSize;
+            lru.put(e.id, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes ownership of {@code e} away from the LRU (to move, promote or drop it).
+     *
+     * @return false when someone else already claimed it
+     */
+    boolean claim(Entry e) {
+        lock.lock();
+        try {
+            if (!lru.remove(e.id, e)) return false;
+            pendingFree += e.fileSize;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hands a claimed entry back to the LRU (a promotion that did not happen). */
+    void unclaim(Entry e) {
+        lock.lock();
+        try {
+            pendingFree -= e.fileSize;
+            lru.put(e.id, e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Accounts for the deletion of a claimed entry's file. */
+    void release(Entry e) {
+        lock.lock();
+        try {
+            pendingFree -= e.fileSize;
+            used -= e.fileSize;
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void touch(Entry e) {
+        lock.lock();
+        try {
+            lru.get(e.id);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The disk is full below the quota: lower the quota to what is in use so eviction makes room. */
+    long lowerQuotaToUsage() {
+        lock.lock();
+        try {
+            quota = Math.min(quota, used);
+            return quota;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long free() {
+        lock.lock();
+        try {
+            return quota - used - reserved + pendingFree;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Consistent copy of the accounting, for stats and invariant checks. */
+    record Snapshot(long quota, long used, long reserved, long pendingFree, List<Entry> lruOrder) {
+    }
+
+    Snapshot snapshot(boolean withEntries) {
+        lock.lock();
+        try {
+            return new Snapshot(quota, used, reserved, pendingFree,
+                    withEntries ? List.copyOf(lru.values()) : List.of());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    int blocks() {
+        lock.lock();
+        try {
+            return lru.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+}

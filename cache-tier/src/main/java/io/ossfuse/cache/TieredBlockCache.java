@@ -1,0 +1,950 @@
+package io.ossfuse.cache;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * A {@link BlockCache} over Fluid-style levels (MEM → SSD → HDD) of block files.
+ *
+ * <h2>Design</h2>
+ * Each level path is a {@link Store}: a directory of block files ({@code <hash>/<object>-<etag>-<index>.blk},
+ * a {@link BlockHeader} then the data), its byte accounting and its LRU order. The only heap state is one
+ * small {@link Entry} per block, in a global {@code index} (id → the file to read) and in its store's LRU.
+ *
+ * <p><b>Ownership, not locks, makes it correct.</b> Every block file is owned by exactly one party: the
+ * writer that created it (from its temp name until {@link Store#commit}), its store's LRU (committed), or
+ * a thread that {@link Store#claim claimed} it from the LRU (to evict, demote, promote or drop it). Claiming
+ * is a remove under the store lock, so exactly one thread moves or deletes a given file, and it alone
+ * fixes the accounting ({@link Store#release}) after the file is gone. The index is only a lookup hint
+ * updated by compare-and-set on Entry identity ({@code replace(id, old, new)}, {@code remove(id, old)}): a
+ * mover whose CAS fails lost a race (the block was dropped or re-written meanwhile) and deletes its copy.
+ * A reader may hold an Entry whose file is being moved: an open fd keeps reading the old inode (files are
+ * immutable once renamed), and a file already gone is a retry or a miss. Every file read is checked
+ * (header key, length, per-chunk CRC32C) before its bytes are reported, so a torn or stale file is a miss.
+ *
+ * <p><b>Space is reserved before a byte is written.</b> {@link Store#tryReserve} runs under the store lock:
+ * it admits {@code size} only if {@code used + reserved + size <= quota}, where {@code used} keeps counting
+ * a victim's bytes until its file is deleted. So the bytes on disk never exceed the quota, even with many
+ * writers and evictions in flight. Eviction victims are chosen in the same critical section (LRU order,
+ * until usage not yet being freed is at or under quota*low) and then moved or deleted by the reserving
+ * thread outside the lock; I/O never happens under a lock, and locks are never nested, so there is no
+ * lock-order deadlock. Demotion reserves in a lower level (which may evict further down); a failure
+ * there just deletes the victim.
+ *
+ * <p><b>Errors.</b> A local I/O error (ENOSPC, EIO, a vanished directory) is a miss or a fall-through to
+ * the next store, level, or to returning the loaded bytes uncached. ENOSPC also lowers that store's quota
+ * to its usage so eviction makes room from then on. Only the loader's own failure reaches the caller.
+ *
+ * <p><b>Single-flight.</b> Misses of one key share one loader call through {@code inflight}; the entry is
+ * removed only after the block is committed (or not), so a read arriving meanwhile either joins the load
+ * or finds the block.
+ *
+ * <p><b>Restart.</b> The index is rebuilt from file names and sizes alone (no file is opened); headers are
+ * checked on first read. Files are adopted oldest-mtime first, approximating the LRU order (hits refresh
+ * the mtime at most every {@value #TOUCH_INTERVAL_SECONDS} s). Temp files are deleted. A directory is
+ * locked ({@code .lock}) so two processes cannot share it.
+ */
+public final class TieredBlockCache implements BlockCache {
+    private static final Logger log = LoggerFactory.getLogger(TieredBlockCache.class);
+    static final String DIR_NAME = "ossfuse.blocks";
+    static final int CHUNK_SIZE = 64 * 1024;
+    static final int TOUCH_INTERVAL_SECONDS = 10;
+    static final int MAX_OPEN_HANDLES = 128;
+    private static final long RESERVE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
+
+    private final TieredStoreConfig config;
+    private final int blockSize;
+    private final int chunkSize;
+    private final boolean promotion;
+    private final boolean fsync;
+    /** stores.get(level) = the stores of that level. */
+    private final List<List<Store>> stores;
+    private final List<FileChannel> lockChannels = new ArrayList<>();
+    private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
+    private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
+    /** Entries whose file is open for reading (see {@link Entry#handle}). */
+    private final Set<Entry> openHandles = ConcurrentHashMap.newKeySet();
+    /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
+    private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
+    private final ThreadPoolExecutor background;
+
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder coalesced = new LongAdder();
+    private final LongAdder demotions = new LongAdder();
+    private final LongAdder promotions = new LongAdder();
+    private final LongAdder bytesLoaded = new LongAdder();
+    private final LongAdder loadErrors = new LongAdder();
+    private final LongAdder corruptBlocks = new LongAdder();
+    private final LongAdder ioErrors = new LongAdder();
+    private volatile boolean closed;
+
+    /** Options beyond Fluid's YAML. */
+    public static final class Builder {
+        private final TieredStoreConfig config;
+        private int blockSize;
+        private boolean promotion;
+        private boolean fsync;
+        private int backgroundThreads = 2;
+        private int backgroundQueue = 64;
+
+        private Builder(TieredStoreConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+            this.blockSize = config.blockSize();
+            this.promotion = config.promotion();
+        }
+
+        /** Bytes per block (default from the config, 4 MiB). Blocks cached with another size are not reused. */
+        public Builder blockSize(int blockSize) {
+            this.blockSize = blockSize;
+            return this;
+        }
+
+        /** Whether a hit below the top level moves the block up (default from the config, true). */
+        public Builder promotion(boolean promotion) {
+            this.promotion = promotion;
+            return this;
+        }
+
+        /** fsync block files before renaming them (SSD/HDD levels only; default false). */
+        public Builder fsync(boolean fsync) {
+            this.fsync = fsync;
+            return this;
+        }
+
+        /** Threads for prefetch and promotion (default 2); their queue is bounded and drops when full. */
+        public Builder backgroundThreads(int threads, int queue) {
+            if (threads < 1 || queue < 1) {
+                throw new CacheConfigException("cache background threads " + threads + " and queue " + queue
+                        + " must both be >= 1");
+            }
+            this.backgroundThreads = threads;
+            this.backgroundQueue = queue;
+            return this;
+        }
+
+        /**
+         * Creates the level directories if needed, checks they are writable, rebuilds the index from what
+         * they hold and evicts down to the watermarks.
+         *
+         * @throws CacheConfigException one line naming the level, path and fix
+         */
+        public TieredBlockCache build() {
+            return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
+                    backgroundThreads, backgroundQueue);
+        }
+    }
+
+    public static Builder builder(TieredStoreConfig config) {
+        return new Builder(config);
+    }
+
+    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue) {
+        this.config = config;
+        this.blockSize = config.blockSize();
+        this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
+        this.promotion = config.promotion();
+        this.fsync = fsync;
+        List<List<Store>> all = new ArrayList<>();
+        try {
+            for (int l = 0; l < config.levels().size(); l++) {
+                TierLevel level = config.levels().get(l);
+                List<Store> ss = new ArrayList<>();
+                for (int p = 0; p < level.paths().size(); p++) {
+                    ss.add(openStore(l, level, level.paths().get(p), level.quotas().get(p)));
+                }
+                all.add(List.copyOf(ss));
+            }
+        } catch (RuntimeException e) {
+            releaseLocks();
+            throw e;
+        }
+        this.stores = List.copyOf(all);
+        long t0 = System.nanoTime();
+        int adopted = rebuildIndex();
+        for (List<Store> ss : stores) for (Store s : ss) reserve(s, 0); // evict down to the watermarks
+        log.info("tiered cache: {} blocks found in {} ms; levels {}", adopted,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), describeLevels());
+        AtomicInteger n = new AtomicInteger();
+        this.background = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(queue), r -> {
+            Thread t = new Thread(r, "ossfuse-cache-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        }, new ThreadPoolExecutor.AbortPolicy());
+        background.allowCoreThreadTimeOut(true);
+    }
+
+    private Store openStore(int l, TierLevel level, Path path, long quota) {
+        String where = "tieredstore level " + level.mediumType() + " path " + path;
+        Path root = path.resolve(DIR_NAME);
+        Store s = new Store(l, level.mediumType(), root, quota, level.high(), level.low());
+        try {
+            Files.createDirectories(s.tmpDir);
+            for (int i = 0; i < 256; i++) {
+                Path d = root.resolve(BlockId.dirName(i));
+                if (!Files.isDirectory(d)) Files.createDirectories(d);
+            }
+            Path probe = Files.createTempFile(s.tmpDir, "probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new CacheConfigException(where + ": cannot create or write the cache directory " + root + " ("
+                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); create it writable or choose another path", e);
+        }
+        try {
+            FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileLock fl;
+            try {
+                fl = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                fl = null;
+            }
+            if (fl == null) {
+                ch.close();
+                throw new CacheConfigException(where + ": the directory is in use by another cache (lock " + root.resolve(".lock")
+                        + "); give each mount its own path");
+            }
+            lockChannels.add(ch);
+        } catch (IOException e) {
+            throw new CacheConfigException(where + ": cannot lock " + root.resolve(".lock") + " (" + e.getMessage()
+                    + "); check the directory", e);
+        }
+        try {
+            FileStore fs = Files.getFileStore(root);
+            long total = fs.getTotalSpace();
+            if (quota > total) {
+                log.warn("{}: quota {} is larger than the disk ({}); the level will fill the disk and fall through on ENOSPC",
+                        where, Sizes.format(quota), Sizes.format(total));
+            }
+            if (level.mediumType() == MediumType.MEM && !Set.of("tmpfs", "ramfs").contains(fs.type())) {
+                log.warn("{}: MEM level on a {} file system, not memory; use a tmpfs path such as /dev/shm/ossfuse", where, fs.type());
+            }
+        } catch (IOException e) {
+            log.warn("{}: cannot check the disk size ({})", where, e.getMessage());
+        }
+        return s;
+    }
+
+    // ---------------------------------------------------------------- restart
+
+    private record Found(Store store, BlockId id, Path path, long size, long mtime) {
+    }
+
+    private int rebuildIndex() {
+        List<Found> found = new ArrayList<>();
+        for (List<Store> ss : stores) {
+            for (Store s : ss) {
+                deleteAll(s.tmpDir);
+                // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
+                List<List<Found>> perDir = java.util.stream.IntStream.range(0, 256).parallel()
+                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)))).toList();
+                perDir.forEach(found::addAll);
+            }
+        }
+        // oldest first so the most recently used end up youngest in the LRU
+        found.sort(Comparator.comparingLong(Found::mtime));
+        int adopted = 0;
+        for (Found f : found) {
+            Entry e = new Entry(f.id(), f.store(), f.path(), f.size());
+            Entry prev = index.get(f.id());
+            if (prev != null) {
+                // a copy in two levels (a crash during a move): keep the upper one
+                Entry loser = prev.store.level <= e.store.level ? e : prev;
+                if (loser == prev) {
+                    prev.store.claim(prev);
+                    deleteQuietly(prev.path);
+                    prev.store.release(prev);
+                    index.put(f.id(), e);
+                    e.store.adopt(e);
+                } else {
+                    deleteQuietly(e.path);
+                }
+                continue;
+            }
+            index.put(f.id(), e);
+            e.store.adopt(e);
+            versions.put(f.id().object(), new long[]{f.id().version(), f.id().version()});
+            adopted++;
+        }
+        return adopted;
+    }
+
+    private static List<Found> scanDir(Store s, Path dir) {
+        List<Found> found = new ArrayList<>();
+        String dirName = dir.getFileName().toString();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                BlockId id = BlockId.parse(p.getFileName().toString());
+                BasicFileAttributes a = id == null ? null : attributes(p);
+                if (a == null || !a.isRegularFile() || a.size() < BlockHeader.MIN_LEN || !id.dirName().equals(dirName)) {
+                    log.debug("removing stray file {}", p);
+                    deleteQuietly(p);
+                    continue;
+                }
+                found.add(new Found(s, id, p, a.size(), a.lastModifiedTime().toMillis()));
+            }
+        } catch (IOException e) {
+            throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
+                    + e.getMessage() + "); check the directory or remove it", e);
+        }
+        return found;
+    }
+
+    private static BasicFileAttributes attributes(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public int blockSize() {
+        return blockSize;
+    }
+
+    @Override
+    public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
+        BlockId id = BlockId.of(key);
+        while (true) {
+            int n = readCached(key, id, offsetInBlock, dst);
+            if (n >= 0) return n;
+            CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+            CompletableFuture<ByteBuffer> other = inflight.putIfAbsent(key, mine);
+            if (other != null) {
+                ByteBuffer block = await(other);
+                if (block == null) continue; // the other reader found it cached: read it from there
+                coalesced.increment();
+                return copy(block, offsetInBlock, dst);
+            }
+            return loadAndStore(key, id, offsetInBlock, dst, loader, mine);
+        }
+    }
+
+    /**
+     * Starts loading block {@code key} in the background unless it is cached or already loading. Never
+     * blocks and never fails: when the background queue is full the request is dropped.
+     */
+    @Override
+    public void prefetch(BlockKey key, BlockLoader loader) {
+        if (closed) return;
+        BlockId id = BlockId.of(key);
+        if (index.containsKey(id) || inflight.containsKey(key)) return;
+        try {
+            background.execute(() -> {
+                if (index.containsKey(id)) return;
+                CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+                if (inflight.putIfAbsent(key, mine) != null) return;
+                try {
+                    loadAndStore(key, id, 0, null, loader, mine);
+                } catch (IOException | RuntimeException e) {
+                    log.debug("prefetch of {} failed: {}", key, e.toString());
+                }
+            });
+        } catch (RejectedExecutionException full) {
+            log.trace("prefetch queue full, dropping {}", key);
+        }
+    }
+
+    /** Drops every cached block of every version of an object. @return the number of blocks dropped */
+    @Override
+    public int invalidate(String bucket, String objectKey) {
+        long obj = BlockId.objectHash(bucket, objectKey);
+        versions.remove(obj);
+        return dropMatching(id -> id.object() == obj);
+    }
+
+    /** Drops cached blocks of an object whose ETag is not {@code currentEtag}. @return blocks dropped */
+    public int invalidateOtherVersions(String bucket, String objectKey, String currentEtag) {
+        long obj = BlockId.objectHash(bucket, objectKey);
+        long ver = BlockId.hash(currentEtag);
+        return dropMatching(id -> id.object() == obj && id.version() != ver);
+    }
+
+    private int dropMatching(java.util.function.Predicate<BlockId> p) {
+        int n = 0;
+        for (Map.Entry<BlockId, Entry> me : index.entrySet()) {
+            if (p.test(me.getKey()) && index.remove(me.getKey(), me.getValue())) {
+                drop(me.getValue());
+                n++;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * @return bytes copied, or -1 on a miss
+     * @throws InterruptedIOException only when the calling thread was interrupted (the block stays cached)
+     */
+    private int readCached(BlockKey key, BlockId id, int off, ByteBuffer dst) throws InterruptedIOException {
+        Entry seen = null;
+        for (int attempt = 0; attempt < 4; attempt++) {
+            Entry e = index.get(id);
+            if (e == null) return -1;
+            Entry.Handle hd = null;
+            boolean shared = false;
+            try {
+                hd = e.handle;
+                if (hd != null) {
+                    shared = true;
+                } else {
+                    hd = new Entry.Handle(FileChannel.open(e.path, StandardOpenOption.READ));
+                    shared = Entry.HANDLE.compareAndSet(e, null, hd);
+                    if (shared) {
+                        registerHandle(e);
+                        // deleteAndRelease sets deleted before it closes the handle: one of us sees the other
+                        if (e.deleted) closeHandle(e);
+                    }
+                }
+                FileChannel ch = hd.channel();
+                BlockHeader h = BlockHeader.read(ch, key);
+                int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
+                int pos = dst.position();
+                ByteBuffer view = dst.duplicate().limit(pos + n);
+                BlockHeader.readFully(ch, view, (long) h.headerLen + off);
+                h.verify(ch, dst.duplicate().limit(pos + n), off, n);
+                dst.position(pos + n);
+                onHit(e);
+                return n;
+            } catch (NoSuchFileException gone) {
+                // moved (demoted/promoted) under us: the index points at the new place; or really gone
+                if (e == seen) {
+                    if (index.remove(id, e)) drop(e);
+                    return -1;
+                }
+                seen = e;
+            } catch (java.nio.channels.ClosedByInterruptException interrupted) {
+                throw new InterruptedIOException("interrupted reading a cached block");
+            } catch (java.nio.channels.ClosedChannelException closedUnderUs) {
+                // a shared handle closed by eviction, by the handle limit or by another reader's interrupt
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted reading a cached block");
+                if (hd != null) Entry.HANDLE.compareAndSet(e, hd, null);
+            } catch (CorruptBlockException | java.io.EOFException bad) {
+                corruptBlocks.increment();
+                log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
+                if (index.remove(id, e)) drop(e);
+                return -1;
+            } catch (IOException io) {
+                ioErrors.increment();
+                if (e.store.shouldWarn()) {
+                    log.warn("cache block {} cannot be read ({}); reading from the origin (further errors for 10 s at DEBUG)", e, io.toString());
+                } else {
+                    log.debug("cache block {} cannot be read ({})", e, io.toString());
+                }
+                if (index.remove(id, e)) drop(e);
+                return -1;
+            } finally {
+                if (hd != null && !shared) closeQuietly(hd.channel());
+            }
+        }
+        return -1;
+    }
+
+    /** Keeps at most {@value #MAX_OPEN_HANDLES} shared handles open; closes arbitrary others beyond that. */
+    private void registerHandle(Entry e) {
+        openHandles.add(e);
+        if (e.handle == null) openHandles.remove(e); // closed meanwhile
+        if (openHandles.size() > MAX_OPEN_HANDLES) {
+            int excess = openHandles.size() - MAX_OPEN_HANDLES;
+            for (Entry x : openHandles) {
+                if (excess-- <= 0) break;
+                if (x != e) closeHandle(x);
+            }
+        }
+    }
+
+    private void closeHandle(Entry e) {
+        Entry.Handle hd = Entry.HANDLE.getAndSet(e, null);
+        openHandles.remove(e);
+        if (hd != null) closeQuietly(hd.channel());
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // read-only channel: nothing to lose
+        }
+    }
+
+    private void onHit(Entry e) {
+        e.store.hits.increment();
+        e.store.touch(e);
+        long now = System.nanoTime();
+        if (now - e.touchedNanos > TimeUnit.SECONDS.toNanos(TOUCH_INTERVAL_SECONDS)) {
+            e.touchedNanos = now;
+            try {
+                Files.setLastModifiedTime(e.path, FileTime.fromMillis(System.currentTimeMillis()));
+            } catch (IOException ignored) {
+                // only the restart LRU order suffers
+            }
+        }
+        if (promotion && e.store.level > 0 && !closed && promoting.add(e.id)) {
+            try {
+                background.execute(() -> {
+                    try {
+                        promote(e);
+                    } finally {
+                        promoting.remove(e.id);
+                    }
+                });
+            } catch (RejectedExecutionException full) {
+                promoting.remove(e.id);
+            }
+        }
+    }
+
+    private int loadAndStore(BlockKey key, BlockId id, int off, ByteBuffer dst, BlockLoader loader,
+                             CompletableFuture<ByteBuffer> mine) throws IOException {
+        try {
+            // someone may have committed the block between our lookup and taking the flight
+            if (dst != null) {
+                int n = readCached(key, id, off, dst);
+                if (n >= 0) {
+                    mine.complete(null);
+                    return n;
+                }
+            } else if (index.containsKey(id)) {
+                mine.complete(null);
+                return 0;
+            }
+            ByteBuffer block;
+            try {
+                block = loader.load(key);
+                if (block == null || block.remaining() > blockSize) {
+                    throw new IOException("loader returned " + (block == null ? "null" : block.remaining() + " bytes")
+                            + " for block " + key.index() + " of " + key.objectKey() + "; at most " + blockSize + " expected");
+                }
+            } catch (IOException | RuntimeException e) {
+                loadErrors.increment();
+                mine.completeExceptionally(e);
+                throw e;
+            }
+            block = block.slice();
+            misses.increment();
+            bytesLoaded.add(block.remaining());
+            mine.complete(block);
+            int n = dst == null ? 0 : copy(block, off, dst);
+            store(key, id, block);
+            return n;
+        } finally {
+            inflight.remove(key, mine);
+            // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
+            if (!mine.isDone()) mine.complete(null);
+        }
+    }
+
+    private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting for a block load");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) throw io;
+            if (c instanceof RuntimeException re) throw re;
+            if (c instanceof Error err) throw err;
+            throw new IOException(c);
+        }
+    }
+
+    private static int copy(ByteBuffer block, int off, ByteBuffer dst) {
+        if (off >= block.limit()) return 0;
+        int n = Math.min(dst.remaining(), block.limit() - off);
+        dst.put(block.slice(off, n));
+        return n;
+    }
+
+    // ---------------------------------------------------------------- writes and moves
+
+    @FunctionalInterface
+    private interface Content {
+        void writeTo(FileChannel ch) throws IOException;
+    }
+
+    /** Caches a freshly loaded block in the highest store that takes it; silently skips on failure. */
+    private void store(BlockKey key, BlockId id, ByteBuffer block) {
+        if (closed) return;
+        ByteBuffer header = BlockHeader.encode(key, block, chunkSize);
+        long size = (long) header.remaining() + block.remaining();
+        Content content = ch -> {
+            ByteBuffer[] parts = {header.duplicate(), block.duplicate()};
+            while (parts[1].hasRemaining()) ch.write(parts);
+        };
+        Entry e = place(id, size, content, 0, stores.size());
+        if (e == null) return;
+        Entry prev = index.put(id, e);
+        e.store.commit(e);
+        if (prev != null && prev != e) {
+            // a dangling entry whose file vanished and was re-created by us under the same name
+            if (prev.path.equals(e.path)) {
+                if (prev.store.claim(prev)) prev.store.release(prev);
+            } else {
+                drop(prev);
+            }
+        }
+        if (index.get(id) != e && e.store.claim(e)) deleteAndRelease(e); // invalidated meanwhile
+        dropOlderVersions(id);
+    }
+
+    /**
+     * The first time a block of a new ETag of an object is cached, blocks of its other ETags are dropped
+     * (they can never be served again, only waste space). A late block of the ETag just replaced (a reader
+     * still on the old version) drops nothing, so two versions read at once do not evict each other.
+     */
+    private void dropOlderVersions(BlockId id) {
+        long ver = id.version();
+        boolean[] isNew = new boolean[1];
+        versions.compute(id.object(), (obj, v) -> {
+            if (v == null) return new long[]{ver, ver};
+            if (v[0] == ver || v[1] == ver) return v;
+            isNew[0] = true;
+            return new long[]{ver, v[0]};
+        });
+        if (isNew[0]) {
+            int n = dropMatching(x -> x.object() == id.object() && x.version() != ver);
+            if (n > 0) log.debug("dropped {} blocks of older versions of an object", n);
+        }
+    }
+
+    /**
+     * Writes a block file into the first store of levels [from, to) that can reserve room for it.
+     *
+     * @return the written, renamed but not yet committed entry (its bytes are reserved), or null
+     */
+    private Entry place(BlockId id, long size, Content content, int from, int to) {
+        for (int l = from; l < to; l++) {
+            List<Store> candidates = new ArrayList<>(stores.get(l));
+            if (candidates.size() > 1) candidates.sort(Comparator.comparingLong(Store::free).reversed());
+            for (Store s : candidates) {
+                if (!reserve(s, size)) continue;
+                Entry e = write(s, id, size, content);
+                if (e != null) return e;
+            }
+        }
+        return null;
+    }
+
+    /** Reserves {@code size} bytes in {@code s}, evicting as needed. @return false when it does not fit */
+    private boolean reserve(Store s, long size) {
+        long deadline = System.nanoTime() + RESERVE_WAIT_NANOS;
+        while (true) {
+            Store.Reservation r = s.tryReserve(size);
+            evict(r.victims());
+            if (r.granted()) return true;
+            if (r.hopeless() || closed) return false;
+            if (r.victims().isEmpty()) {
+                try {
+                    if (!s.awaitFreed(deadline)) return false;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+    }
+
+    /** Writes to a temp file, then links it under its final name. Gives the reservation back on failure. */
+    private Entry write(Store s, BlockId id, long size, Content content) {
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile(s.tmpDir, "w", ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                content.writeTo(ch);
+                if (ch.size() != size) throw new IOException("wrote " + ch.size() + " bytes, expected " + size);
+                if (fsync && s.type != MediumType.MEM) ch.force(false);
+            }
+            Path dst = s.pathFor(id);
+            Files.createLink(dst, tmp); // unlike rename, never replaces a file someone else owns
+            deleteQuietly(tmp);
+            return new Entry(id, s, dst, size);
+        } catch (FileAlreadyExistsException raced) {
+            deleteQuietly(tmp);
+            s.unreserve(size);
+            return null;
+        } catch (IOException | UncheckedIOException e) {
+            if (tmp != null) deleteQuietly(tmp);
+            s.unreserve(size);
+            ioErrors.increment();
+            String msg = String.valueOf(e.getMessage());
+            if (msg.contains("No space left")) {
+                long q = s.lowerQuotaToUsage();
+                log.warn("tieredstore level {} at {}: disk full; quota lowered to {} until restart, falling through",
+                        s.type, s.root, Sizes.format(q));
+            } else if (s.shouldWarn()) {
+                log.warn("tieredstore level {} at {}: cannot write a block ({}); falling through (further errors for 10 s at DEBUG)",
+                        s.type, s.root, e.toString());
+            } else {
+                log.debug("tieredstore level {} at {}: cannot write a block ({})", s.type, s.root, e.toString());
+            }
+            return null;
+        }
+    }
+
+    /** Moves claimed victims one level down where possible, otherwise deletes them. */
+    private void evict(List<Entry> victims) {
+        for (Entry v : victims) {
+            v.store.evictions.increment();
+            Entry moved = null;
+            if (v.store.level + 1 < stores.size() && !closed) {
+                moved = place(v.id, v.fileSize, ch -> copyFile(v.path, ch), v.store.level + 1, stores.size());
+                if (moved != null) {
+                    if (index.replace(v.id, v, moved)) {
+                        moved.store.commit(moved);
+                        demotions.increment();
+                        if (index.get(v.id) != moved && moved.store.claim(moved)) deleteAndRelease(moved);
+                    } else {
+                        deleteQuietly(moved.path);
+                        moved.store.unreserve(moved.fileSize);
+                        moved = null;
+                    }
+                }
+            }
+            if (moved == null) index.remove(v.id, v);
+            deleteAndRelease(v);
+        }
+    }
+
+    /** Moves a block hit in a lower level up to the top level. */
+    private void promote(Entry e) {
+        if (closed || index.get(e.id) != e || !e.store.claim(e)) return;
+        Entry up = place(e.id, e.fileSize, ch -> copyFile(e.path, ch), 0, e.store.level);
+        if (up != null && index.replace(e.id, e, up)) {
+            up.store.commit(up);
+            promotions.increment();
+            if (index.get(e.id) != up && up.store.claim(up)) deleteAndRelease(up);
+            deleteAndRelease(e);
+            return;
+        }
+        if (up != null) {
+            deleteQuietly(up.path);
+            up.store.unreserve(up.fileSize);
+        }
+        e.store.unclaim(e);
+        if (index.get(e.id) != e && e.store.claim(e)) deleteAndRelease(e);
+    }
+
+    private static void copyFile(Path from, FileChannel to) throws IOException {
+        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
+            long size = in.size(), pos = 0;
+            while (pos < size) {
+                long n = in.transferTo(pos, size - pos, to);
+                if (n <= 0) throw new IOException("short copy of " + from);
+                pos += n;
+            }
+        }
+    }
+
+    /** Deletes an entry that was just removed from the index, if no one else owns it already. */
+    private void drop(Entry e) {
+        if (e.store.claim(e)) deleteAndRelease(e);
+    }
+
+    private void deleteAndRelease(Entry e) {
+        e.deleted = true;
+        closeHandle(e); // a deleted file held open would keep its space
+        deleteQuietly(e.path);
+        e.store.release(e);
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            log.debug("cannot delete {}: {}", p, e.toString());
+        }
+    }
+
+    private static void deleteAll(Path dir) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) deleteQuietly(p);
+        } catch (IOException e) {
+            log.debug("cannot clean {}: {}", dir, e.toString());
+        }
+    }
+
+    // ---------------------------------------------------------------- stats, close
+
+    @Override
+    public CacheStats stats() {
+        List<LevelStats> levels = new ArrayList<>();
+        long hits = 0, evictions = 0;
+        for (int l = 0; l < stores.size(); l++) {
+            TierLevel tl = config.levels().get(l);
+            long used = 0, quota = 0, blocks = 0, h = 0, ev = 0;
+            for (Store s : stores.get(l)) {
+                Store.Snapshot sn = s.snapshot(false);
+                used += sn.used() + sn.reserved();
+                quota += sn.quota();
+                blocks += s.blocks();
+                h += s.hits.sum();
+                ev += s.evictions.sum();
+            }
+            hits += h;
+            evictions += ev;
+            levels.add(new LevelStats(tl.mediumType(), tl.paths(), used, quota, tl.high(), tl.low(), blocks, h, ev));
+        }
+        return new CacheStats(levels, hits, misses.sum(), coalesced.sum(), evictions, demotions.sum(),
+                promotions.sum(), bytesLoaded.sum(), loadErrors.sum(), corruptBlocks.sum(), ioErrors.sum());
+    }
+
+    /** The effective configuration (block size and promotion as built). */
+    public TieredStoreConfig config() {
+        return config;
+    }
+
+    /** Stops background work and releases the directory locks. Cached blocks stay on disk for the next start. */
+    @Override
+    public void close() {
+        if (closed) return;
+        closed = true;
+        background.shutdownNow();
+        try {
+            background.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Entry e : openHandles) closeHandle(e);
+        releaseLocks();
+    }
+
+    private void releaseLocks() {
+        for (FileChannel ch : lockChannels) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the lock goes with the process anyway
+            }
+        }
+        lockChannels.clear();
+    }
+
+    private String describeLevels() {
+        StringBuilder sb = new StringBuilder();
+        for (TierLevel l : config.levels()) {
+            sb.append(l.mediumType()).append(' ').append(Sizes.format(l.quota())).append(' ').append(l.paths()).append("; ");
+        }
+        return sb.toString();
+    }
+
+    // ---------------------------------------------------------------- test support
+
+    /**
+     * Checks the accounting against the disk; call only when no read, prefetch or promotion is running.
+     *
+     * @throws AssertionError naming the first broken invariant
+     */
+    void checkInvariants() {
+        Set<Entry> inLru = new HashSet<>();
+        for (List<Store> ss : stores) {
+            for (Store s : ss) {
+                Store.Snapshot sn = s.snapshot(true);
+                long sum = 0;
+                for (Entry e : sn.lruOrder()) {
+                    sum += e.fileSize;
+                    inLru.add(e);
+                    if (index.get(e.id) != e) throw new AssertionError("LRU entry not in the index: " + e);
+                }
+                if (sn.reserved() != 0 || sn.pendingFree() != 0) {
+                    throw new AssertionError(s.type + " " + s.root + ": reserved " + sn.reserved() + ", pendingFree " + sn.pendingFree() + " at rest");
+                }
+                if (sn.used() != sum) throw new AssertionError(s.type + " " + s.root + ": used " + sn.used() + " != sum of blocks " + sum);
+                if (sn.used() > sn.quota()) throw new AssertionError(s.type + ": used " + sn.used() + " > quota " + sn.quota());
+                Map<Path, Long> onDisk = new HashMap<>();
+                try (var walk = Files.walk(s.root)) {
+                    walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(".lock"))
+                            .forEach(p -> onDisk.put(p, p.toFile().length()));
+                } catch (IOException e) {
+                    throw new AssertionError("cannot walk " + s.root, e);
+                }
+                Map<Path, Long> expected = new HashMap<>();
+                for (Entry e : sn.lruOrder()) expected.put(e.path, e.fileSize);
+                if (!onDisk.equals(expected)) {
+                    throw new AssertionError(s.type + " " + s.root + ": files on disk " + onDisk.keySet() + " != blocks " + expected.keySet());
+                }
+            }
+        }
+        for (Entry e : index.values()) {
+            if (!inLru.contains(e)) throw new AssertionError("index entry not in any LRU: " + e);
+        }
+        if (!inflight.isEmpty()) throw new AssertionError("loads in flight at rest: " + inflight.keySet());
+        for (Entry e : openHandles) {
+            if (!inLru.contains(e)) throw new AssertionError("open handle of a block no longer cached: " + e);
+        }
+        if (openHandles.size() > MAX_OPEN_HANDLES + 8) throw new AssertionError(openHandles.size() + " open handles");
+    }
+
+    /** The LRU order of one store, eldest first (tests). */
+    List<BlockId> lruOrder(int level, int path) {
+        return stores.get(level).get(path).snapshot(true).lruOrder().stream().map(e -> e.id).toList();
+    }
+
+    /** Where a block currently is: its level, or -1 (tests). */
+    int levelOf(BlockKey key) {
+        Entry e = index.get(BlockId.of(key));
+        return e == null ? -1 : e.store.level;
+    }
+
+    /** The file holding a block, or null (tests). */
+    Path fileOf(BlockKey key) {
+        Entry e = index.get(BlockId.of(key));
+        return e == null ? null : e.path;
+    }
+
+    /** Every store, top level first (tests). */
+    List<Store> allStores() {
+        return stores.stream().flatMap(List::stream).toList();
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Waits until background promotions and prefetches are done (tests). */
+    void awaitBackground() throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((background.getActiveCount() > 0 || !background.getQueue().isEmpty() || !promoting.isEmpty()
+                || !inflight.isEmpty()) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+}

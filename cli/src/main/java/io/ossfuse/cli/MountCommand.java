@@ -1,0 +1,163 @@
+package io.ossfuse.cli;
+
+import io.ossfuse.mount.MountException;
+import io.ossfuse.mount.MountFactory;
+import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.ServedMount;
+import io.ossfuse.oss.SignatureVersion;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code ossfuse mount}: in the foreground here; through the daemon once it exists. */
+@Command(name = "mount", mixinStandardHelpOptions = true,
+        description = {"Mount oss://bucket[/dir] read-only at MOUNTPOINT.",
+                "With --foreground the mount lives in this process until SIGTERM/SIGINT (Ctrl-C), then it is "
+                        + "unmounted and the command exits 0. Without it the request goes to the ossfuse daemon."},
+        footer = {"", "Credentials: --cred-dir DIR holding files fs.oss.accessKeyId and fs.oss.accessKeySecret "
+                + "(optionally fs.oss.securityToken), e.g. a Kubernetes Secret volume; rotated keys are picked up "
+                + "without a restart. Without --cred-dir: OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET "
+                + "[/ OSS_SESSION_TOKEN].",
+                "Example: ossfuse mount oss://my-bucket/datasets/imagenet /mnt/imagenet "
+                        + "--endpoint https://oss-cn-hangzhou-internal.aliyuncs.com --cred-dir /etc/oss-secret "
+                        + "-o uid=1000,gid=1000,allow_other --foreground"})
+public class MountCommand implements Callable<Integer> {
+    /** Where the daemon listens (the watchdog owns the daemon; this is only for the message). */
+    public static final String DEFAULT_DAEMON_SOCKET = "/run/ossfuse/ossfuse.sock";
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "oss://bucket or oss://bucket/dir")
+    String source;
+
+    @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "an existing, empty directory")
+    Path mountpoint;
+
+    @Option(names = "--endpoint", paramLabel = "URL", description = "OSS endpoint (fs.oss.endpoint), e.g. https://oss-cn-hangzhou.aliyuncs.com")
+    String endpoint;
+
+    @Option(names = "--cred-dir", paramLabel = "DIR", description = "directory with the files fs.oss.accessKeyId and fs.oss.accessKeySecret")
+    Path credDir;
+
+    @Option(names = "-o", paramLabel = "OPTS", split = ",",
+            description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro")
+    List<String> fuseOptions = List.of();
+
+    @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: a small in-memory cache")
+    Path tieredstore;
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "where the inode table persists (lets a restarted process keep inode numbers)")
+    Path stateDir;
+
+    @Option(names = "--signature-version", paramLabel = "V1|V4", description = "request signing (default: ${DEFAULT-VALUE})", defaultValue = "V1")
+    SignatureVersion signatureVersion;
+
+    @Option(names = "--region", paramLabel = "REGION", description = "region for signature V4, e.g. cn-hangzhou")
+    String region;
+
+    @Option(names = "--metadata-ttl", paramLabel = "SECONDS", defaultValue = "30",
+            description = "how long file metadata is cached (default: ${DEFAULT-VALUE})")
+    double metadataTtl;
+
+    @Option(names = "--negative-ttl", paramLabel = "SECONDS", defaultValue = "5",
+            description = "how long \"no such file\" is cached (default: ${DEFAULT-VALUE})")
+    double negativeTtl;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport (default: ${DEFAULT-VALUE})")
+    String transport;
+
+    @Option(names = {"-f", "--foreground"}, description = "serve the mount from this process until SIGTERM/SIGINT")
+    boolean foreground;
+
+    @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
+    boolean verbose;
+
+    /** The validated options of this command line (IllegalArgumentException with one line otherwise). */
+    public MountOptions mountOptions() {
+        MountOptions.Builder b = MountOptions.builder(source, mountpoint.toAbsolutePath().normalize().toString(), endpoint)
+                .credDir(credDir == null ? null : credDir.toAbsolutePath().toString())
+                .tieredstore(tieredstore == null ? null : tieredstore.toAbsolutePath().toString())
+                .stateDir(stateDir == null ? null : stateDir.toAbsolutePath().toString())
+                .signatureVersion(signatureVersion)
+                .region(region)
+                .metadataTtlMillis(millis("--metadata-ttl", metadataTtl))
+                .negativeTtlMillis(millis("--negative-ttl", negativeTtl))
+                .transport(transport);
+        applyFuseOptions(fuseOptions, b);
+        return b.build();
+    }
+
+    private static long millis(String name, double seconds) {
+        if (seconds < 0 || Double.isNaN(seconds)) throw new IllegalArgumentException(name + " must be >= 0 seconds");
+        return Math.round(seconds * 1000);
+    }
+
+    static void applyFuseOptions(List<String> opts, MountOptions.Builder b) {
+        for (String raw : opts) {
+            String o = raw.strip();
+            if (o.isEmpty() || o.equals("ro")) continue;
+            int eq = o.indexOf('=');
+            String k = eq < 0 ? o : o.substring(0, eq);
+            String v = eq < 0 ? null : o.substring(eq + 1);
+            switch (k) {
+                case "allow_other" -> b.allowOther(true);
+                case "uid" -> b.uid(number(k, v, 10));
+                case "gid" -> b.gid(number(k, v, 10));
+                case "umask" -> b.umask(number(k, v, 8));
+                default -> throw new IllegalArgumentException("unknown mount option -o " + o
+                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro");
+            }
+        }
+    }
+
+    private static int number(String k, String v, int radix) {
+        try {
+            if (v == null) throw new NumberFormatException();
+            return Integer.parseInt(v, radix);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-o " + k + " needs a " + (radix == 8 ? "octal" : "decimal") + " number, got "
+                    + (v == null ? "nothing" : "'" + v + "'"));
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        MountOptions options = mountOptions();
+        if (!foreground) return viaDaemon(options);
+        return runForeground(options, spec.commandLine().getOut(), Signals.install());
+    }
+
+    /** The daemon path; the watchdog replaces this. */
+    protected int viaDaemon(MountOptions options) {
+        throw new Main.UserException("no daemon running at " + DEFAULT_DAEMON_SOCKET
+                + "; start `ossfuse daemon` or use --foreground");
+    }
+
+    static int runForeground(MountOptions options, PrintWriter out, Signals signals) throws MountException, java.io.IOException,
+            InterruptedException {
+        try (ServedMount m = ServedMount.start(options, new MountFactory())) {
+            out.println("ossfuse: mounted " + options.source() + " at " + m.mountpoint() + " (transport "
+                    + m.transport().name() + "); Ctrl-C or SIGTERM unmounts");
+            out.flush();
+            while (!signals.await(200)) {
+                if (m.awaitUnmounted(Duration.ZERO)) {
+                    out.println("ossfuse: " + m.mountpoint() + " was unmounted from outside");
+                    return 0;
+                }
+            }
+            out.println("ossfuse: " + signals.received() + " received, unmounting " + m.mountpoint());
+            out.flush();
+        }
+        out.println("ossfuse: unmounted");
+        out.flush();
+        return 0;
+    }
+}

@@ -1,0 +1,324 @@
+package io.ossfuse.fuse.jnr;
+
+import io.ossfuse.fs.DirEntry;
+import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.FileAttr;
+import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.ReadOnlyFileSystem;
+import io.ossfuse.fs.StatFs;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jnr.ffi.Pointer;
+import jnr.ffi.types.dev_t;
+import jnr.ffi.types.gid_t;
+import jnr.ffi.types.mode_t;
+import jnr.ffi.types.off_t;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.uid_t;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import ru.serce.jnrfuse.FuseFillDir;
+import ru.serce.jnrfuse.FuseStubFS;
+import ru.serce.jnrfuse.struct.FileStat;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
+import ru.serce.jnrfuse.struct.Statvfs;
+import ru.serce.jnrfuse.struct.Timespec;
+
+/**
+ * Translates libfuse's path-based high-level API to the inode-based {@link ReadOnlyFileSystem}.
+ * Paths are resolved to inodes component by component; the adapter holds one lookup reference per
+ * path it resolved (libfuse does its own node bookkeeping, so it never forwards forgets). Every
+ * error leaves through {@link #errno}. Write-ish operations answer EROFS (the mount is also "ro").
+ */
+final class JnrAdapter extends FuseStubFS {
+    private static final Logger LOG = LoggerFactory.getLogger(JnrAdapter.class);
+    private final ReadOnlyFileSystem fs;
+    private final Map<String, Long> inodes = new ConcurrentHashMap<>();
+
+    JnrAdapter(ReadOnlyFileSystem fs) {
+        this.fs = fs;
+    }
+
+    private long resolve(String path) throws FsException {
+        if (path.equals("/")) return ReadOnlyFileSystem.ROOT_INO;
+        Long known = inodes.get(path);
+        if (known != null) return known;
+        int slash = path.lastIndexOf('/');
+        long parent = resolve(slash == 0 ? "/" : path.substring(0, slash));
+        long ino = fs.lookup(parent, path.substring(slash + 1)).ino();
+        Long prev = inodes.putIfAbsent(path, ino);
+        if (prev != null) fs.forget(ino, 1); // lost a race; keep one reference per path
+        return ino;
+    }
+
+    private static int errno(FsException e) {
+        return -e.errno().code;
+    }
+
+    private static int unexpected(String op, String path, RuntimeException e) {
+        LOG.warn("{} {}: unexpected {}", op, path, e.toString(), e);
+        return -Errno.EIO.code;
+    }
+
+    private static void fill(FileStat st, FileAttr a) {
+        st.st_mode.set(a.mode());
+        st.st_ino.set(a.ino());
+        st.st_size.set(a.size());
+        st.st_nlink.set(a.nlink());
+        st.st_uid.set(a.uid());
+        st.st_gid.set(a.gid());
+        st.st_blocks.set(a.blocks512());
+        st.st_blksize.set(4096);
+        setTime(st.st_mtim, a);
+        setTime(st.st_ctim, a);
+        setTime(st.st_atim, a);
+    }
+
+    private static void setTime(Timespec t, FileAttr a) {
+        t.tv_sec.set(a.mtime().getEpochSecond());
+        t.tv_nsec.set(a.mtime().getNano());
+    }
+
+    @Override
+    public int getattr(String path, FileStat stat) {
+        try {
+            fill(stat, fs.getattr(resolve(path)));
+            return 0;
+        } catch (FsException e) {
+            if (e.errno() == Errno.ESTALE) inodes.remove(path);
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("getattr", path, e);
+        }
+    }
+
+    @Override
+    public int opendir(String path, FuseFileInfo fi) {
+        try {
+            fi.fh.set(fs.opendir(resolve(path)));
+            return 0;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("opendir", path, e);
+        }
+    }
+
+    @Override
+    public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
+        try {
+            fs.readdir(resolve(path), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
+            return 0;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("readdir", path, e);
+        }
+    }
+
+    @Override
+    public int releasedir(String path, FuseFileInfo fi) {
+        try {
+            fs.releasedir(resolve(path), fi.fh.get());
+            return 0;
+        } catch (FsException e) {
+            return 0; // the directory may be gone; the handle is released either way
+        } catch (RuntimeException e) {
+            return unexpected("releasedir", path, e);
+        }
+    }
+
+    @Override
+    public int open(String path, FuseFileInfo fi) {
+        try {
+            fi.fh.set(fs.open(resolve(path), fi.flags.get()));
+            return 0;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("open", path, e);
+        }
+    }
+
+    @Override
+    public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        try {
+            ByteBuffer dst = ByteBuffer.allocate((int) Math.min(size, JnrFuseTransport.MAX_READ * 8L));
+            int n = fs.read(resolve(path), fi.fh.get(), offset, dst);
+            buf.put(0, dst.array(), 0, n);
+            return n;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("read", path, e);
+        }
+    }
+
+    @Override
+    public int release(String path, FuseFileInfo fi) {
+        try {
+            fs.release(resolve(path), fi.fh.get());
+        } catch (FsException ignored) {
+            // gone meanwhile; nothing to release
+        } catch (RuntimeException e) {
+            return unexpected("release", path, e);
+        }
+        return 0;
+    }
+
+    @Override
+    public int statfs(String path, Statvfs st) {
+        try {
+            StatFs s = fs.statfs();
+            st.f_bsize.set(s.blockSize());
+            st.f_frsize.set(s.blockSize());
+            st.f_blocks.set(s.blocks());
+            st.f_bfree.set(s.blocksFree());
+            st.f_bavail.set(s.blocksFree());
+            st.f_files.set(s.files());
+            st.f_ffree.set(s.filesFree());
+            st.f_favail.set(s.filesFree());
+            st.f_namemax.set(s.nameMax());
+            return 0;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("statfs", path, e);
+        }
+    }
+
+    @Override
+    public int getxattr(String path, String name, Pointer value, @size_t long size) {
+        try {
+            byte[] v = fs.getxattr(resolve(path), name);
+            if (size == 0) return v.length;
+            if (size < v.length) return -Errno.ERANGE.code;
+            value.put(0, v, 0, v.length);
+            return v.length;
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("getxattr", path, e);
+        }
+    }
+
+    @Override
+    public int listxattr(String path, Pointer list, @size_t long size) {
+        try {
+            List<String> names = fs.listxattr(resolve(path));
+            ByteBuffer b = ByteBuffer.allocate(names.stream().mapToInt(n -> n.getBytes(StandardCharsets.UTF_8).length + 1).sum());
+            for (String n : names) b.put(n.getBytes(StandardCharsets.UTF_8)).put((byte) 0);
+            if (size == 0) return b.capacity();
+            if (size < b.capacity()) return -Errno.ERANGE.code;
+            list.put(0, b.array(), 0, b.capacity());
+            return b.capacity();
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("listxattr", path, e);
+        }
+    }
+
+    @Override
+    public int access(String path, int mask) {
+        try {
+            resolve(path);
+            return (mask & 2) != 0 ? -Errno.EROFS.code : 0; // W_OK
+        } catch (FsException e) {
+            return errno(e);
+        } catch (RuntimeException e) {
+            return unexpected("access", path, e);
+        }
+    }
+
+    // ---- everything that would modify the filesystem ------------------------------------------
+    private static final int EROFS = -Errno.EROFS.code;
+
+    @Override
+    public int create(String path, @mode_t long mode, FuseFileInfo fi) {
+        return EROFS;
+    }
+
+    @Override
+    public int mknod(String path, @mode_t long mode, @dev_t long rdev) {
+        return EROFS;
+    }
+
+    @Override
+    public int mkdir(String path, @mode_t long mode) {
+        return EROFS;
+    }
+
+    @Override
+    public int unlink(String path) {
+        return EROFS;
+    }
+
+    @Override
+    public int rmdir(String path) {
+        return EROFS;
+    }
+
+    @Override
+    public int symlink(String oldpath, String newpath) {
+        return EROFS;
+    }
+
+    @Override
+    public int rename(String oldpath, String newpath) {
+        return EROFS;
+    }
+
+    @Override
+    public int link(String oldpath, String newpath) {
+        return EROFS;
+    }
+
+    @Override
+    public int chmod(String path, @mode_t long mode) {
+        return EROFS;
+    }
+
+    @Override
+    public int chown(String path, @uid_t long uid, @gid_t long gid) {
+        return EROFS;
+    }
+
+    @Override
+    public int truncate(String path, @off_t long size) {
+        return EROFS;
+    }
+
+    @Override
+    public int ftruncate(String path, @off_t long size, FuseFileInfo fi) {
+        return EROFS;
+    }
+
+    @Override
+    public int write(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
+        return EROFS;
+    }
+
+    @Override
+    public int setxattr(String path, String name, Pointer value, @size_t long size, int flags) {
+        return EROFS;
+    }
+
+    @Override
+    public int removexattr(String path, String name) {
+        return EROFS;
+    }
+
+    @Override
+    public int utimens(String path, Timespec[] timespec) {
+        return EROFS;
+    }
+
+    @Override
+    public int fallocate(String path, int mode, @off_t long off, @off_t long length, FuseFileInfo fi) {
+        return EROFS;
+    }
+}

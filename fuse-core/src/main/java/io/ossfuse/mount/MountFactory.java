@@ -1,0 +1,155 @@
+package io.ossfuse.mount;
+
+import com.aliyun.oss.common.auth.CredentialsProvider;
+import io.ossfuse.cache.BlockCache;
+import io.ossfuse.fs.InodeTable;
+import io.ossfuse.fs.ObjectFileSystem;
+import io.ossfuse.fuse.MountInfo;
+import io.ossfuse.oss.OssConfig;
+import io.ossfuse.oss.OssCredentials;
+import io.ossfuse.oss.OssObjectStore;
+import io.ossfuse.oss.OssUri;
+import io.ossfuse.store.ObjectStore;
+import io.ossfuse.store.ObjectStoreException;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Builds a {@link MountedFileSystem} from {@link MountOptions}: credentials, OSS client, a probe
+ * that the bucket and keys work, block cache, inode table, filesystem. Every failure is a
+ * {@link MountException} with one line for the user.
+ *
+ * <p>The mount point is checked separately ({@link #checkMountpoint}) because a child that serves
+ * an fd its parent already mounted must not insist on an empty, unmounted directory.
+ */
+public final class MountFactory {
+    private final Map<String, String> env;
+    private final Function<MountOptions, BlockCache> cacheFactory;
+
+    /** Uses the process environment for credentials when no credDir is set. */
+    public MountFactory() {
+        this(System.getenv(), MountFactory::defaultCache);
+    }
+
+    /**
+     * @param env          where {@code OSS_ACCESS_KEY_ID} etc. are looked up
+     * @param cacheFactory builds the block cache for the options (null result = the fs's small default)
+     */
+    public MountFactory(Map<String, String> env, Function<MountOptions, BlockCache> cacheFactory) {
+        this.env = env;
+        this.cacheFactory = cacheFactory;
+    }
+
+    static BlockCache defaultCache(MountOptions o) {
+        if (o.tieredstore() != null) {
+            // Hook for the tiered cache (cache-tier, issue 3): build it from the YAML file here.
+            throw new IllegalArgumentException("--tieredstore is not supported by this build yet");
+        }
+        return null;
+    }
+
+    /** Opens everything a transport needs; probes the bucket with one listing of the mounted directory. */
+    public MountedFileSystem open(MountOptions o) throws MountException {
+        OssUri uri;
+        OssConfig config;
+        try {
+            uri = o.ossUri();
+            CredentialsProvider creds = o.credDir() != null
+                    ? OssCredentials.fromDirectory(Path.of(o.credDir()))
+                    : OssCredentials.fromEnvironment(env);
+            config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region());
+        } catch (IllegalArgumentException e) {
+            throw new MountException(e.getMessage(), e);
+        }
+        OssObjectStore store = OssObjectStore.open(config);
+        BlockCache cache = null;
+        InodeTable inodes = null;
+        try {
+            probe(store, config, o);
+            try {
+                cache = cacheFactory.apply(o);
+            } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+                throw new MountException(e.getMessage(), e);
+            }
+            try {
+                inodes = o.stateDir() == null ? InodeTable.inMemory() : InodeTable.persistent(Path.of(o.stateDir()), 10_000);
+            } catch (IOException e) {
+                throw new MountException("cannot open the state directory " + o.stateDir() + ": " + e.getMessage(), e);
+            }
+            ObjectFileSystem fs = ObjectFileSystem.builder(store).prefix(uri.prefix()).cache(cache).inodes(inodes)
+                    .options(o.fsOptions()).build();
+            return new MountedFileSystem(o, store, cache, inodes, fs);
+        } catch (MountException | RuntimeException e) {
+            if (inodes != null) inodes.close();
+            if (cache != null) {
+                try {
+                    cache.close();
+                } catch (IOException ignored) {
+                    // already failing
+                }
+            }
+            store.close();
+            throw e;
+        }
+    }
+
+    /** One cheap request that tells a missing bucket, wrong keys and an unreachable endpoint apart. */
+    static void probe(ObjectStore store, OssConfig config, MountOptions o) throws MountException {
+        try {
+            store.list(config.source().prefix(), null, 1);
+        } catch (ObjectStoreException e) {
+            String where = config.source() + " at " + config.endpoint();
+            String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the keys in $" + OssCredentials.ENV_ID + "/$" + OssCredentials.ENV_SECRET;
+            throw switch (e.kind()) {
+                case NO_SUCH_BUCKET -> new MountException("bucket '" + config.source().bucket() + "' does not exist at "
+                        + config.endpoint() + ": check the bucket name and the endpoint's region", e);
+                case ACCESS_DENIED -> new MountException("access denied to " + where + ": check " + creds
+                        + " (" + brief(e) + ")", e);
+                case UNAVAILABLE -> new MountException("cannot reach OSS endpoint " + config.endpoint()
+                        + ": check --endpoint and the network (" + brief(e) + ")", e);
+                default -> new MountException("cannot list " + where + ": " + brief(e), e);
+            };
+        } catch (IOException e) {
+            throw new MountException("cannot list " + config.source() + " at " + config.endpoint() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String brief(Exception e) {
+        String m = e.getMessage() == null ? e.toString() : e.getMessage();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /**
+     * Checks that {@code mountpoint} exists, is a directory, is not already a mount point and is
+     * empty. Returns the absolute, normalized path.
+     */
+    public static Path checkMountpoint(Path mountpoint) throws MountException {
+        Path mp = mountpoint.toAbsolutePath().normalize();
+        try {
+            var existing = MountInfo.find(mp);
+            if (existing.isPresent()) {
+                throw new MountException("mountpoint " + mp + " is busy: " + existing.get().fsType() + " ("
+                        + existing.get().source() + ") is already mounted there; unmount it first (umount " + mp + ")");
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+        if (!Files.exists(mp)) {
+            throw new MountException("mountpoint " + mp + " does not exist; create it with: mkdir -p " + mp);
+        }
+        if (!Files.isDirectory(mp)) throw new MountException("mountpoint " + mp + " is not a directory");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {
+            if (ds.iterator().hasNext()) {
+                throw new MountException("mountpoint " + mp + " is not empty; mount on an empty directory");
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot read mountpoint " + mp + ": " + e.getMessage(), e);
+        }
+        return mp;
+    }
+}

@@ -1,0 +1,38 @@
+package io.ossfuse.mount;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.ossfuse.oss.SignatureVersion;
+import org.junit.jupiter.api.Test;
+
+class MountOptionsTest {
+    @Test
+    void roundTripsThroughJson() {
+        MountOptions o = MountOptions.builder("oss://bkt/data/set", "/mnt/x", "http://127.0.0.1:9000")
+                .credDir("/etc/oss").uid(1000).gid(1001).umask(027).allowOther(true).tieredstore("/etc/t.yaml")
+                .metadataTtlMillis(60_000).negativeTtlMillis(1000).signatureVersion(SignatureVersion.V4).region("cn-hangzhou")
+                .stateDir("/var/lib/ossfuse/x").transport("jnr").build();
+        String json = o.toJson();
+        assertEquals(o, MountOptions.fromJson(json));
+        assertTrue(json.contains("\"source\":\"oss://bkt/data/set\""), json);
+    }
+
+    @Test
+    void defaultsAreFilledAndUnknownFieldsIgnored() {
+        MountOptions o = MountOptions.fromJson("{\"source\":\"oss://bkt\",\"mountpoint\":\"/m\",\"endpoint\":\"e\",\"future\":1}");
+        assertEquals(SignatureVersion.V1, o.signatureVersion());
+        assertEquals("jnr", o.transport());
+    }
+
+    @Test
+    void invalidOptionsGiveOneLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MountOptions.fromJson("{\"source\":\"s3://x\",\"mountpoint\":\"/m\",\"endpoint\":\"e\"}"));
+        assertTrue(e.getMessage().contains("malformed OSS URL"), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"));
+        assertThrows(IllegalArgumentException.class, () -> MountOptions.builder("oss://bkt", "relative", "e").build());
+        assertThrows(IllegalArgumentException.class, () -> MountOptions.builder("oss://bkt", "/m", "e")
+                .signatureVersion(SignatureVersion.V4).build());
+        assertThrows(IllegalArgumentException.class, () -> MountOptions.builder("oss://bkt", "/m", "e").umask(01000).build());
+    }
+}
