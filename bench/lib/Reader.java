@@ -55,12 +55,17 @@ public final class Reader {
     }
 
     private static String reason(IOException e) {
-        String m = String.valueOf(e.getMessage());
+        if (e instanceof java.nio.file.NoSuchFileException) return "ENOENT";
+        String m = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
+                ? f.getReason() : String.valueOf(e.getMessage());
         if (m.contains("not connected")) return "ENOTCONN";
         if (m.contains("aborted")) return "ECONNABORTED";
         if (m.contains("Interrupted")) return "EINTR";
         if (m.contains("Input/output")) return "EIO";
-        if (e instanceof java.nio.file.NoSuchFileException) return "ENOENT";
-        return e.getClass().getSimpleName().replace(' ', '_');
+        if (m.contains("No such file")) return "ENOENT";
+        if (m.contains("Stale file handle")) return "ESTALE";
+        if (m.contains("No such device")) return "ENODEV";
+        if (m.contains("Permission denied")) return "EACCES";
+        return m.replaceAll("[^A-Za-z]+", "_");
     }
 }
