@@ -13,14 +13,14 @@ import java.util.zip.CRC32C;
  * the chunks it returns instead of the whole block.
  *
  * <pre>
- * int magic 'OFBK' | short version | short 0 | int headerLen | int dataLen | long index | int chunkSize
+ * int magic 'OFBK' | short version | short 0 | int headerLen | int dataLen | long index | int chunkSize | int blockSize
  * int bucketLen | int keyLen | int etagLen | bucket | objectKey | etag | int crc[nChunks] | int headerCrc
  * </pre>
  */
 final class BlockHeader {
     static final int MAGIC = 0x4F46424B;
-    static final short VERSION = 1;
-    static final int FIXED = 40;
+    static final short VERSION = 2;
+    static final int FIXED = 44;
     static final int MIN_LEN = FIXED + 4;
     private static final int MAX_LEN = 1 << 20;
     private static final ThreadLocal<ByteBuffer> HEADER_BUF = ThreadLocal.withInitial(() -> ByteBuffer.allocate(1024));
@@ -39,7 +39,7 @@ final class BlockHeader {
     }
 
     /** Builds the header for {@code data} (position..limit), which is left untouched. */
-    static ByteBuffer encode(BlockKey key, ByteBuffer data, int chunkSize) {
+    static ByteBuffer encode(BlockKey key, ByteBuffer data, int chunkSize, int blockSize) {
         byte[] b = key.bucket().getBytes(StandardCharsets.UTF_8);
         byte[] k = key.objectKey().getBytes(StandardCharsets.UTF_8);
         byte[] e = key.etag().getBytes(StandardCharsets.UTF_8);
@@ -48,7 +48,7 @@ final class BlockHeader {
         int len = FIXED + b.length + k.length + e.length + 4 * chunks + 4;
         ByteBuffer h = ByteBuffer.allocate(len);
         h.putInt(MAGIC).putShort(VERSION).putShort((short) 0).putInt(len).putInt(dataLen).putLong(key.index())
-                .putInt(chunkSize).putInt(b.length).putInt(k.length).putInt(e.length).put(b).put(k).put(e);
+                .putInt(chunkSize).putInt(blockSize).putInt(b.length).putInt(k.length).putInt(e.length).put(b).put(k).put(e);
         CRC32C crc = new CRC32C();
         for (int c = 0; c < chunks; c++) {
             int from = data.position() + c * chunkSize;
@@ -67,7 +67,7 @@ final class BlockHeader {
      *
      * @throws CorruptBlockException when anything does not match (including a truncated file)
      */
-    static BlockHeader read(FileChannel ch, BlockKey expected) throws IOException {
+    static BlockHeader read(FileChannel ch, BlockKey expected, int expectedBlockSize) throws IOException {
         long size = ch.size();
         if (size < MIN_LEN) throw new CorruptBlockException("block file of " + size + " bytes is shorter than a header");
         ByteBuffer buf = HEADER_BUF.get().clear();
@@ -90,12 +90,16 @@ final class BlockHeader {
         int dataLen = buf.getInt(12);
         long index = buf.getLong(16);
         int chunkSize = buf.getInt(24);
-        int bl = buf.getInt(28), kl = buf.getInt(32), el = buf.getInt(36);
+        int blockSize = buf.getInt(28);
+        int bl = buf.getInt(32), kl = buf.getInt(36), el = buf.getInt(40);
         if (dataLen < 0 || chunkSize <= 0 || bl < 0 || kl < 0 || el < 0) throw new CorruptBlockException("bad header fields");
         int chunks = (int) (((long) dataLen + chunkSize - 1) / chunkSize);
         if ((long) FIXED + bl + kl + el + 4L * chunks + 4 != headerLen) throw new CorruptBlockException("inconsistent header");
         if (size != (long) headerLen + dataLen) {
             throw new CorruptBlockException("block file is " + size + " bytes, header says " + ((long) headerLen + dataLen));
+        }
+        if (blockSize != expectedBlockSize) {
+            throw new CorruptBlockException("block cut with block size " + blockSize + ", not " + expectedBlockSize);
         }
         if (index != expected.index()
                 || !matches(buf, FIXED, bl, expected.bucket())

@@ -10,8 +10,13 @@ import java.nio.charset.StandardCharsets;
 record BlockId(long object, long version, long index) {
     static final String SUFFIX = ".blk";
 
-    static BlockId of(BlockKey key) {
-        return new BlockId(objectHash(key.bucket(), key.objectKey()), hash(key.etag()), key.index());
+    /** Block index i means different bytes under another block size, so the size is part of the version. */
+    static BlockId of(BlockKey key, int blockSize) {
+        return new BlockId(objectHash(key.bucket(), key.objectKey()), versionHash(key.etag(), blockSize), key.index());
+    }
+
+    static long versionHash(String etag, int blockSize) {
+        return hash(etag + "\u0000" + blockSize);
     }
 
     static long objectHash(String bucket, String objectKey) {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -32,7 +31,6 @@ final class Store {
     private final java.util.concurrent.atomic.AtomicLong lastWarnNanos = new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
     private static final long WARN_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition freed = lock.newCondition();
     /** Committed, unclaimed blocks in access order (eldest first). */
     private final LinkedHashMap<BlockId, Entry> lru = new LinkedHashMap<>(1024, 0.75f, true);
     private long quota;
@@ -97,25 +95,11 @@ final class Store {
         }
     }
 
-    /** Waits until some bytes are freed, or the deadline. @return false when the deadline passed */
-    boolean awaitFreed(long deadlineNanos) throws InterruptedException {
-        lock.lock();
-        try {
-            long left = deadlineNanos - System.nanoTime();
-            if (left <= 0) return false;
-            freed.await(left, TimeUnit.NANOSECONDS);
-            return true;
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** Gives back a reservation that did not become a block (write failed or lost a race). */
     void unreserve(long size) {
         lock.lock();
         try {
             reserved -= size;
-            freed.signalAll();
         } finally {
             lock.unlock();
         }
@@ -177,7 +161,6 @@ final class Store {
         try {
             pendingFree -= e.fileSize;
             used -= e.fileSize;
-            freed.signalAll();
         } finally {
             lock.unlock();
         }

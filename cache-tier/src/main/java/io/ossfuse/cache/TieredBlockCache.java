@@ -62,8 +62,11 @@ import java.util.concurrent.atomic.LongAdder;
  * writers and evictions in flight. Eviction victims are chosen in the same critical section (LRU order,
  * until usage not yet being freed is at or under quota*low) and then moved or deleted by the reserving
  * thread outside the lock; I/O never happens under a lock, and locks are never nested, so there is no
- * lock-order deadlock. Demotion reserves in a lower level (which may evict further down); a failure
- * there just deletes the victim.
+ * lock-order deadlock. Nobody waits for space either: a reservation that does not fit now (the room is
+ * held by other threads' writes or evictions) moves on to the next store or level, or leaves the block
+ * uncached. Demotion reserves in a lower level (which may evict further down); a failure there deletes
+ * the victim. Readers that hold a shared open file ({@link Entry#handle}) are never blocked by a delete:
+ * the deleter marks the entry, closes the handle, and a reader that raced it sees the mark and closes.
  *
  * <p><b>Errors.</b> A local I/O error (ENOSPC, EIO, a vanished directory) is a miss or a fall-through to
  * the next store, level, or to returning the loaded bytes uncached. ENOSPC also lowers that store's quota
@@ -84,7 +87,6 @@ public final class TieredBlockCache implements BlockCache {
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
     static final int MAX_OPEN_HANDLES = 128;
-    private static final long RESERVE_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private final TieredStoreConfig config;
     private final int blockSize;
@@ -119,7 +121,7 @@ public final class TieredBlockCache implements BlockCache {
         private int blockSize;
         private boolean promotion;
         private boolean fsync;
-        private int backgroundThreads = 2;
+        private int backgroundThreads = 4;
         private int backgroundQueue = 64;
 
         private Builder(TieredStoreConfig config) {
@@ -146,7 +148,7 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
-        /** Threads for prefetch and promotion (default 2); their queue is bounded and drops when full. */
+        /** Threads for prefetch and promotion (default 4, queue 64); their queue is bounded and drops when full. */
         public Builder backgroundThreads(int threads, int queue) {
             if (threads < 1 || queue < 1) {
                 throw new CacheConfigException("cache background threads " + threads + " and queue " + queue
@@ -343,7 +345,7 @@ public final class TieredBlockCache implements BlockCache {
     public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
         Objects.requireNonNull(dst, "dst");
         if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
-        BlockId id = BlockId.of(key);
+        BlockId id = BlockId.of(key, blockSize);
         while (true) {
             int n = readCached(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
@@ -366,7 +368,7 @@ public final class TieredBlockCache implements BlockCache {
     @Override
     public void prefetch(BlockKey key, BlockLoader loader) {
         if (closed) return;
-        BlockId id = BlockId.of(key);
+        BlockId id = BlockId.of(key, blockSize);
         if (index.containsKey(id) || inflight.containsKey(key)) return;
         try {
             background.execute(() -> {
@@ -395,7 +397,7 @@ public final class TieredBlockCache implements BlockCache {
     /** Drops cached blocks of an object whose ETag is not {@code currentEtag}. @return blocks dropped */
     public int invalidateOtherVersions(String bucket, String objectKey, String currentEtag) {
         long obj = BlockId.objectHash(bucket, objectKey);
-        long ver = BlockId.hash(currentEtag);
+        long ver = BlockId.versionHash(currentEtag, blockSize);
         return dropMatching(id -> id.object() == obj && id.version() != ver);
     }
 
@@ -435,7 +437,7 @@ public final class TieredBlockCache implements BlockCache {
                     }
                 }
                 FileChannel ch = hd.channel();
-                BlockHeader h = BlockHeader.read(ch, key);
+                BlockHeader h = BlockHeader.read(ch, key, blockSize);
                 int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
                 int pos = dst.position();
                 ByteBuffer view = dst.duplicate().limit(pos + n);
@@ -604,7 +606,7 @@ public final class TieredBlockCache implements BlockCache {
     /** Caches a freshly loaded block in the highest store that takes it; silently skips on failure. */
     private void store(BlockKey key, BlockId id, ByteBuffer block) {
         if (closed) return;
-        ByteBuffer header = BlockHeader.encode(key, block, chunkSize);
+        ByteBuffer header = BlockHeader.encode(key, block, chunkSize, blockSize);
         long size = (long) header.remaining() + block.remaining();
         Content content = ch -> {
             ByteBuffer[] parts = {header.duplicate(), block.duplicate()};
@@ -664,22 +666,20 @@ public final class TieredBlockCache implements BlockCache {
         return null;
     }
 
-    /** Reserves {@code size} bytes in {@code s}, evicting as needed. @return false when it does not fit */
+    /**
+     * Reserves {@code size} bytes in {@code s}, evicting as needed. Never waits for other threads: when the
+     * room is held by writes or evictions in flight elsewhere, the block goes to the next store or level (or
+     * is not cached). Waiting there chains up across levels and stalls readers for nothing.
+     *
+     * @return false when it does not fit now
+     */
     private boolean reserve(Store s, long size) {
-        long deadline = System.nanoTime() + RESERVE_WAIT_NANOS;
         while (true) {
             Store.Reservation r = s.tryReserve(size);
             evict(r.victims());
             if (r.granted()) return true;
-            if (r.hopeless() || closed) return false;
-            if (r.victims().isEmpty()) {
-                try {
-                    if (!s.awaitFreed(deadline)) return false;
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return false;
-                }
-            }
+            if (r.hopeless() || r.victims().isEmpty() || closed) return false;
+            // our own victims are gone now: try once more
         }
     }
 
@@ -920,13 +920,13 @@ public final class TieredBlockCache implements BlockCache {
 
     /** Where a block currently is: its level, or -1 (tests). */
     int levelOf(BlockKey key) {
-        Entry e = index.get(BlockId.of(key));
+        Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? -1 : e.store.level;
     }
 
     /** The file holding a block, or null (tests). */
     Path fileOf(BlockKey key) {
-        Entry e = index.get(BlockId.of(key));
+        Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? null : e.path;
     }
 

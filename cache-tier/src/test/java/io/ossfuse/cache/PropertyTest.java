@@ -192,7 +192,7 @@ class PropertyTest {
         LinkedHashMap<BlockId, Boolean> model = new LinkedHashMap<>(16, 0.75f, true);
         for (int op = 0; op < 300; op++) {
             BlockKey k = key("obj-0" + r.nextInt(3), r.nextInt(10));
-            BlockId id = BlockId.of(k);
+            BlockId id = BlockId.of(k, BS);
             if (model.containsKey(id)) {
                 model.get(id);
             } else {

@@ -96,7 +96,7 @@ class RestartTest {
             }
         }
         TieredBlockCache second = CacheInvariants.open(TieredBlockCache.builder(single));
-        assertEquals(List.of(3, 0, 4, 1, 2).stream().map(i -> BlockId.of(keys.get(i))).toList(), second.lruOrder(0, 0));
+        assertEquals(List.of(3, 0, 4, 1, 2).stream().map(i -> BlockId.of(keys.get(i), BS)).toList(), second.lruOrder(0, 0));
     }
 
     @Test
@@ -112,6 +112,22 @@ class RestartTest {
         assertEquals(1, o.loadsOf(v2));
         assertEquals(1, second.stats().blocks(), "the etag-1 block found at start was dropped for etag-2");
         assertEquals(0, second.levelOf(v2));
+    }
+
+    @Test
+    void blocksCutWithAnotherBlockSizeAreNotServed() throws Exception {
+        try (TieredBlockCache first = TieredBlockCache.builder(config()).build()) {
+            TestBlocks o = new TestBlocks(BS);
+            for (int i = 0; i < 4; i++) readAndCheck(first, key("obj-01", i), o, BS, false);
+        }
+        TieredBlockCache second = CacheInvariants.open(TieredBlockCache.builder(config()).blockSize(2 * BS));
+        assertEquals(4, second.stats().blocks());
+        TestBlocks o2 = new TestBlocks(2 * BS);
+        for (int i = 0; i < 2; i++) {
+            readAndCheck(second, key("obj-01", i), o2, 2 * BS, true);
+            assertEquals(1, o2.loadsOf(key("obj-01", i)), "block " + i + " of the new size was loaded, not taken from the old size");
+        }
+        assertEquals(2, second.stats().blocks(), "the old-size blocks were dropped like an older version");
     }
 
     @Test

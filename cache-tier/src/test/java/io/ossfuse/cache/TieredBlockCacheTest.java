@@ -265,10 +265,10 @@ class TieredBlockCacheTest {
         readAndCheck(c, b, o, BS, false);
         readAndCheck(c, d, o, BS, false);
         readAndCheck(c, a, o, BS, false); // a is now the most recent
-        assertEquals(List.of(BlockId.of(b), BlockId.of(d), BlockId.of(a)), c.lruOrder(0, 0));
+        assertEquals(List.of(BlockId.of(b, BS), BlockId.of(d, BS), BlockId.of(a, BS)), c.lruOrder(0, 0));
         Path bFile = c.fileOf(b);
         readAndCheck(c, e, o, BS, false); // needs room: b goes (and d, to get under 0.75)
-        assertEquals(List.of(BlockId.of(a), BlockId.of(e)), c.lruOrder(0, 0));
+        assertEquals(List.of(BlockId.of(a, BS), BlockId.of(e, BS)), c.lruOrder(0, 0));
         assertFalse(Files.exists(bFile));
         assertEquals(2, c.stats().evictions());
         assertEquals(0, c.stats().demotions());

@@ -62,7 +62,12 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final Instant mountTime;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final Map<Long, FileHandle> files = new ConcurrentHashMap<>();
-    private final AtomicLong nextFh = new AtomicLong(1);
+    /**
+     * Handles of different processes serving the same connection (seamless takeover) must not
+     * collide: the kernel may send a handle of the dead process with a READ. Seeded from the
+     * clock, so a successor's handles start far above its predecessor's.
+     */
+    private final AtomicLong nextFh = new AtomicLong(System.currentTimeMillis() << 20);
     private final ExecutorService readahead;
     private final Set<BlockKey> prefetching = ConcurrentHashMap.newKeySet();
 
@@ -317,7 +322,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     @Override
     public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
         FileHandle h = files.get(fh);
-        if (h == null) {
+        if (h == null || !h.path.equals(path(ino))) {
             // Not opened by this process (a restarted transport): read the current version.
             String p = path(ino);
             Node n = existing(p);
