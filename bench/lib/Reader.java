@@ -59,7 +59,7 @@ public final class Reader {
         String m = e instanceof java.nio.file.FileSystemException f && f.getReason() != null
                 ? f.getReason() : String.valueOf(e.getMessage());
         if (m.contains("not connected")) return "ENOTCONN";
-        if (m.contains("aborted")) return "ECONNABORTED";
+        if (m.contains("connection abort") || m.contains("aborted")) return "ECONNABORTED";
         if (m.contains("Interrupted")) return "EINTR";
         if (m.contains("Input/output")) return "EIO";
         if (m.contains("No such file")) return "ENOENT";
