@@ -26,11 +26,19 @@ public final class Main implements Runnable {
     /** The subcommands, in help order. Add new ones here. */
     static final List<Supplier<Object>> SUBCOMMANDS = List.of(
             MountCommand::new,
+            UmountCommand::new,
+            BindCommand::new,
+            UnbindCommand::new,
+            StatusCommand::new,
+            DaemonCommand::new,
             DemoCommand::new,
             LocalOssCommand::new);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = {"-v", "--verbose"}, description = "log at INFO level (also accepted after the subcommand)")
+    boolean verbose;
 
     @Override
     public void run() {
@@ -39,6 +47,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         configureLogging(args);
+        // The JDK HTTP server behind local-oss (demo, local-oss command) writes headers and body
+        // separately with Nagle on: every small response then waits ~40 ms for a delayed ACK.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -78,7 +89,8 @@ public final class Main implements Runnable {
 
     /** The message a user sees: ours as is, anything unexpected with its type. */
     static String oneLine(Throwable ex) {
-        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException) {
+        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException
+                || (ex instanceof java.io.IOException && ex.getMessage() != null)) {
             return firstLine(ex.getMessage());
         }
         String m = ex.getMessage();
@@ -97,7 +109,9 @@ public final class Main implements Runnable {
         String key = "org.slf4j.simpleLogger.defaultLogLevel";
         if (System.getProperty(key) != null) return;
         String level = System.getenv("OSSFUSE_LOG");
-        if (level == null) level = List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
+        // The daemon logs every recovery event at INFO: that is its job, not verbosity.
+        boolean daemon = args.length > 0 && args[0].equals("daemon");
+        if (level == null) level = daemon || List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
         System.setProperty(key, level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
