@@ -284,6 +284,13 @@ final class MountSupervisor {
     Optional<String> bad = ops.probe(spec.mountpointPath());
     if (gen != generation) return;
     if (bad.isPresent()) {
+      Child c = child;
+      // A dead server fails the probe too (ENOTCONN) and can be seen before its exit is: report
+      // the death with its real cause, not as a hang.
+      if (c != null && !c.adopted() && awaitExit(c)) {
+        fail(gen, "child " + c.pid() + ": " + c.exitReason());
+        return;
+      }
       probeFailures++;
       log.warn("probe of {} failed ({} of {}): {}", spec.mountpoint(), probeFailures, config.probeFailures(), bad.get());
       if (probeFailures >= config.probeFailures()) fail(gen, "child " + pidText() + " hung: " + bad.get());
@@ -293,6 +300,20 @@ final class MountSupervisor {
     if (pendingTargets) {
       reattachAll();
       onChange.run();
+    }
+  }
+
+  private static boolean awaitExit(Child c) {
+    try {
+      c.onExit().get(200, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (ExecutionException e) {
+      return !c.isAlive();
     }
   }
 
