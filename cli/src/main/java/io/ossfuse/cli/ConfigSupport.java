@@ -88,7 +88,7 @@ final class ConfigSupport {
   }
 
   /** The first word that is not an option or an option's value we know of. */
-  private static String firstCommand(String[] args) {
+  static String firstCommand(String[] args) {
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals(OPTION)) {
         i++;

@@ -42,7 +42,7 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   /** {host, port} of {@code HOST:PORT}, {@code :PORT}, {@code PORT} or {@code [v6]:PORT}. */
-  static String[] parse(String addr) {
+  public static String[] parse(String addr) {
     if (addr == null || addr.isBlank()) throw new IllegalArgumentException("--metrics-addr is empty: use HOST:PORT or PORT");
     String a = addr.strip();
     int colon = a.lastIndexOf(':');
