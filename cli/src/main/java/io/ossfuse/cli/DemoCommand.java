@@ -38,7 +38,11 @@ public final class DemoCommand implements Callable<Integer> {
     @Option(names = "--small-files", paramLabel = "N", defaultValue = "200", description = "number of small files (default: ${DEFAULT-VALUE})")
     int smallFiles;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport (default: ${DEFAULT-VALUE})")
+    @Option(names = "--cache-mib", paramLabel = "N", defaultValue = "512",
+            description = "size of the MEM cache level in /dev/shm in MiB (default: ${DEFAULT-VALUE})")
+    int cacheMib;
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport: jnr (jnr-fuse) or raw (own /dev/fuse protocol) (default: ${DEFAULT-VALUE})")
     String transport;
 
     @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
@@ -46,13 +50,18 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (largeMib < 0 || smallFiles < 0) throw new IllegalArgumentException("--large-mib and --small-files must be >= 0");
+        if (largeMib < 0 || smallFiles < 0 || cacheMib < 1) {
+            throw new IllegalArgumentException("--large-mib and --small-files must be >= 0, --cache-mib >= 1");
+        }
         PrintWriter out = spec.commandLine().getOut();
         Signals signals = Signals.install();
         Path work = Files.createTempDirectory("ossfuse-demo-");
         Path root = work.resolve("oss");
         Path creds = work.resolve("credentials");
         Path mnt = Files.createDirectories(work.resolve("mnt"));
+        // The MEM cache level lives in /dev/shm (tmpfs) when there is one, else next to the data.
+        Path shmDir = Files.isDirectory(Path.of("/dev/shm")) ? Path.of("/dev/shm/ossfuse-demo-" + ProcessHandle.current().pid())
+                : work.resolve("cache");
         String bucket = "demo";
         LocalOssServer server = null;
         try {
@@ -61,14 +70,25 @@ public final class DemoCommand implements Callable<Integer> {
             out.flush();
             SampleDataset ds = SampleDataset.generate(server.bucketDir(bucket), (long) largeMib << 20, smallFiles);
             CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
+            Path tieredstore = work.resolve("tieredstore.yaml");
+            Files.writeString(tieredstore, String.join("\n",
+                    "tieredstore:",
+                    "  levels:",
+                    "    - mediumtype: MEM",
+                    "      path: " + shmDir,
+                    "      quota: " + cacheMib + "Mi",
+                    "      high: \"0.95\"",
+                    "      low: \"0.8\"", ""));
             MountOptions options = MountOptions.builder("oss://" + bucket, mnt.toString(), server.endpoint())
                     .credDir(creds.toString())
+                    .tieredstore(tieredstore.toString())
                     .stateDir(work.resolve("state").toString())
                     .transport(transport)
                     .build();
             try (ServedMount m = ServedMount.start(options, new MountFactory())) {
                 out.println("local OSS endpoint " + server.endpoint() + " serves bucket '" + bucket + "' from " + server.bucketDir(bucket));
-                out.println("mounted oss://" + bucket + " at " + mnt + " (" + ds.fileKeys().size() + " files, read-only)");
+                out.println("mounted oss://" + bucket + " at " + mnt + " (" + ds.fileKeys().size() + " files, read-only; "
+                        + cacheMib + " MiB MEM cache in " + shmDir + ")");
                 if (check) return check(server.bucketDir(bucket), mnt, out);
                 out.println();
                 out.println("try, in another shell:");
@@ -93,6 +113,7 @@ public final class DemoCommand implements Callable<Integer> {
         } finally {
             if (server != null) server.close();
             deleteTree(work);
+            deleteTree(shmDir);
         }
     }
 

@@ -32,6 +32,9 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = {"-v", "--verbose"}, description = "log at INFO level (also accepted after the subcommand)")
+    boolean verbose;
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
@@ -39,6 +42,9 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         configureLogging(args);
+        // The JDK HTTP server behind local-oss (demo, local-oss command) writes headers and body
+        // separately with Nagle on: every small response then waits ~40 ms for a delayed ACK.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
@@ -78,7 +84,8 @@ public final class Main implements Runnable {
 
     /** The message a user sees: ours as is, anything unexpected with its type. */
     static String oneLine(Throwable ex) {
-        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException) {
+        if (ex instanceof MountException || ex instanceof IllegalArgumentException || ex instanceof UserException
+                || (ex instanceof java.io.IOException && ex.getMessage() != null)) {
             return firstLine(ex.getMessage());
         }
         String m = ex.getMessage();

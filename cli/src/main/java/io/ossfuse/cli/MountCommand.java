@@ -71,7 +71,7 @@ public class MountCommand implements Callable<Integer> {
             description = "how long \"no such file\" is cached (default: ${DEFAULT-VALUE})")
     double negativeTtl;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport: jnr (jnr-fuse) or raw (own /dev/fuse protocol) (default: ${DEFAULT-VALUE})")
     String transport;
 
     @Option(names = {"-f", "--foreground"}, description = "serve the mount from this process until SIGTERM/SIGINT")

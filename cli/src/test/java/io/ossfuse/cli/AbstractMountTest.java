@@ -48,6 +48,11 @@ public abstract class AbstractMountTest {
     /** The FUSE transport under test, as named in FuseTransports. */
     protected abstract String transport();
 
+    /** More {@code ossfuse mount} arguments (e.g. a tiered store); {@code work} is this run's temp dir. */
+    protected List<String> extraMountArgs(Path work) throws IOException {
+        return List.of();
+    }
+
     @BeforeAll
     void mountIt() throws Exception {
         work = Files.createTempDirectory("ossfuse-it-");
@@ -62,9 +67,11 @@ public abstract class AbstractMountTest {
         CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
         mnt = Files.createDirectories(work.resolve("mnt"));
         MountCommand cmd = new MountCommand();
-        new CommandLine(cmd).parseArgs("oss://" + BUCKET, mnt.toString(), "--endpoint", server.endpoint(),
+        List<String> args = new ArrayList<>(List.of("oss://" + BUCKET, mnt.toString(), "--endpoint", server.endpoint(),
                 "--cred-dir", creds.toString(), "-o", "uid=1234,gid=4321,umask=022", "--state-dir",
-                work.resolve("state").toString(), "--transport", transport(), "--foreground");
+                work.resolve("state").toString(), "--transport", transport(), "--foreground"));
+        args.addAll(extraMountArgs(work));
+        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
         mount = ServedMount.start(cmd.mountOptions(), new MountFactory());
     }
 

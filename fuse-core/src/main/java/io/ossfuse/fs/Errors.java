@@ -32,21 +32,22 @@ final class Errors {
         return new FsException(Errno.EIO, what + ": " + e, e);
     }
 
-    /** Finds the meaningful cause below wrappers added by caches and futures. */
+    /**
+     * Finds the meaningful cause below wrappers added by caches and futures: the first
+     * {@link FsException} or {@link ObjectStoreException} in the cause chain, else the innermost
+     * cause of plain wrappers, else {@code t} itself.
+     */
     static Throwable unwrap(Throwable t) {
-        Throwable e = t;
-        for (int i = 0; i < 10 && e != null; i++) {
+        for (Throwable e = t; e != null; e = e.getCause()) {
             if (e instanceof FsException || e instanceof ObjectStoreException) return e;
-            if (e instanceof CompletionException || e instanceof ExecutionException || e instanceof UncheckedIOException
-                    || (e.getCause() != null && e.getClass() == java.io.IOException.class)
-                    || (e.getCause() != null && e.getClass() == RuntimeException.class)) {
-                if (e.getCause() == null) return e;
-                e = e.getCause();
-                continue;
-            }
-            return e;
+            if (e.getCause() == e) break;
         }
-        return t;
+        Throwable e = t;
+        while ((e instanceof CompletionException || e instanceof ExecutionException || e instanceof UncheckedIOException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
     }
 
     static Errno errnoOf(Throwable t) {

@@ -18,14 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +40,6 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     static final String XATTR_ETAG = "user.oss.etag";
     static final String XATTR_KEY = "user.oss.key";
     public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
-    /** Parallel block fetches for readahead: one GET stream through the SDK tops out well below the link. */
-    static final int READAHEAD_THREADS = 4;
 
     private final ObjectStore store;
     private final String prefix;
@@ -62,9 +53,12 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final Instant mountTime;
     private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
     private final Map<Long, FileHandle> files = new ConcurrentHashMap<>();
-    private final AtomicLong nextFh = new AtomicLong(1);
-    private final ExecutorService readahead;
-    private final Set<BlockKey> prefetching = ConcurrentHashMap.newKeySet();
+    /**
+     * Handles of different processes serving the same connection (seamless takeover) must not
+     * collide: the kernel may send a handle of the dead process with a READ. Seeded from the
+     * clock, so a successor's handles start far above its predecessor's.
+     */
+    private final AtomicLong nextFh = new AtomicLong(System.currentTimeMillis() << 20);
 
     private ObjectFileSystem(Builder b) {
         this.store = b.store;
@@ -81,12 +75,6 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
                 .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
                 .build();
-        this.readahead = options.readaheadBlocks() == 0 ? null : new ThreadPoolExecutor(READAHEAD_THREADS, READAHEAD_THREADS, 30, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(64), r -> {
-                    Thread t = new Thread(r, "ossfuse-readahead");
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.DiscardPolicy());
     }
 
     public static Builder builder(ObjectStore store) {
@@ -116,7 +104,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             return this;
         }
 
-        /** The block cache reads go through; default: a 64 MiB in-heap cache of 4 MiB blocks (closed with the fs). */
+        /**
+         * The block cache reads go through (its prefetch serves readahead); default: a 64 MiB in-heap
+         * cache of 4 MiB blocks with 4 prefetch threads, closed with the filesystem.
+         */
         public Builder cache(BlockCache cache) {
             this.cache = cache;
             return this;
@@ -317,7 +308,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     @Override
     public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
         FileHandle h = files.get(fh);
-        if (h == null) {
+        if (h == null || !h.path.equals(path(ino))) {
             // Not opened by this process (a restarted transport): read the current version.
             String p = path(ino);
             Node n = existing(p);
@@ -343,6 +334,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         } catch (IOException | RuntimeException e) {
             FsException fe = Errors.toFs(e, "read " + h.path);
             if (Errors.unwrap(e) instanceof ObjectChangedException) {
+                cache.invalidate(store.bucket(), h.key);
                 refresh(h.path);
                 LOG.warn("{} changed since it was opened (ETag {}); reads of the old version fail, reopen to see the new one",
                         h.path, h.etag);
@@ -350,6 +342,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             throw fe;
         }
         dst.position(dst.position() + want);
+        if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
         maybeReadahead(h, offset, offset + want, bs, loader);
         return want;
     }
@@ -380,28 +373,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
 
     private void maybeReadahead(FileHandle h, long offset, long end, int bs, BlockLoader loader) {
-        if (readahead == null) return;
+        if (options.readaheadBlocks() == 0) return;
         long[] range = h.onRead(offset, end, bs, options.readaheadBlocks());
         if (range == null) return;
-        for (long i = range[0]; i <= range[1]; i++) {
-            BlockKey k = key(h, i);
-            // Hook: once the cache offers prefetch(BlockKey, BlockLoader), call that instead; reading
-            // one byte through the cache loads and keeps the whole block.
-            if (!prefetching.add(k)) continue;
-            try {
-                readahead.execute(() -> {
-                    try {
-                        cache.read(k, 0, ByteBuffer.allocate(1), loader);
-                    } catch (IOException | RuntimeException e) {
-                        LOG.debug("readahead of {} block {} failed: {}", k.objectKey(), k.index(), e.toString());
-                    } finally {
-                        prefetching.remove(k);
-                    }
-                });
-            } catch (RejectedExecutionException e) {
-                prefetching.remove(k);
-            }
-        }
+        if (LOG.isTraceEnabled()) LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, range[0], range[1], offset);
+        for (long i = range[0]; i <= range[1]; i++) cache.prefetch(key(h, i), loader);
     }
 
     @Override
@@ -453,7 +429,6 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
     @Override
     public void close() {
-        if (readahead != null) readahead.shutdownNow();
         dirs.clear();
         files.clear();
         if (ownsCache) {

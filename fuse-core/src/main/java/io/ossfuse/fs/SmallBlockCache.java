@@ -22,6 +22,9 @@ final class SmallBlockCache implements BlockCache {
     private final int blockSize;
     private final AsyncCache<BlockKey, ByteBuffer> cache;
     private final ExecutorService loaders;
+    /** Parallel prefetches: one GET stream through the SDK tops out well below a fast link. */
+    static final int PREFETCH_PARALLEL = 4;
+    private final java.util.concurrent.Semaphore prefetchPermits = new java.util.concurrent.Semaphore(PREFETCH_PARALLEL);
 
     SmallBlockCache(int blockSize, long capacityBytes) {
         this.blockSize = blockSize;
@@ -43,15 +46,41 @@ final class SmallBlockCache implements BlockCache {
         return blockSize;
     }
 
-    @Override
-    public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
-        CompletableFuture<ByteBuffer> f = cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> {
+    private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader) {
+        return cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> {
             try {
                 return loader.load(k).asReadOnlyBuffer();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }, loaders));
+    }
+
+    /** Starts a background load unless cached or loading; at most {@link #PREFETCH_PARALLEL} at a time. */
+    @Override
+    public void prefetch(BlockKey key, BlockLoader loader) {
+        if (cache.getIfPresent(key) != null || !prefetchPermits.tryAcquire()) return;
+        try {
+            get(key, loader).whenComplete((b, t) -> prefetchPermits.release());
+        } catch (RuntimeException e) {
+            prefetchPermits.release();
+        }
+    }
+
+    @Override
+    public int invalidate(String bucket, String objectKey) {
+        int[] n = {0};
+        cache.asMap().keySet().removeIf(k -> {
+            boolean match = k.bucket().equals(bucket) && k.objectKey().equals(objectKey);
+            if (match) n[0]++;
+            return match;
+        });
+        return n[0];
+    }
+
+    @Override
+    public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
+        CompletableFuture<ByteBuffer> f = get(key, loader);
         ByteBuffer block;
         try {
             block = f.join();

@@ -1,23 +1,27 @@
 package io.ossfuse.fuse;
 
 import io.ossfuse.fuse.jnr.JnrFuseTransport;
+import io.ossfuse.fuse.raw.RawMountTransport;
 import java.util.List;
 
 /** Creates a transport by name; the place to register a new one. */
 public final class FuseTransports {
     public static final String JNR = "jnr";
+    /** The kernel protocol spoken directly (1 MiB requests); root only. */
+    public static final String RAW = "raw";
 
     private FuseTransports() {
     }
 
     /** The transport names this build knows. */
     public static List<String> names() {
-        return List.of(JNR);
+        return List.of(JNR, RAW);
     }
 
     public static FuseTransport create(String name) {
         return switch (name) {
             case JNR -> new JnrFuseTransport();
+            case RAW -> new RawMountTransport();
             default -> throw new IllegalArgumentException("unknown transport '" + name + "': use one of " + names());
         };
     }

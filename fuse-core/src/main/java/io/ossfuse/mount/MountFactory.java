@@ -2,6 +2,8 @@ package io.ossfuse.mount;
 
 import com.aliyun.oss.common.auth.CredentialsProvider;
 import io.ossfuse.cache.BlockCache;
+import io.ossfuse.cache.TieredBlockCache;
+import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.fs.InodeTable;
 import io.ossfuse.fs.ObjectFileSystem;
 import io.ossfuse.fuse.MountInfo;
@@ -27,6 +29,7 @@ import java.util.function.Function;
  * an fd its parent already mounted must not insist on an empty, unmounted directory.
  */
 public final class MountFactory {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(MountFactory.class);
     private final Map<String, String> env;
     private final Function<MountOptions, BlockCache> cacheFactory;
 
@@ -44,12 +47,11 @@ public final class MountFactory {
         this.cacheFactory = cacheFactory;
     }
 
+    /** The tiered cache from the options' YAML file; null (the filesystem's small in-memory cache) without one. */
     static BlockCache defaultCache(MountOptions o) {
-        if (o.tieredstore() != null) {
-            // Hook for the tiered cache (cache-tier, issue 3): build it from the YAML file here.
-            throw new IllegalArgumentException("--tieredstore is not supported by this build yet");
-        }
-        return null;
+        if (o.tieredstore() == null) return null;
+        // CacheConfigException is an IllegalArgumentException with a one-line message naming the level and fix.
+        return TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore()))).build();
     }
 
     /** Opens everything a transport needs; probes the bucket with one listing of the mounted directory. */
@@ -100,7 +102,10 @@ public final class MountFactory {
     /** One cheap request that tells a missing bucket, wrong keys and an unreachable endpoint apart. */
     static void probe(ObjectStore store, OssConfig config, MountOptions o) throws MountException {
         try {
-            store.list(config.source().prefix(), null, 1);
+            var page = store.list(config.source().prefix(), null, 1);
+            if (!config.source().prefix().isEmpty() && page.objects().isEmpty() && page.commonPrefixes().isEmpty()) {
+                LOG.warn("{} is empty or does not exist yet; mounting an empty directory", config.source());
+            }
         } catch (ObjectStoreException e) {
             String where = config.source() + " at " + config.endpoint();
             String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the keys in $" + OssCredentials.ENV_ID + "/$" + OssCredentials.ENV_SECRET;
@@ -118,6 +123,18 @@ public final class MountFactory {
         }
     }
 
+    private static void checkNotMounted(Path mp) throws MountException {
+        try {
+            var existing = MountInfo.find(mp);
+            if (existing.isPresent()) {
+                throw new MountException("mountpoint " + mp + " is busy: " + existing.get().fsType() + " ("
+                        + existing.get().source() + ") is already mounted there; unmount it first (umount " + mp + ")");
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
+        }
+    }
+
     private static String brief(Exception e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         int nl = m.indexOf('\n');
@@ -130,17 +147,19 @@ public final class MountFactory {
      */
     public static Path checkMountpoint(Path mountpoint) throws MountException {
         Path mp = mountpoint.toAbsolutePath().normalize();
-        try {
-            var existing = MountInfo.find(mp);
-            if (existing.isPresent()) {
-                throw new MountException("mountpoint " + mp + " is busy: " + existing.get().fsType() + " ("
-                        + existing.get().source() + ") is already mounted there; unmount it first (umount " + mp + ")");
-            }
-        } catch (IOException e) {
-            throw new MountException("cannot read /proc/self/mountinfo: " + e.getMessage(), e);
-        }
+        // Before anything touches the path: a dead FUSE mount answers stat with ENOTCONN.
+        checkNotMounted(mp);
         if (!Files.exists(mp)) {
             throw new MountException("mountpoint " + mp + " does not exist; create it with: mkdir -p " + mp);
+        }
+        try {
+            Path real = mp.toRealPath();
+            if (!real.equals(mp)) {
+                checkNotMounted(real);
+                mp = real; // the kernel's mount table shows resolved paths
+            }
+        } catch (IOException e) {
+            throw new MountException("cannot resolve mountpoint " + mp + ": " + e.getMessage(), e);
         }
         if (!Files.isDirectory(mp)) throw new MountException("mountpoint " + mp + " is not a directory");
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(mp)) {

@@ -273,6 +273,30 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void aNewFilesystemOverTheSameStateDirServesTheKernelsInodeNumbers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
+            throws Exception {
+        long sub, x, big;
+        try (InodeTable t = InodeTable.persistent(state, 0);
+             ObjectFileSystem a = ObjectFileSystem.builder(store).prefix("data/").inodes(t).build()) {
+            sub = a.lookup(1, "sub").ino();
+            x = a.lookup(sub, "x").ino();
+            big = a.lookup(1, "big.bin").ino();
+        }
+        // A new process: no lookups yet, but the kernel still holds sub, x and big.bin.
+        try (InodeTable t = InodeTable.persistent(state, 0);
+             ObjectFileSystem b = ObjectFileSystem.builder(store).prefix("data/").inodes(t).build()) {
+            assertEquals(FileType.DIRECTORY, b.getattr(sub).type());
+            assertEquals(1, b.getattr(x).size());
+            assertEquals(100, b.getattr(big).size());
+            ByteBuffer dst = ByteBuffer.allocate(10);
+            assertEquals(10, b.read(big, 12345, 90, dst), "a handle of the old process still reads");
+            assertEquals(ByteBuffer.wrap(this.big, 90, 10), dst.flip());
+            assertEquals(x, b.lookup(sub, "x").ino());
+            assertNotEquals(x, b.lookup(1, "a.txt").ino());
+        }
+    }
+
+    @Test
     void statfsIsReadOnlyAndFull() {
         StatFs s = fs.statfs();
         assertEquals(0, s.blocksFree());

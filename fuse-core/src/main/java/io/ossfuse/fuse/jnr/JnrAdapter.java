@@ -35,6 +35,7 @@ import ru.serce.jnrfuse.struct.Timespec;
  */
 final class JnrAdapter extends FuseStubFS {
     private static final Logger LOG = LoggerFactory.getLogger(JnrAdapter.class);
+    private static final com.kenai.jffi.MemoryIO MEMORY = com.kenai.jffi.MemoryIO.getInstance();
     private final ReadOnlyFileSystem fs;
     private final Map<String, Long> inodes = new ConcurrentHashMap<>();
 
@@ -146,7 +147,13 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
         try {
-            ByteBuffer dst = ByteBuffer.allocate((int) Math.min(size, JnrFuseTransport.MAX_READ * 8L));
+            int len = (int) Math.min(size, JnrFuseTransport.MAX_READ * 8L);
+            long address = buf.address();
+            if (address != 0) {
+                // Zero-copy: the filesystem writes straight into libfuse's reply buffer.
+                return fs.read(resolve(path), fi.fh.get(), offset, MEMORY.newDirectByteBuffer(address, len));
+            }
+            ByteBuffer dst = ByteBuffer.allocate(len);
             int n = fs.read(resolve(path), fi.fh.get(), offset, dst);
             buf.put(0, dst.array(), 0, n);
             return n;

@@ -87,10 +87,25 @@ public final class JnrFuseTransport implements FuseTransport {
         }
     }
 
-    private static boolean answers(Path mp) {
+    /** A stat of the mount point through the kernel, bounded in time: a hung filesystem is not "ready". */
+    static boolean answers(Path mp) {
+        var f = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return Files.readAttributes(mp, java.nio.file.attribute.BasicFileAttributes.class).isDirectory();
+            } catch (IOException e) {
+                return false;
+            }
+        }, r -> {
+            Thread t = new Thread(r, "ossfuse-mount-probe");
+            t.setDaemon(true);
+            t.start();
+        });
         try {
-            return Files.readAttributes(mp, java.nio.file.attribute.BasicFileAttributes.class).isDirectory();
-        } catch (IOException e) {
+            return f.get(5, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
             return false;
         }
     }

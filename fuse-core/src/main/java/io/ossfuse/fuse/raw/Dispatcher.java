@@ -1,0 +1,205 @@
+package io.ossfuse.fuse.raw;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.ReadOnlyFileSystem;
+
+/**
+ * Decodes one request, calls the filesystem, encodes the reply. One per worker: it owns views of
+ * that worker's buffers, so the hot path allocates nothing but names. No kernel involved: unit
+ * tests drive it with byte buffers.
+ */
+final class Dispatcher {
+    /** {@link #handle} result for requests that take no reply (FORGET, INTERRUPT...). */
+    static final int NO_REPLY = -1;
+    private static final int W_OK = 2;
+
+    /** Answers INIT (negotiate + persist) for the session; shared by all workers. */
+    interface InitHandler {
+        Negotiation onInit(ByteBuffer in) throws Exception;
+    }
+
+    private final ReadOnlyFileSystem fs;
+    private final RawFuseConfig config;
+    private final InitHandler init;
+    private final Encoder encoder;
+    private final DirBuffer dir;
+    private final byte[] scratch = new byte[4096];
+    private ByteBuffer data;
+    private ByteBuffer dataOf;
+
+    Dispatcher(ReadOnlyFileSystem fs, RawFuseConfig config, InitHandler init) {
+        this.fs = fs;
+        this.config = config;
+        this.init = init;
+        this.encoder = new Encoder(fs.entryTimeout(), fs.attrTimeout());
+        this.dir = new DirBuffer(fs, encoder);
+    }
+
+    /**
+     * Handles the request of {@code n} bytes at index 0 of {@code in}; writes the whole reply
+     * (header included) at index 0 of {@code out}. Returns the reply length or {@link #NO_REPLY}.
+     */
+    int handle(ByteBuffer in, int n, ByteBuffer out) {
+        int opcode = in.getInt(4);
+        long unique = in.getLong(8);
+        long node = in.getLong(16);
+        int len;
+        try {
+            len = dispatch(opcode, node, in, n, out);
+        } catch (Throwable t) {
+            len = Errors.toReplyError(t, opcode, node);
+        }
+        if (len == NO_REPLY) {
+            return NO_REPLY;
+        }
+        if (len < 0) {
+            Encoder.header(out, Wire.OUT_HEADER, len, unique);
+            return Wire.OUT_HEADER;
+        }
+        Encoder.header(out, Wire.OUT_HEADER + len, 0, unique);
+        return Wire.OUT_HEADER + len;
+    }
+
+    /** Returns the payload length (>= 0), a negative errno, or NO_REPLY. */
+    private int dispatch(int opcode, long node, ByteBuffer in, int n, ByteBuffer out) throws Exception {
+        final int p = Wire.OUT_HEADER;
+        final int a = Wire.IN_HEADER;
+        switch (opcode) {
+            case Wire.INIT:
+                return init.onInit(in).encode(out, config.maxBackground());
+            case Wire.LOOKUP:
+                try {
+                    return encoder.entry(out, p, fs.lookup(node, string(in, a, n)));
+                } catch (FsException e) {
+                    if (e.errno() == Errno.ENOENT && !config.negativeTimeout().isZero()) {
+                        return Encoder.negativeEntry(out, p, config.negativeTimeout());
+                    }
+                    throw e;
+                }
+            case Wire.FORGET:
+                fs.forget(node, in.getLong(a));
+                return NO_REPLY;
+            case Wire.BATCH_FORGET: {
+                int count = in.getInt(a);
+                for (int i = 0, q = a + 8; i < count && q + 16 <= n; i++, q += 16) {
+                    fs.forget(in.getLong(q), in.getLong(q + 8));
+                }
+                return NO_REPLY;
+            }
+            case Wire.GETATTR:
+                return encoder.attrOut(out, p, fs.getattr(node));
+            case Wire.OPEN: {
+                int flags = in.getInt(a);
+                long fh = fs.open(node, flags);
+                int openFlags = Wire.FOPEN_NOFLUSH | (config.keepCache() ? Wire.FOPEN_KEEP_CACHE : 0);
+                return Encoder.openOut(out, p, fh, openFlags);
+            }
+            case Wire.OPENDIR:
+                return Encoder.openOut(out, p, fs.opendir(node), 0);
+            case Wire.READ:
+                return read(node, in.getLong(a), in.getLong(a + 8), in.getInt(a + 16), out);
+            case Wire.READDIR:
+            case Wire.READDIRPLUS: {
+                int size = Math.min(in.getInt(a + 16), out.capacity() - p);
+                dir.reset(out, p, p + size, opcode == Wire.READDIRPLUS, node);
+                fs.readdir(node, in.getLong(a), in.getLong(a + 8), dir);
+                return dir.position() - p;
+            }
+            case Wire.RELEASE:
+                fs.release(node, in.getLong(a));
+                return 0;
+            case Wire.RELEASEDIR:
+                fs.releasedir(node, in.getLong(a));
+                return 0;
+            case Wire.FLUSH:
+                // Never needed, and dangerous: FLUSH is a forced request, so a close() waits for it
+                // uninterruptibly — a process closing a file while no child serves (e.g. the
+                // watchdog's process spawner closing inherited fds) would hang. ENOSYS makes the
+                // kernel stop sending it; FOPEN_NOFLUSH keeps it from being sent at all.
+                return Errors.of(Errno.ENOSYS);
+            case Wire.STATFS:
+                return Encoder.statfs(out, p, fs.statfs());
+            case Wire.ACCESS:
+                return (in.getInt(a) & W_OK) != 0 ? Errors.of(Errno.EROFS) : 0;
+            case Wire.GETXATTR: {
+                int size = in.getInt(a);
+                byte[] value = fs.getxattr(node, string(in, a + 8, n));
+                return sized(value, size, out, p);
+            }
+            case Wire.LISTXATTR: {
+                int size = in.getInt(a);
+                List<String> names = fs.listxattr(node);
+                ByteArrayOutputStream b = new ByteArrayOutputStream();
+                for (String s : names) {
+                    b.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+                    b.write(0);
+                }
+                return sized(b.toByteArray(), size, out, p);
+            }
+            case Wire.INTERRUPT:
+            case Wire.NOTIFY_REPLY:
+                // Requests run to completion quickly; the kernel does not need an answer.
+                return NO_REPLY;
+            case Wire.DESTROY:
+                return 0;
+            default:
+                return Wire.isWrite(opcode) ? Errors.of(Errno.EROFS) : Errors.of(Errno.ENOSYS);
+        }
+    }
+
+    /** getxattr/listxattr: size 0 asks for the length; too small a buffer is ERANGE. */
+    private static int sized(byte[] value, int size, ByteBuffer out, int p) {
+        if (size == 0) {
+            return Encoder.xattrSize(out, p, value.length);
+        }
+        if (value.length > size) {
+            return Errors.of(Errno.ERANGE);
+        }
+        out.put(p, value);
+        return value.length;
+    }
+
+    private int read(long node, long fh, long offset, int size, ByteBuffer out) throws FsException {
+        ByteBuffer d = dataView(out);
+        d.clear().limit(Math.min(size, d.capacity()));
+        // A short count before EOF would read as EOF to the kernel: keep reading until full or 0.
+        while (d.hasRemaining()) {
+            int before = d.position();
+            int r = fs.read(node, fh, offset + before, d);
+            if (r <= 0) {
+                break;
+            }
+            if (d.position() == before) {
+                d.position(before + r);
+            }
+        }
+        return d.position();
+    }
+
+    private ByteBuffer dataView(ByteBuffer out) {
+        if (dataOf != out) {
+            data = out.slice(Wire.OUT_HEADER, out.capacity() - Wire.OUT_HEADER)
+                .order(out.order());
+            dataOf = out;
+        }
+        return data;
+    }
+
+    /** A NUL-terminated string starting at {@code off}, not beyond {@code end}. */
+    private String string(ByteBuffer in, int off, int end) {
+        int e = off;
+        while (e < end && in.get(e) != 0) {
+            e++;
+        }
+        int len = e - off;
+        byte[] b = len <= scratch.length ? scratch : new byte[len];
+        in.get(off, b, 0, len);
+        return new String(b, 0, len, StandardCharsets.UTF_8);
+    }
+}
