@@ -26,6 +26,11 @@ public final class Main implements Runnable {
     /** The subcommands, in help order. Add new ones here. */
     static final List<Supplier<Object>> SUBCOMMANDS = List.of(
             MountCommand::new,
+            UmountCommand::new,
+            BindCommand::new,
+            UnbindCommand::new,
+            StatusCommand::new,
+            DaemonCommand::new,
             DemoCommand::new,
             LocalOssCommand::new);
 
@@ -104,7 +109,9 @@ public final class Main implements Runnable {
         String key = "org.slf4j.simpleLogger.defaultLogLevel";
         if (System.getProperty(key) != null) return;
         String level = System.getenv("OSSFUSE_LOG");
-        if (level == null) level = List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
+        // The daemon logs every recovery event at INFO: that is its job, not verbosity.
+        boolean daemon = args.length > 0 && args[0].equals("daemon");
+        if (level == null) level = daemon || List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
         System.setProperty(key, level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");

@@ -71,7 +71,8 @@ public class MountCommand implements Callable<Integer> {
             description = "how long \"no such file\" is cached (default: ${DEFAULT-VALUE})")
     double negativeTtl;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport: jnr (jnr-fuse) or raw (own /dev/fuse protocol) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr",
+            description = "FUSE transport: jnr or raw (default: ${DEFAULT-VALUE} with --foreground, raw under the daemon)")
     String transport;
 
     @Option(names = {"-f", "--foreground"}, description = "serve the mount from this process until SIGTERM/SIGINT")
@@ -135,10 +136,30 @@ public class MountCommand implements Callable<Integer> {
         return runForeground(options, spec.commandLine().getOut(), Signals.install());
     }
 
-    /** The daemon path; the watchdog replaces this. */
-    protected int viaDaemon(MountOptions options) {
-        throw new Main.UserException("no daemon running at " + DEFAULT_DAEMON_SOCKET
-                + "; start `ossfuse daemon` or use --foreground");
+    @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
+            description = "control socket of the ossfuse daemon, without --foreground (default: ${DEFAULT-VALUE})")
+    Path socket;
+
+    /** Registers the mount with the daemon, which starts and supervises its FUSE child. */
+    protected int viaDaemon(MountOptions options) throws java.io.IOException {
+        // Under the daemon the raw transport is the default: the daemon holds the /dev/fuse connection,
+        // so a crash of the serving child is a pause, not ENOTCONN. An explicit --transport wins.
+        if (!spec.commandLine().getParseResult().hasMatchedOption("--transport")) {
+            options = options.toBuilder().transport(io.ossfuse.recovery.MountSpec.TRANSPORT_RAW).build();
+        }
+        com.fasterxml.jackson.databind.JsonNode json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(options.toJson());
+        io.ossfuse.recovery.MountSpec ms = new io.ossfuse.recovery.MountSpec(options.source(), options.mountpoint(),
+                options.transport(), io.ossfuse.recovery.MountSpec.DRIVER_OSSFUSE, json);
+        io.ossfuse.recovery.ControlResponse r;
+        try {
+            r = new io.ossfuse.recovery.ControlClient(socket).send(io.ossfuse.recovery.ControlRequest.mount(ms));
+        } catch (java.io.IOException e) {
+            throw new Main.UserException(e.getMessage() + " (or use --foreground)");
+        }
+        if (!r.ok()) throw new Main.UserException(r.error());
+        spec.commandLine().getOut().println("ossfuse: " + r.message());
+        spec.commandLine().getOut().flush();
+        return 0;
     }
 
     static int runForeground(MountOptions options, PrintWriter out, Signals signals) throws MountException, java.io.IOException,

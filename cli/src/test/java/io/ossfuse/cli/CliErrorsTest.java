@@ -168,8 +168,10 @@ class CliErrorsTest {
 
     @Test
     void withoutForegroundTheDaemonIsNeeded() throws IOException {
-        Run r = run("mount", "oss://errs", emptyDir().toString(), "--endpoint", server.endpoint(), "--cred-dir", creds.toString());
-        assertOneLineError(r, "no daemon running at");
+        Path dir = emptyDir();
+        Run r = run("mount", "oss://errs", dir.toString(), "--endpoint", server.endpoint(), "--cred-dir", creds.toString(),
+                "--socket", dir + "/no-daemon.sock");
+        assertOneLineError(r, "cannot reach the ossfuse daemon at " + dir + "/no-daemon.sock");
         assertTrue(r.err().contains("use --foreground"));
     }
 

@@ -1,0 +1,96 @@
+package io.ossfuse.cli;
+
+import io.ossfuse.recovery.Daemon;
+import io.ossfuse.recovery.DaemonConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ossfuse daemon}: the node daemon that supervises every mount (what systemd runs). */
+@Command(name = "daemon", mixinStandardHelpOptions = true,
+    description = {"Run the node daemon that supervises every mount and heals it.",
+        "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and",
+        "brings everything in the state file back on start. Stopping it leaves mounts serving; the next",
+        "daemon adopts them."})
+public final class DaemonCommand implements Callable<Integer> {
+  @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
+      description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")
+  Path socket;
+
+  @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-/var/lib/ossfuse/state.json}", paramLabel = "FILE",
+      description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}).")
+  Path state;
+
+  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-/var/lib/kubelet/pods}", paramLabel = "DIR",
+      description = "Bind targets must be under this directory (default: ${DEFAULT-VALUE}).")
+  Path allowedRoot;
+
+  @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-/var/log/ossfuse}", paramLabel = "DIR",
+      description = "One log file per mount with its child's output (default: ${DEFAULT-VALUE}).")
+  Path logDir;
+
+  @Option(names = "--child-heap", defaultValue = "512m", paramLabel = "SIZE",
+      description = "-Xmx of each FUSE child JVM (default: ${DEFAULT-VALUE}).")
+  String childHeap;
+
+  @Option(names = "--probe-interval", defaultValue = "2s", paramLabel = "DURATION",
+      description = "How often each mount is probed (stat of its root) (default: ${DEFAULT-VALUE}).")
+  String probeInterval;
+
+  @Option(names = "--probe-timeout", defaultValue = "3s", paramLabel = "DURATION",
+      description = "A probe slower than this counts as failed (default: ${DEFAULT-VALUE}).")
+  String probeTimeout;
+
+  @Option(names = "--probe-failures", defaultValue = "2", paramLabel = "N",
+      description = "Failed probes in a row that make a child count as hung (default: ${DEFAULT-VALUE}).")
+  int probeFailures;
+
+  @Option(names = "--backoff-cap", defaultValue = "30s", paramLabel = "DURATION",
+      description = "Longest wait between restarts of a crash-looping child (default: ${DEFAULT-VALUE}).")
+  String backoffCap;
+
+  @Override
+  public Integer call() throws Exception {
+    DaemonConfig config;
+    try {
+      config = DaemonConfig.builder().socket(socket).stateFile(state).allowedRoot(allowedRoot).logDir(logDir)
+          .childMaxHeap(childHeap).probeInterval(duration(probeInterval, "--probe-interval"))
+          .probeTimeout(duration(probeTimeout, "--probe-timeout")).probeFailures(probeFailures)
+          .backoffCap(duration(backoffCap, "--backoff-cap")).build();
+    } catch (IllegalArgumentException e) {
+      System.err.println("ossfuse daemon: " + e.getMessage());
+      return 2;
+    }
+    Daemon d;
+    try {
+      d = Daemon.start(config);
+    } catch (java.io.IOException e) {
+      System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
+      return 1;
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        d.close();
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }, "shutdown"));
+    d.awaitClose();
+    return 0;
+  }
+
+  /** {@code 500ms}, {@code 2s}, {@code 1m}. */
+  static Duration duration(String s, String option) {
+    String v = s.strip().toLowerCase(java.util.Locale.ROOT);
+    try {
+      if (v.endsWith("ms")) return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+      if (v.endsWith("s")) return Duration.ofMillis((long) (Double.parseDouble(v.substring(0, v.length() - 1)) * 1000));
+      if (v.endsWith("m")) return Duration.ofSeconds(Long.parseLong(v.substring(0, v.length() - 1)) * 60);
+      return Duration.ofSeconds(Long.parseLong(v));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " '" + s + "' is not a duration: use e.g. 500ms, 2s, 1m");
+    }
+  }
+}

@@ -1,0 +1,85 @@
+package io.ossfuse.recovery;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A serving process: one the daemon started (exit status known) or one it adopted after its own
+ * restart (only liveness known). Killed by pid, never by name.
+ */
+final class Child {
+  private final ProcessHandle handle;
+  private final Process process;
+  private final Instant startedAt;
+
+  private Child(ProcessHandle handle, Process process) {
+    this.handle = handle;
+    this.process = process;
+    this.startedAt = handle.info().startInstant().orElse(Instant.now());
+  }
+
+  static Child started(Process p) {
+    return new Child(p.toHandle(), p);
+  }
+
+  /** Adopts {@code pid} only if it is alive and is the same process that was recorded. */
+  static Optional<Child> adopt(long pid, String recordedStart) {
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> {
+      Optional<Instant> start = h.info().startInstant();
+      return start.isPresent() && recordedStart != null && start.get().toString().equals(recordedStart);
+    }).map(h -> new Child(h, null));
+  }
+
+  long pid() {
+    return handle.pid();
+  }
+
+  String startInstant() {
+    return startedAt.toString();
+  }
+
+  boolean adopted() {
+    return process == null;
+  }
+
+  boolean isAlive() {
+    return handle.isAlive();
+  }
+
+  CompletableFuture<?> onExit() {
+    return process != null ? process.onExit() : handle.onExit();
+  }
+
+  void kill() {
+    handle.destroyForcibly();
+  }
+
+  void terminate() {
+    handle.destroy();
+  }
+
+  /** "exit 1", "SIGKILL", "SIGSEGV"...: the JDK reports death by signal N as exit 128+N. */
+  String exitReason() {
+    if (process == null) return "exited (adopted child, status unknown)";
+    int code = process.exitValue();
+    if (code > 128 && code < 128 + 65) return signalName(code - 128);
+    return "exit " + code;
+  }
+
+  static String signalName(int sig) {
+    return switch (sig) {
+      case 1 -> "SIGHUP";
+      case 2 -> "SIGINT";
+      case 3 -> "SIGQUIT";
+      case 4 -> "SIGILL";
+      case 6 -> "SIGABRT";
+      case 7 -> "SIGBUS";
+      case 9 -> "SIGKILL";
+      case 11 -> "SIGSEGV";
+      case 13 -> "SIGPIPE";
+      case 15 -> "SIGTERM";
+      default -> "signal " + sig;
+    };
+  }
+}

@@ -1,0 +1,89 @@
+package io.ossfuse.recovery;
+
+import java.io.IOException;
+
+/**
+ * Who holds a mount's FUSE connection, and so what a child's death costs.
+ * <ul>
+ *   <li>{@link #selfMounted}: the child mounts itself (bindfs, jnr-fuse). Its death kills the
+ *       connection: the dead mount is cleaned, the next child mounts afresh, targets are re-bound.</li>
+ *   <li>daemon-held ({@code raw} transport): the daemon opens /dev/fuse, mounts with {@code fd=N}
+ *       and hands the fd to each child; a child's death leaves the mount and every bind intact.</li>
+ * </ul>
+ */
+interface Connection {
+  /** Makes sure the next child can serve: cleans a dead mount, opens the connection if needed. */
+  void prepare() throws IOException;
+
+  /** Starts the child. */
+  Process start(ProcessBuilder pb) throws IOException;
+
+  /** After the child was killed: cleans what its death left behind. */
+  void afterChildDeath();
+
+  /** Unmounts and releases everything (umount). */
+  void close();
+
+  /**
+   * Environment for a new pre-started standby child, or empty if this connection cannot hand over
+   * to one (only a daemon-held connection can: a self-mounting child needs the mountpoint free).
+   */
+  default java.util.Optional<java.util.Map<String, String>> prepareStandby() throws IOException {
+    return java.util.Optional.empty();
+  }
+
+  /** Wakes the prepared standby after the active child is gone; false if none is waiting. */
+  default boolean activateStandby() throws IOException {
+    return false;
+  }
+
+  /**
+   * The mount has failed for a while (crash loop): end the connection so readers get an error
+   * instead of waiting without end; the next healthy child gets a fresh one and targets are re-bound.
+   */
+  default void abandon() {}
+
+  /** After a daemon restart: takes the connection back from a child that still serves it. */
+  default void adopt(long childPid, String session) {}
+
+  /** What the state file keeps so a restarted daemon can {@link #adopt}; null if nothing. */
+  default String session() {
+    return null;
+  }
+
+  static Connection selfMounted(MountSpec spec, MountOps ops) {
+    return new SelfMounted(spec, ops);
+  }
+
+  /** The child mounts; the daemon only cleans up dead mounts. */
+  final class SelfMounted implements Connection {
+    private final MountSpec spec;
+    private final MountOps ops;
+
+    SelfMounted(MountSpec spec, MountOps ops) {
+      this.spec = spec;
+      this.ops = ops;
+    }
+
+    @Override
+    public void prepare() throws IOException {
+      ops.cleanFuseMount(spec.mountpointPath());
+      java.nio.file.Files.createDirectories(spec.mountpointPath());
+    }
+
+    @Override
+    public Process start(ProcessBuilder pb) throws IOException {
+      return pb.start();
+    }
+
+    @Override
+    public void afterChildDeath() {
+      ops.cleanFuseMount(spec.mountpointPath());
+    }
+
+    @Override
+    public void close() {
+      ops.cleanFuseMount(spec.mountpointPath());
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package io.ossfuse.recovery;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node daemon ({@code ossfuse daemon}): parent of one FUSE child per mount, owner of the state
+ * file and the control socket. It never serves file data, so it does not go down with the data path.
+ *
+ * <p>On start it brings back every mount of the state file (adopting children that still serve,
+ * restarting the others) and re-attaches every target. On stop it leaves children and mounts as
+ * they are: the next daemon adopts them, so a daemon upgrade interrupts nothing.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+  private final DaemonConfig config;
+  private final StateStore store;
+  private final TargetPaths paths;
+  private final MountOps ops;
+  private final TargetBinder binder;
+  private final Map<String, MountSupervisor> mounts = new ConcurrentSkipListMap<>();
+  private final CountDownLatch closed = new CountDownLatch(1);
+  private volatile boolean loaded;
+  private ControlServer server;
+
+  private Daemon(DaemonConfig config) throws IOException {
+    this.config = config;
+    this.store = new StateStore(config.stateFile());
+    this.paths = new TargetPaths(config.allowedRoot());
+    this.ops = new MountOps(config.probeTimeout());
+    this.binder = new TargetBinder(ops, paths);
+  }
+
+  /** Loads the state file, brings every mount back and opens the control socket. */
+  public static Daemon start(DaemonConfig config) throws IOException {
+    Daemon d = new Daemon(config);
+    d.resume();
+    d.server = new ControlServer(config.socket(), d::handle);
+    log.info("ossfuse daemon listening on {} (state {}, allowed root {}, {} mounts)", config.socket(),
+        config.stateFile(), d.paths.root(), d.mounts.size());
+    return d;
+  }
+
+  private void resume() {
+    DaemonState state = store.load();
+    List<MountRecord> records = state.mounts();
+    List<MountSupervisor> sups = new ArrayList<>();
+    for (MountRecord r : records) {
+      MountSupervisor s = supervisor(r.spec(), r.targets());
+      mounts.put(r.spec().mountpoint(), s);
+      sups.add(s);
+    }
+    // Register everything before anything persists, so no mount is written out of the state file.
+    loaded = true;
+    for (int i = 0; i < sups.size(); i++) sups.get(i).start(records.get(i));
+  }
+
+  private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets) {
+    ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
+        : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap());
+    Connection conn = spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)
+        ? new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"))
+        : Connection.selfMounted(spec, ops);
+    return new MountSupervisor(spec, targets, config, cmd, conn, ops, binder, System::nanoTime, this::persist);
+  }
+
+  private synchronized void persist() {
+    if (!loaded) return;
+    List<MountRecord> recs = new ArrayList<>();
+    for (MountSupervisor s : mounts.values()) recs.add(s.record());
+    try {
+      store.save(new DaemonState(DaemonState.VERSION, recs));
+    } catch (IOException e) {
+      log.error("cannot write state file {}: {}", store.file(), e.getMessage());
+    }
+  }
+
+  /** Blocks until {@link #close()}. */
+  public void awaitClose() throws InterruptedException {
+    closed.await();
+  }
+
+  ControlResponse handle(ControlRequest req) {
+    try {
+      return switch (req.op()) {
+        case "mount" -> mount(req.spec());
+        case "umount" -> umount(req.path(), req.force());
+        case "bind" -> bind(req.path(), req.target());
+        case "unbind" -> unbind(req.target());
+        case "status" -> ControlResponse.status(mounts.values().stream().map(MountSupervisor::status).toList());
+        default -> ControlResponse.failure("unknown request '" + req.op() + "': use mount, umount, bind, unbind or status");
+      };
+    } catch (Exception e) {
+      String m = e.getMessage() == null ? e.toString() : e.getMessage();
+      return ControlResponse.failure(m.lines().findFirst().orElse(m));
+    }
+  }
+
+  private ControlResponse mount(MountSpec spec) throws Exception {
+    if (spec == null) return ControlResponse.failure("mount request without a spec");
+    MountSupervisor s;
+    synchronized (this) {
+      MountSupervisor existing = mounts.get(spec.mountpoint());
+      if (existing != null) {
+        if (existing.spec().equals(spec)) return ControlResponse.success(spec.mountpoint() + " is already mounted");
+        return ControlResponse.failure(spec.mountpoint() + " is already mounted from " + existing.spec().source()
+            + ": umount it first");
+      }
+      if (ops.fuseAt(spec.mountpointPath()).isPresent()) {
+        return ControlResponse.failure(spec.mountpoint() + " already has a FUSE mount not managed by this daemon: unmount it first");
+      }
+      s = supervisor(spec, List.of());
+      mounts.put(spec.mountpoint(), s);
+    }
+    persist();
+    s.start(null);
+    long deadline = System.nanoTime() + config.startTimeout().toNanos() + 5_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      MountState st = s.state();
+      if (st == MountState.HEALTHY) {
+        return ControlResponse.success("mounted " + spec.source() + " on " + spec.mountpoint()
+            + " (child " + s.status().childPid() + ")");
+      }
+      if (st != MountState.STARTING) break;
+      Thread.sleep(20);
+    }
+    String why = s.status().lastCrash();
+    forget(s, true);
+    Path logFile = config.logDir().resolve(spec.id() + ".log");
+    String childSaid = lastLine(logFile);
+    return ControlResponse.failure("mount of " + spec.source() + " on " + spec.mountpoint() + " failed: "
+        + (why == null ? "not ready in time" : why) + (childSaid == null ? "" : " (" + childSaid + ")")
+        + "; see " + logFile);
+  }
+
+  /** The child's last words, e.g. its one-line "cannot mount ...: bucket does not exist". */
+  private static String lastLine(Path log) {
+    try {
+      List<String> lines = java.nio.file.Files.readAllLines(log);
+      for (int i = lines.size() - 1; i >= 0; i--) {
+        String l = lines.get(i).strip();
+        if (l.startsWith("ossfuse child:")) return l.substring("ossfuse child:".length()).strip();
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // no log yet
+    }
+    return null;
+  }
+
+  private ControlResponse umount(String path, boolean force) throws Exception {
+    if (path == null) return ControlResponse.failure("umount needs a mountpoint");
+    String mp = Path.of(path).toAbsolutePath().normalize().toString();
+    MountSupervisor s = mounts.get(mp);
+    if (s == null) return ControlResponse.failure(mp + " is not mounted by this daemon (see 'ossfuse status')");
+    s.stop(force);
+    forget(s, false);
+    return ControlResponse.success("unmounted " + mp);
+  }
+
+  private void forget(MountSupervisor s, boolean stop) throws Exception {
+    if (stop) s.stop(true);
+    mounts.remove(s.spec().mountpoint(), s);
+    persist();
+  }
+
+  private ControlResponse bind(String path, String target) throws Exception {
+    if (path == null || !Path.of(path).isAbsolute()) {
+      return ControlResponse.failure("bind needs an absolute /mountpoint[/subdir], got '" + path + "'");
+    }
+    for (Path seg : Path.of(path)) {
+      if (seg.toString().equals("..") || seg.toString().equals(".")) {
+        return ControlResponse.failure("bind source '" + path + "' contains '" + seg + "': refused");
+      }
+    }
+    Path src = Path.of(path).normalize();
+    MountSupervisor owner = null;
+    for (MountSupervisor s : mounts.values()) {
+      Path mp = s.spec().mountpointPath();
+      if (src.startsWith(mp) && (owner == null || mp.getNameCount() > owner.spec().mountpointPath().getNameCount())) {
+        owner = s;
+      }
+    }
+    if (owner == null) return ControlResponse.failure(src + " is not inside any mount of this daemon (see 'ossfuse status')");
+    String sub = TargetPaths.checkSubPath(owner.spec().mountpointPath().relativize(src).toString());
+    Path t = paths.check(target);
+    for (MountSupervisor s : mounts.values()) {
+      if (s != owner && s.targets().stream().anyMatch(b -> b.target().equals(t.toString()))) {
+        return ControlResponse.failure("target " + t + " is already bound to " + s.spec().mountpoint() + ": unbind it first");
+      }
+    }
+    return ControlResponse.success(owner.bind(new BindTarget(t.toString(), sub), paths));
+  }
+
+  private ControlResponse unbind(String target) throws Exception {
+    if (target == null) return ControlResponse.failure("unbind needs a target path");
+    String t = Path.of(target).toAbsolutePath().normalize().toString();
+    for (MountSupervisor s : mounts.values()) {
+      if (s.unbind(t)) return ControlResponse.success("unbound " + t);
+    }
+    return ControlResponse.failure(t + " is not a bound target of this daemon (see 'ossfuse status')");
+  }
+
+  /** Closes the socket and stops supervising; children and mounts stay up for the next daemon. */
+  @Override
+  public void close() throws IOException {
+    if (server != null) server.close();
+    for (MountSupervisor s : mounts.values()) s.detach();
+    closed.countDown();
+    log.info("ossfuse daemon stopped; {} mounts left running for the next daemon", mounts.size());
+  }
+}

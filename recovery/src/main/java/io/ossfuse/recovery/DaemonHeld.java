@@ -1,0 +1,148 @@
+package io.ossfuse.recovery;
+
+import io.ossfuse.fuse.FuseMountConfig;
+import io.ossfuse.fuse.dev.ChildFd;
+import io.ossfuse.fuse.dev.FuseDevice;
+import io.ossfuse.fuse.dev.Standby;
+import io.ossfuse.fuse.raw.SessionState;
+import io.ossfuse.mount.MountOptions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon holds the /dev/fuse connection ({@code raw} transport): it mounts with {@code fd=N}
+ * once and hands the fd to every child as its stdin. A child's death leaves the mount and every
+ * bind alive; the next child (or the pre-started standby) takes the session over — INIT skipped,
+ * FUSE_NOTIFY_RESEND for the requests the dead child had read — so readers see a pause, not an error.
+ *
+ * <p>After a daemon restart only the adopted child holds the connection; {@link #adopt} copies the
+ * fd back out of it (pidfd_getfd), so the next child death is seamless again.
+ */
+final class DaemonHeld implements Connection {
+  private static final Logger log = LoggerFactory.getLogger(DaemonHeld.class);
+  private final MountSpec spec;
+  private final MountOps ops;
+  private final Path sessionDir;
+  private final FuseMountConfig mountConfig;
+  private FuseDevice device;
+  private int fd = -1;
+  private int minor = -1;
+  private String sessionId;
+  private Standby standby;
+  private int standbys;
+
+  DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir) {
+    this.spec = spec;
+    this.ops = ops;
+    this.sessionDir = sessionDir;
+    MountOptions o = MountOptions.fromJson(spec.options().toString());
+    this.mountConfig = new FuseMountConfig(fsName(o), o.allowOther(), 1 << 20,
+        Duration.ofMillis(o.metadataTtlMillis()), Duration.ofMillis(o.negativeTtlMillis()), null);
+  }
+
+  /** As {@code MountedFileSystem.fsName()}: {@code ossfuse:bucket/dir}. */
+  private static String fsName(MountOptions o) {
+    var u = o.ossUri();
+    String dir = u.prefix().isEmpty() ? "" : u.prefix().substring(0, u.prefix().length() - 1);
+    return "ossfuse:" + u.bucket() + (dir.isEmpty() ? "" : "/" + dir);
+  }
+
+  @Override
+  public String session() {
+    return sessionId;
+  }
+
+  @Override
+  public void adopt(long childPid, String session) {
+    Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
+    if (live.isEmpty() || session == null) return;
+    try {
+      fd = PidFd.take(childPid, 0);
+      minor = live.get().minor();
+      sessionId = session;
+      log.info("took the FUSE connection of {} back from child {} (fd {})", spec.mountpoint(), childPid, fd);
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot take the FUSE connection of {} back from child {} ({}); its death will remount",
+          spec.mountpoint(), childPid, e.getMessage());
+    }
+  }
+
+  private boolean alive() {
+    return fd >= 0 && ops.fuseAt(spec.mountpointPath()).map(e -> e.minor() == minor).orElse(false);
+  }
+
+  @Override
+  public void prepare() throws IOException {
+    if (alive()) return;
+    release();
+    ops.cleanFuseMount(spec.mountpointPath());
+    Files.createDirectories(spec.mountpointPath());
+    device = FuseDevice.mount(spec.mountpointPath(), mountConfig);
+    fd = device.fd();
+    minor = device.connection();
+    sessionId = device.sessionId();
+  }
+
+  @Override
+  public Process start(ProcessBuilder pb) throws IOException {
+    Files.createDirectories(sessionDir);
+    pb.environment().putAll(new SessionState(sessionDir, sessionId).environment());
+    return ChildFd.start(pb, fd);
+  }
+
+  @Override
+  public void afterChildDeath() {
+    // The connection stays: requests the dead child had read are re-sent to its successor.
+  }
+
+  @Override
+  public Optional<Map<String, String>> prepareStandby() throws IOException {
+    if (!alive()) return Optional.empty();
+    standby = Standby.prepare(sessionDir, "standby-" + (++standbys));
+    return Optional.of(standby.environment());
+  }
+
+  @Override
+  public boolean activateStandby() throws IOException {
+    Standby s = standby;
+    standby = null;
+    return s != null && alive() && s.activate();
+  }
+
+  @Override
+  public void abandon() {
+    if (fd < 0) return;
+    log.warn("ending the FUSE connection of {} while it has no server: readers get an error instead of waiting",
+        spec.mountpoint());
+    ops.abortConnection(minor);
+    release();
+    ops.cleanFuseMount(spec.mountpointPath());
+  }
+
+  @Override
+  public void close() {
+    release();
+    ops.cleanFuseMount(spec.mountpointPath());
+  }
+
+  private void release() {
+    try {
+      if (device != null) {
+        device.close();
+      } else if (fd >= 0) {
+        PidFd.close(fd);
+      }
+    } catch (IOException e) {
+      log.warn("closing the FUSE connection of {}: {}", spec.mountpoint(), e.getMessage());
+    }
+    device = null;
+    fd = -1;
+    minor = -1;
+  }
+}

@@ -1,0 +1,108 @@
+package io.ossfuse.recovery;
+
+import io.ossfuse.fuse.dev.Standby;
+import io.ossfuse.fuse.raw.RawFuseConfig;
+import io.ossfuse.fuse.raw.RawFuseTransport;
+import io.ossfuse.fuse.raw.SessionState;
+import io.ossfuse.mount.MountException;
+import io.ossfuse.mount.MountFactory;
+import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.ServedMount;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Entry point of one FUSE child: {@code FuseChildMain --spec FILE}. Builds the mount from the spec's
+ * {@link MountOptions} with {@link MountFactory} and serves it until it is unmounted or the process
+ * is told to stop (SIGTERM unmounts cleanly). The daemon supervises it; it never restarts itself.
+ *
+ * <p>Without a {@code stateDir} in the options the inode table goes to {@code <FILE>.d/}, so inode
+ * numbers survive a restart of the child. Exit status: 0 after a clean stop, 2 when the mount cannot
+ * be built (one line on stderr says why), 3 on a bad spec.
+ *
+ * <p>With the {@code raw} transport the daemon owns the connection: fd 0 is /dev/fuse and the
+ * session is in the environment; the child takes the session over (or starts it) and serves until
+ * the connection ends. As a pre-started standby it warms up and waits for activation first.
+ */
+public final class FuseChildMain {
+  private FuseChildMain() {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length != 2 || !args[0].equals("--spec")) {
+      System.err.println("usage: FuseChildMain --spec FILE");
+      System.exit(3);
+    }
+    Path specFile = Path.of(args[1]);
+    MountOptions options;
+    try {
+      MountSpec spec = Json.mapper().readValue(Files.readAllBytes(specFile), MountSpec.class);
+      if (spec.options() == null) throw new IllegalArgumentException("the spec has no mount options");
+      options = MountOptions.fromJson(spec.options().toString());
+      if (options.stateDir() == null) {
+        Path dir = specFile.resolveSibling(specFile.getFileName() + ".d");
+        Files.createDirectories(dir);
+        options = options.toBuilder().stateDir(dir.toString()).build();
+      }
+    } catch (Exception e) {
+      System.err.println("ossfuse child: bad spec " + specFile + ": " + e.getMessage());
+      System.exit(3);
+      return;
+    }
+    boolean daemonHeld = System.getenv(SessionState.ENV_SESSION) != null;
+    try {
+      System.exit(daemonHeld ? serveDaemonHeld(options) : serve(options));
+    } catch (MountException | IllegalStateException e) {
+      System.err.println("ossfuse child: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  /** Daemon-held connection: fd 0 is /dev/fuse, the session comes in the environment. */
+  static int serveDaemonHeld(MountOptions options) throws Exception {
+    MountFactory factory = new MountFactory();
+    if (System.getenv(Standby.ENV_FIFO) != null) {
+      // A standby pays the SDK/HTTP start-up now; the inode table (the active child's) after activation.
+      factory.open(options.toBuilder().stateDir(null).build()).close();
+    }
+    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
+        + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
+    RawFuseTransport.serveStdin(() -> {
+      try {
+        return factory.open(options).fs();
+      } catch (MountException e) {
+        throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
+      }
+    }, RawFuseConfig.defaults());
+    return 0;
+  }
+
+  static int serve(MountOptions options) throws Exception {
+    CountDownLatch stop = new CountDownLatch(1);
+    ServedMount m;
+    try {
+      m = ServedMount.start(options, new MountFactory());
+    } catch (MountException e) {
+      System.err.println("ossfuse child: cannot mount " + options.source() + " on " + options.mountpoint() + ": "
+          + e.getMessage());
+      return 2;
+    }
+    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source() + " on "
+        + m.mountpoint() + " (transport " + m.transport().name() + ")");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        m.close();
+      } catch (Exception ignored) {
+        // exiting anyway; the daemon cleans a dead mount
+      }
+    }, "unmount"));
+    while (!m.awaitUnmounted(Duration.ofSeconds(1))) {
+      if (stop.getCount() == 0) return 0;
+    }
+    System.err.println("ossfuse child: " + m.mountpoint() + " was unmounted from outside; exiting");
+    m.close();
+    return 0;
+  }
+}

@@ -1,0 +1,561 @@
+package io.ossfuse.recovery;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Supervises one mount: starts its child, declares it HEALTHY on a positive probe, probes it
+ * periodically, and on death or hang kills it by pid, cleans the dead FUSE mount, starts a new child
+ * (with capped backoff on repeated fast failures) and re-attaches every bound target.
+ *
+ * <p>Every state change and every mount operation of this mount runs on one thread (its own
+ * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race.
+ * A probe that hangs costs that thread at most the probe timeout (the stat runs in a subprocess).
+ */
+final class MountSupervisor {
+  private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
+  private static final long STARTUP_POLL_MS = 25;
+  private static final long STANDBY_DELAY_MS = 1000;
+  private static final long STANDBY_RETRY_MS = 5000;
+  /**
+   * A crash loop this far into its backoff is no blip: a daemon-held connection is then ended, so
+   * readers fail instead of hanging until the mount comes back.
+   */
+  private static final long ABANDON_AFTER_DELAY_MS = 2000;
+
+  private final MountSpec spec;
+  private final DaemonConfig config;
+  private final ChildCommand command;
+  private final Connection connection;
+  private final MountOps ops;
+  private final TargetBinder binder;
+  private final Backoff backoff;
+  private final LongSupplier nanos;
+  private final Runnable onChange;
+  private final ScheduledExecutorService exec;
+
+  // Written on exec only; volatile for status readers.
+  private volatile MountState state = MountState.STARTING;
+  private volatile Child child;
+  private volatile Child standby;
+  private volatile long healthySinceNanos;
+  private volatile int restarts;
+  private volatile String lastCrash;
+  private volatile Long lastRecoveryMs;
+  private volatile String detail;
+  private volatile List<BindTarget> targets;
+  private long generation;
+  private long launchedAtNanos;
+  private long failureDetectedNanos;
+  private String failureCause;
+  private int probeFailures;
+  private boolean pendingTargets;
+  private ScheduledFuture<?> probeTask;
+  private boolean stopped;
+
+  MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
+      Connection connection, MountOps ops, TargetBinder binder, LongSupplier nanos, Runnable onChange) {
+    this.spec = spec;
+    this.targets = List.copyOf(targets);
+    this.config = config;
+    this.command = command;
+    this.connection = connection;
+    this.ops = ops;
+    this.binder = binder;
+    this.backoff = new Backoff(config.backoffBase(), config.backoffCap(), config.stableAfter());
+    this.nanos = nanos;
+    this.onChange = onChange;
+    this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "mount" + spec.mountpoint());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  MountSpec spec() {
+    return spec;
+  }
+
+  List<BindTarget> targets() {
+    return targets;
+  }
+
+  MountState state() {
+    return state;
+  }
+
+  /** The state-file view of this mount. */
+  MountRecord record() {
+    Child c = child;
+    Child s = standby;
+    return new MountRecord(spec, targets, c == null ? null : c.pid(), c == null ? null : c.startInstant(),
+        connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant());
+  }
+
+  /**
+   * Starts serving. If the state file named a child that is still alive and serving (the daemon was
+   * restarted, the child was not), it is adopted instead: no interruption at all.
+   */
+  void start(MountRecord rec) {
+    Long adoptPid = rec == null ? null : rec.childPid();
+    String adoptStart = rec == null ? null : rec.childStart();
+    exec.execute(guarded(() -> {
+      if (rec != null && rec.standbyPid() != null) {
+        // A standby of the previous daemon waits on a FIFO nobody will write to again.
+        Child.adopt(rec.standbyPid(), rec.standbyStart()).ifPresent(this::killAndWait);
+      }
+      if (adoptPid != null) {
+        Optional<Child> c = Child.adopt(adoptPid, adoptStart);
+        if (c.isPresent() && ops.probe(spec.mountpointPath()).isEmpty()) {
+          generation++;
+          connection.adopt(adoptPid, rec.session());
+          child = c.get();
+          launchedAtNanos = nanos.getAsLong();
+          watch(c.get(), generation);
+          log.info("adopted child {} still serving {}", adoptPid, spec.mountpoint());
+          becomeHealthy();
+          return;
+        }
+        c.ifPresent(Child::kill);
+        failureDetectedNanos = nanos.getAsLong();
+        failureCause = "daemon restart (child " + adoptPid + (c.isPresent() ? " not answering, killed)" : " gone)");
+        lastCrash = failureCause;
+        setState(MountState.RECOVERING, null);
+      }
+      launch();
+    }));
+  }
+
+  private void launch() {
+    if (stopped) return;
+    generation++;
+    long gen = generation;
+    // A crash loop stays FAILED through its retries (it would flicker otherwise) until a retry is healthy.
+    if (state == MountState.FAILED) setState(MountState.FAILED, "retrying now (" + backoff.fastFailures() + " fast failures)");
+    try {
+      // Never touch the mountpoint from here: a FUSE mount without a server would block this thread.
+      connection.prepare();
+      Process p = connection.start(childProcess());
+      Child c = Child.started(p);
+      child = c;
+      launchedAtNanos = nanos.getAsLong();
+      healthySinceNanos = 0;
+      log.info("started child {} for {} ({} -> {}, log {})", c.pid(), spec.mountpoint(), spec.driver(),
+          spec.transport(), logFile());
+      onChange.run();
+      watch(c, gen);
+      exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+    } catch (IOException | RuntimeException e) {
+      fail(gen, "cannot start child: " + e.getMessage());
+    }
+  }
+
+  private File logFile() {
+    return config.logDir().resolve(spec.id() + ".log").toFile();
+  }
+
+  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
+  private ProcessBuilder childProcess() throws IOException {
+    Path specFile = config.specDir().resolve(spec.id() + ".json");
+    Files.createDirectories(specFile.getParent());
+    Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
+    Files.createDirectories(config.logDir());
+    return new ProcessBuilder(command.command(spec, specFile))
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+  }
+
+  /**
+   * Pre-starts a standby child (daemon-held connections only): it pays the JVM and OSS client
+   * start-up now and waits, so a takeover after a crash costs milliseconds.
+   */
+  private void spawnStandby() {
+    if (stopped || standby != null || state != MountState.HEALTHY) return;
+    try {
+      Optional<java.util.Map<String, String>> env = connection.prepareStandby();
+      if (env.isEmpty()) return;
+      ProcessBuilder pb = childProcess();
+      pb.environment().putAll(env.get());
+      Child s = Child.started(connection.start(pb));
+      standby = s;
+      onChange.run();
+      log.info("standby child {} waits to take over {}", s.pid(), spec.mountpoint());
+      s.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
+        if (standby != s) return;
+        standby = null;
+        onChange.run();
+        if (stopped) return;
+        log.warn("standby child {} of {} exited ({}); starting another in {} ms", s.pid(), spec.mountpoint(),
+            s.exitReason(), STANDBY_RETRY_MS);
+        exec.schedule(guarded(this::spawnStandby), STANDBY_RETRY_MS, TimeUnit.MILLISECONDS);
+      })));
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot start a standby child for {}: {}", spec.mountpoint(), e.getMessage());
+    }
+  }
+
+  /** Promotes the standby to active after the active child died; false if there was none to wake. */
+  private boolean promoteStandby() {
+    Child s = standby;
+    if (s == null) return false;
+    standby = null;
+    try {
+      if (s.isAlive() && connection.activateStandby()) {
+        generation++;
+        long gen = generation;
+        child = s;
+        launchedAtNanos = nanos.getAsLong();
+        log.info("standby child {} took over {}", s.pid(), spec.mountpoint());
+        onChange.run();
+        watch(s, gen);
+        exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+        return true;
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot wake the standby child {} of {}: {}", s.pid(), spec.mountpoint(), e.getMessage());
+    }
+    killAndWait(s);
+    return false;
+  }
+
+  private void watch(Child c, long gen) {
+    c.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
+      if (gen == generation && !stopped) fail(gen, "child " + c.pid() + ": " + c.exitReason());
+    })));
+  }
+
+  private void pollStartup(long gen) {
+    if (gen != generation || stopped) return;
+    Optional<String> bad = ops.probe(spec.mountpointPath());
+    if (bad.isEmpty()) {
+      becomeHealthy();
+      return;
+    }
+    long waited = nanos.getAsLong() - launchedAtNanos;
+    if (waited > config.startTimeout().toNanos()) {
+      fail(gen, "child " + pidText() + " not ready within " + config.startTimeout().toSeconds() + " s (" + bad.get() + ")");
+      return;
+    }
+    exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void becomeHealthy() {
+    long gen = generation;
+    healthySinceNanos = nanos.getAsLong();
+    probeFailures = 0;
+    int[] counts = reattachAll();
+    setState(MountState.HEALTHY, null);
+    if (failureDetectedNanos != 0) {
+      long ms = (nanos.getAsLong() - failureDetectedNanos) / 1_000_000;
+      lastRecoveryMs = ms;
+      log.info("recovered {} in {} ms after {}; re-attached {} targets{}", spec.mountpoint(), ms,
+          failureCause, counts[0], counts[1] > 0 ? ", dropped " + counts[1] : "");
+      failureDetectedNanos = 0;
+    } else {
+      log.info("{} healthy, child {} ready in {} ms; {} targets attached", spec.mountpoint(), pidText(),
+          (healthySinceNanos - launchedAtNanos) / 1_000_000, targets.size());
+    }
+    onChange.run();
+    long every = config.probeInterval().toMillis();
+    probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
+    // Later, so the standby's start-up does not compete with the active child's first requests.
+    exec.schedule(guarded(this::spawnStandby), STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void probe(long gen) {
+    if (gen != generation || stopped || state != MountState.HEALTHY) return;
+    Optional<String> bad = ops.probe(spec.mountpointPath());
+    if (gen != generation) return;
+    if (bad.isPresent()) {
+      probeFailures++;
+      log.warn("probe of {} failed ({} of {}): {}", spec.mountpoint(), probeFailures, config.probeFailures(), bad.get());
+      if (probeFailures >= config.probeFailures()) fail(gen, "child " + pidText() + " hung: " + bad.get());
+      return;
+    }
+    probeFailures = 0;
+    if (pendingTargets) {
+      reattachAll();
+      onChange.run();
+    }
+  }
+
+  /** Death or hang: kill what is left, clean the dead mount, restart now or after the backoff. */
+  private void fail(long gen, String reason) {
+    if (gen != generation || stopped) return;
+    generation++;
+    if (probeTask != null) probeTask.cancel(false);
+    long now = nanos.getAsLong();
+    Duration lived = Duration.ofNanos(healthySinceNanos == 0 ? 0 : now - healthySinceNanos);
+    if (failureDetectedNanos == 0) {
+      failureDetectedNanos = now;
+      failureCause = reason;
+    }
+    lastCrash = reason;
+    Child c = child;
+    child = null;
+    healthySinceNanos = 0;
+    if (c != null) killAndWait(c);
+    connection.afterChildDeath();
+    Duration delay = backoff.onFailure(lived);
+    restarts++;
+    if (delay.isZero() && promoteStandby()) {
+      setState(MountState.RECOVERING, null);
+      log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
+      return;
+    }
+    if (delay.isZero()) {
+      setState(MountState.RECOVERING, null);
+      log.warn("{} failed: {}; restarting now", spec.mountpoint(), reason);
+    } else {
+      Child sb = standby;
+      standby = null;
+      if (sb != null) killAndWait(sb);
+      if (delay.toMillis() >= ABANDON_AFTER_DELAY_MS) connection.abandon();
+      setState(MountState.FAILED, "retrying in " + delay.toMillis() + " ms (" + backoff.fastFailures() + " fast failures)");
+      log.warn("{} failed: {}; {} fast failures in a row, retrying in {} ms", spec.mountpoint(), reason,
+          backoff.fastFailures(), delay.toMillis());
+    }
+    onChange.run();
+    exec.schedule(guarded(this::launch), delay.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void killAndWait(Child c) {
+    if (!c.isAlive()) return;
+    c.kill();
+    try {
+      c.onExit().get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
+    }
+  }
+
+  /** Re-attaches every target; returns {attached, dropped}. Must run on exec. */
+  private int[] reattachAll() {
+    Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
+    if (live.isEmpty()) return new int[] {0, 0};
+    List<BindTarget> keep = new ArrayList<>();
+    int attached = 0;
+    int dropped = 0;
+    boolean pending = false;
+    for (BindTarget t : targets) {
+      TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live.get());
+      switch (r.outcome()) {
+        case KEPT -> keep.add(t);
+        case ATTACHED -> {
+          keep.add(t);
+          attached++;
+        }
+        case DROPPED -> {
+          dropped++;
+          log.info("dropped target {} of {}: {}", t.target(), spec.mountpoint(), r.detail());
+        }
+        case FAILED -> {
+          keep.add(t);
+          pending = true;
+        }
+      }
+    }
+    targets = List.copyOf(keep);
+    pendingTargets = pending;
+    return new int[] {attached, dropped};
+  }
+
+  /** Binds a new target (or confirms an existing identical one). Runs on exec. */
+  String bind(BindTarget t, TargetPaths paths) throws Exception {
+    return call(() -> {
+      if (state != MountState.HEALTHY) {
+        throw new IllegalStateException("mount " + spec.mountpoint() + " is " + state + ": bind again once it is HEALTHY");
+      }
+      MountInfo.Entry live = ops.fuseAt(spec.mountpointPath()).orElseThrow(
+          () -> new IllegalStateException("mount " + spec.mountpoint() + " has no live FUSE mount: retry shortly"));
+      for (BindTarget o : targets) {
+        if (o.target().equals(t.target()) && !o.subPath().equals(t.subPath())) {
+          throw new IllegalStateException("target " + t.target() + " is already bound to subPath '" + o.subPath()
+              + "' of " + spec.mountpoint() + ": unbind it first");
+        }
+      }
+      checkSubPath(t.subPath());
+      Path tp = t.targetPath();
+      Optional<MountInfo.Entry> top = MountInfo.read().top(tp);
+      if (top.isPresent() && !TargetBinder.matches(top.get(), t, live)) {
+        boolean deadFuse = top.get().isFuse() && !ops.stat(tp).ok();
+        if (!deadFuse) {
+          throw new IllegalStateException("target " + tp + " is already a mountpoint (" + top.get().fsType()
+              + " from " + top.get().source() + "): refused");
+        }
+      }
+      paths.prepare(t.target(), top.isPresent());
+      TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live);
+      if (r.outcome() == TargetBinder.Outcome.FAILED || r.outcome() == TargetBinder.Outcome.DROPPED) {
+        throw new IllegalStateException("bind of " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " failed: " + r.detail());
+      }
+      if (!targets.contains(t)) {
+        List<BindTarget> n = new ArrayList<>(targets);
+        n.add(t);
+        targets = List.copyOf(n);
+        onChange.run();
+      }
+      log.info("bound {} to {} (read-only)", t.sourceIn(spec.mountpointPath()), tp);
+      return "bound " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " (read-only)";
+    });
+  }
+
+  /** The subPath must be a real directory inside the mount, with no symlink on the way. */
+  private void checkSubPath(String subPath) {
+    if (subPath.isEmpty()) return;
+    List<String> cmd = new ArrayList<>(List.of("stat", "-c", "%F", "--"));
+    Path cur = spec.mountpointPath();
+    for (Path seg : Path.of(subPath)) {
+      cur = cur.resolve(seg);
+      cmd.add(cur.toString());
+    }
+    Exec.Result r = Exec.run(cmd, config.probeTimeout());
+    if (!r.ok()) {
+      throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint() + " is not there (" + r.describe() + ")");
+    }
+    String[] types = r.output().strip().split("\n");
+    for (String type : types) {
+      if (!type.strip().equals("directory")) {
+        throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint()
+            + " goes through a " + type.strip() + ": only plain directories can be bound");
+      }
+    }
+  }
+
+  /** Unbinds and forgets {@code target}; false if it is not one of this mount's targets. */
+  boolean unbind(String target) throws Exception {
+    return call(() -> {
+      Optional<BindTarget> t = targets.stream().filter(o -> o.target().equals(target)).findFirst();
+      if (t.isEmpty()) return false;
+      unbindNow(t.get());
+      List<BindTarget> n = new ArrayList<>(targets);
+      n.remove(t.get());
+      targets = List.copyOf(n);
+      onChange.run();
+      return true;
+    });
+  }
+
+  private void unbindNow(BindTarget t) {
+    Path tp = t.targetPath();
+    for (int i = 0; i < 16; i++) {
+      Optional<MountInfo.Entry> top = MountInfo.read().top(tp);
+      if (top.isEmpty() || !top.get().isFuse()) break;
+      ops.lazyUnmount(tp);
+    }
+    log.info("unbound {} from {}", tp, spec.mountpoint());
+  }
+
+  /** Stops the child and removes the mount; refuses while targets are bound unless {@code force}. */
+  void stop(boolean force) throws Exception {
+    call(() -> {
+      if (!targets.isEmpty() && !force) {
+        throw new IllegalStateException(spec.mountpoint() + " still has " + targets.size()
+            + " bound target(s) (" + targets.get(0).target() + (targets.size() > 1 ? ", ..." : "")
+            + "): unbind them or use umount --force");
+      }
+      for (BindTarget t : targets) unbindNow(t);
+      targets = List.of();
+      stopped = true;
+      generation++;
+      if (probeTask != null) probeTask.cancel(false);
+      Child sb = standby;
+      standby = null;
+      if (sb != null) killAndWait(sb);
+      Child c = child;
+      child = null;
+      if (c != null && c.isAlive()) {
+        c.terminate();
+        try {
+          c.onExit().get(3, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+          killAndWait(c);
+        }
+      }
+      connection.close();
+      setState(MountState.STOPPED, null);
+      log.info("stopped {}", spec.mountpoint());
+      return null;
+    });
+    exec.shutdown();
+  }
+
+  /** Leaves child and mounts running (a restarted daemon adopts them); just stops supervising. */
+  void detach() {
+    Child sb = standby;
+    if (sb != null) sb.kill(); // not serving; the next daemon starts its own
+    exec.shutdownNow();
+  }
+
+  MountStatus status() {
+    Child c = child;
+    long since = healthySinceNanos;
+    List<MountStatus.TargetStatus> ts = new ArrayList<>();
+    MountInfo mi = MountInfo.read();
+    MountInfo.Entry live = state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
+    for (BindTarget t : targets) {
+      ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi)));
+    }
+    long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
+    return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
+        c == null ? null : c.pid(), standby == null ? null : standby.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts);
+  }
+
+  private void setState(MountState s, String detail) {
+    if (s != state) log.info("{}: {} -> {}", spec.mountpoint(), state, s);
+    state = s;
+    this.detail = detail;
+  }
+
+  private String pidText() {
+    Child c = child;
+    return c == null ? "?" : Long.toString(c.pid());
+  }
+
+  /**
+   * A task that cannot die silently: an unexpected error is logged and treated as a failure of the
+   * current child, so supervision always goes on (a swallowed exception would end a probe chain).
+   */
+  private Runnable guarded(Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (Throwable t) {
+        log.error("internal error supervising {}: {}", spec.mountpoint(), t.toString(), t);
+        try {
+          fail(generation, "internal error: " + t);
+        } catch (Throwable t2) {
+          log.error("cannot restart {} after an internal error: {}", spec.mountpoint(), t2.toString());
+        }
+      }
+    };
+  }
+
+  private <T> T call(Callable<T> task) throws Exception {
+    try {
+      return exec.submit(task).get(60, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception ex) throw ex;
+      throw e;
+    }
+  }
+}

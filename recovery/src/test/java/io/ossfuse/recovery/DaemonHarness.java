@@ -1,0 +1,183 @@
+package io.ossfuse.recovery;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
+
+/**
+ * A daemon in its own JVM over a private temp tree ({@code BASE/pods} is the allowed root). Tracks
+ * every pid it saw so {@link #close()} kills them by pid and lazily unmounts everything under BASE.
+ */
+final class DaemonHarness implements AutoCloseable {
+  final Path base;
+  private final Set<Long> pids = new HashSet<>();
+  private Process daemon;
+  private int starts;
+
+  DaemonHarness() throws IOException {
+    base = Files.createTempDirectory(Path.of("/tmp"), "wd");
+    Files.createDirectories(base.resolve("pods"));
+  }
+
+  Path socket() {
+    return base.resolve("run/ossfuse.sock");
+  }
+
+  Path stateFile() {
+    return base.resolve("state/state.json");
+  }
+
+  Path daemonLog() {
+    return base.resolve("daemon.log");
+  }
+
+  Path pods() {
+    return base.resolve("pods");
+  }
+
+  void start() throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1",
+        "-Dorg.slf4j.simpleLogger.showDateTime=true",
+        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
+    daemon = pb.start();
+    pids.add(daemon.pid());
+    starts++;
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      if (!daemon.isAlive()) throw new IllegalStateException("daemon exited: " + Files.readString(daemonLog()));
+      if (Files.exists(socket())) {
+        try {
+          client().send(ControlRequest.status());
+          return;
+        } catch (IOException notYet) {
+          // listening soon
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException("daemon did not listen within 30 s");
+  }
+
+  void killDaemon() throws InterruptedException {
+    daemon.destroyForcibly();
+    daemon.waitFor();
+  }
+
+  ControlClient client() {
+    return new ControlClient(socket());
+  }
+
+  ControlResponse send(ControlRequest r) throws IOException {
+    ControlResponse resp = client().send(r);
+    if (resp.mounts() != null) {
+      resp.mounts().forEach(m -> {
+        if (m.childPid() != null) pids.add(m.childPid());
+        if (m.standbyPid() != null) pids.add(m.standbyPid());
+      });
+    }
+    return resp;
+  }
+
+  ControlResponse ok(ControlRequest r) throws IOException {
+    ControlResponse resp = send(r);
+    if (!resp.ok()) throw new AssertionError(r.op() + " failed: " + resp.error());
+    return resp;
+  }
+
+  MountStatus status(String mountpoint) throws IOException {
+    return ok(ControlRequest.status()).mounts().stream().filter(m -> m.mountpoint().equals(mountpoint))
+        .findFirst().orElseThrow(() -> new AssertionError(mountpoint + " not in status"));
+  }
+
+  /** Polls status until {@code cond} holds; returns the status that satisfied it. */
+  MountStatus await(String mountpoint, Predicate<MountStatus> cond, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    MountStatus s = null;
+    while (System.nanoTime() < deadline) {
+      s = status(mountpoint);
+      if (cond.test(s)) return s;
+      Thread.sleep(50);
+    }
+    throw new AssertionError("condition not met within " + timeout + "; last status " + s);
+  }
+
+  /** A mount of a local source dir served by a real bindfs child. */
+  MountSpec bindfsSpec(Path src, Path mnt) {
+    return new MountSpec(src.toString(), mnt.toString(), null, MountSpec.DRIVER_BINDFS, null);
+  }
+
+  void trackPid(long pid) {
+    pids.add(pid);
+  }
+
+  String log() throws IOException {
+    return Files.exists(daemonLog()) ? Files.readString(daemonLog()) : "";
+  }
+
+  int starts() {
+    return starts;
+  }
+
+  @Override
+  public void close() throws Exception {
+    // Children the daemon started that no status call saw (e.g. while restarting): from its log.
+    for (String line : log().lines().toList()) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:started child|standby child) (\\d+)").matcher(line);
+      if (m.find()) pids.add(Long.parseLong(m.group(1)));
+    }
+    try {
+      if (Files.exists(stateFile())) {
+        DaemonState s = Json.mapper().readValue(stateFile().toFile(), DaemonState.class);
+        s.mounts().forEach(m -> {
+          if (m.childPid() != null) pids.add(m.childPid());
+          if (m.standbyPid() != null) pids.add(m.standbyPid());
+        });
+      }
+    } catch (IOException ignored) {
+      // best effort: pids seen in status are tracked too
+    }
+    // The daemon first, and wait for it: a live daemon would re-mount what we unmount below.
+    if (daemon != null) {
+      daemon.destroyForcibly();
+      daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    for (long pid : pids) {
+      ProcessHandle.of(pid).ifPresent(h -> {
+        h.destroyForcibly();
+        Exec.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(2));
+        try {
+          h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception ignored) {
+          // unmounting below still detaches whatever it served
+        }
+      });
+    }
+    // children may still be SIGSTOPped: SIGKILL wakes them; then unmount innermost first.
+    for (int round = 0; round < 5; round++) {
+      List<String> under = new ArrayList<>();
+      for (MountInfo.Entry e : MountInfo.read().entries()) {
+        if (e.mountPoint().startsWith(base.toString())) under.add(e.mountPoint());
+      }
+      if (under.isEmpty()) break;
+      under.sort(Comparator.comparingInt(String::length).reversed());
+      for (String m : under) Exec.run(List.of("umount", "-l", m), Duration.ofSeconds(5));
+    }
+    try (Stream<Path> walk = Files.walk(base)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException ignored) {
+      // a leftover temp dir is harmless; a leftover mount is not, and is handled above
+    }
+  }
+}
