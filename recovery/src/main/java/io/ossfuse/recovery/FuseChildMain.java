@@ -8,6 +8,7 @@ import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.ServedMount;
+import io.ossfuse.stats.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,6 +52,8 @@ public final class FuseChildMain {
       return;
     }
     boolean daemonHeld = System.getenv(SessionState.ENV_SESSION) != null;
+    // data-path numbers for the daemon's /metrics and status (docs/METRICS.md)
+    Metrics.startWriter(StatsFiles.forSpecFile(specFile), Metrics.WRITE_INTERVAL);
     try {
       System.exit(daemonHeld ? serveDaemonHeld(options) : serve(options));
     } catch (MountException | IllegalStateException e) {
@@ -70,7 +73,7 @@ public final class FuseChildMain {
         + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
       try {
-        return factory.open(options).fs();
+        return Metrics.meter(factory.open(options).fs());
       } catch (MountException e) {
         throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
       }

@@ -85,6 +85,11 @@ class MetricsServerTest {
   }
 
   @Test
+  void stateNamesAreTheLifecycleStates() {
+    assertEquals(java.util.Arrays.stream(MountState.values()).map(Enum::name).toList(), MetricsCollector.STATES);
+  }
+
+  @Test
   void addressesDefaultToLoopback() {
     assertArrayEquals(new String[] {"127.0.0.1", "9464"}, MetricsServer.parse("9464"));
     assertArrayEquals(new String[] {"127.0.0.1", "9464"}, MetricsServer.parse(":9464"));
