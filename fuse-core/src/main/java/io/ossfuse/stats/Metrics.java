@@ -45,10 +45,12 @@ public final class Metrics {
   }
 
   /**
-   * Writes a snapshot to {@code file} now and every {@code every} until closed; closing removes the
-   * file.
+   * Writes a snapshot to {@code file} now and every {@code every} until closed or the JVM exits;
+   * either removes the file (a killed process leaves it, and the daemon ignores a dead pid's file).
    */
   public static AutoCloseable startWriter(Path file, Duration every) {
-    return new SnapshotWriter(GLOBAL, file, every);
+    SnapshotWriter w = new SnapshotWriter(GLOBAL, file, every);
+    Runtime.getRuntime().addShutdownHook(new Thread(w::close, "stats-writer-stop"));
+    return w;
   }
 }

@@ -39,9 +39,9 @@ final class SnapshotWriter implements AutoCloseable {
     }
   }
 
-  /** Stops writing and removes the file: a stopped mount has no live numbers. */
+  /** Stops writing and removes the file: a stopped mount has no live numbers. Idempotent. */
   @Override
-  public void close() {
+  public synchronized void close() {
     exec.shutdownNow();
     try {
       exec.awaitTermination(2, TimeUnit.SECONDS);
