@@ -86,6 +86,8 @@ public final class DaemonCommand implements Callable<Integer> {
         return 1;
       }
     }
+    // Type=notify units: `systemctl start` returns once the control socket listens.
+    SdNotify.notify(System.getenv(), "READY=1\nSTATUS=listening on " + config.socket());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {
         d.close();

@@ -55,7 +55,16 @@ public final class Main implements Runnable {
 
     /** Runs a command line with the given streams; returns the exit code (tests call this). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        return commandLine(out, err).execute(args);
+        CommandLine cl = commandLine(out, err);
+        String[] rest;
+        try {
+            rest = ConfigDefaults.install(cl, args, System.getenv());  // flag defaults from config.yaml
+        } catch (IllegalArgumentException e) {
+            err.println("ossfuse: " + e.getMessage());
+            err.flush();
+            return EXIT_ERROR;
+        }
+        return cl.execute(rest);
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {

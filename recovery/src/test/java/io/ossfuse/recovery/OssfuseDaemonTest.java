@@ -29,30 +29,6 @@ abstract class OssfuseDaemonTest {
   /** Pause between kills: raw waits for the pre-started standby to be ready. */
   abstract long settleMillis();
 
-  static final class Jnr extends OssfuseDaemonTest {
-    @Override
-    String transport() {
-      return "jnr";
-    }
-
-    @Override
-    long settleMillis() {
-      return 1100;
-    }
-  }
-
-  static final class Raw extends OssfuseDaemonTest {
-    @Override
-    String transport() {
-      return "raw";
-    }
-
-    @Override
-    long settleMillis() {
-      return 4000;
-    }
-  }
-
   private static final String CONTENT = "ossfuse survives its own death\n";
   private static final Duration RECOVER = Duration.ofSeconds(30);
   private DaemonHarness h;

@@ -1,0 +1,14 @@
+package io.ossfuse.recovery;
+
+/** The daemon end to end with the jnr transport. */
+final class OssfuseDaemonJnrTest extends OssfuseDaemonTest {
+  @Override
+  String transport() {
+    return "jnr";
+  }
+
+  @Override
+  long settleMillis() {
+    return 1100;
+  }
+}
