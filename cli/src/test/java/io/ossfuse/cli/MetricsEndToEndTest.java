@@ -35,8 +35,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole observability path for real: a daemon JVM ({@code ossfuse daemon --metrics-addr
- * 127.0.0.1:0}), a FUSE child JVM serving a
+ * The whole observability path for real: a daemon JVM ({@code ossfuse --config F daemon}, with
+ * {@code metrics-addr: 127.0.0.1:0} in F), a FUSE child JVM serving a
  * LocalOssServer bucket through the aliyun SDK with a tiered cache, reads through the kernel, a
  * SIGKILL of the child; then {@code /metrics} over HTTP and {@code ossfuse status} show the mount's
  * health, FUSE/OSS/cache numbers and its recovery. Credentials appear nowhere.
@@ -47,6 +47,7 @@ class MetricsEndToEndTest {
   private LocalOssServer oss;
   private Process daemon;
   private Path creds;
+  private Path config;
   private Path tier;
   private String mp;
   private final Set<Long> pids = new HashSet<>();
@@ -122,13 +123,24 @@ class MetricsEndToEndTest {
     return new Run(code, out.toString(), err.toString());
   }
 
+  /** The daemon takes its settings from a config file (flags still win: --probe-timeout). */
   private String startDaemon() throws Exception {
+    config = base.resolve("config.yaml");
+    Files.writeString(config, """
+        socket: %s
+        daemon:
+          state: %s
+          allowed-root: %s
+          log-dir: %s
+          metrics-addr: 127.0.0.1:0
+          child-heap: 256m
+          probe-interval: 300ms
+          probe-timeout: 9s
+        """.formatted(socket(), base.resolve("state/state.json"), base.resolve("pods"), base.resolve("logs")));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = base.resolve("daemon.log");
     daemon = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "daemon", "--socket", socket().toString(), "--state", base.resolve("state/state.json").toString(),
-        "--allowed-root", base.resolve("pods").toString(), "--log-dir", base.resolve("logs").toString(),
-        "--metrics-addr", "127.0.0.1:0", "--child-heap", "256m", "--probe-interval", "300ms", "--probe-timeout", "2s")
+        Main.class.getName(), "--config", config.toString(), "daemon", "--probe-timeout", "2s")
         .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
     pids.add(daemon.pid());
     Pattern url = Pattern.compile("metrics on (http://127\\.0\\.0\\.1:\\d+/metrics)");
@@ -212,7 +224,9 @@ class MetricsEndToEndTest {
     assertEquals("hello metrics\n", Files.readString(Path.of(mp, "hello.txt")));
     String q = "{mount=\"" + mp + "\"}";
     String t = awaitScrape(url, x -> value(x, "ossfuse_oss_received_bytes_total{mount=\"" + mp + "\",op=\"get\"}") >= big.length
-        && value(x, "ossfuse_cache_misses_total" + q) > 0);
+        && value(x, "ossfuse_cache_misses_total" + q) > 0
+        // a snapshot taken after the reads (it may come from the middle of them otherwise)
+        && value(x, "ossfuse_fuse_op_duration_seconds_count{mount=\"" + mp + "\",op=\"read\"}") > 0);
     assertEquals(1.0, value(t, "ossfuse_daemon_mounts"));
     assertEquals(1.0, value(t, "ossfuse_mount_state{mount=\"" + mp + "\",ossfuse_mount_state=\"HEALTHY\"}"), t);
     assertEquals(1.0, value(t, "ossfuse_mount_healthy" + q));
