@@ -86,10 +86,18 @@ class MetricsEndToEndTest {
         pids.add(daemon.pid());
         try {
           JsonNode st = json.readTree(base.resolve("state/state.json").toFile());
-          st.path("mounts").forEach(m -> { if (m.hasNonNull("childPid")) pids.add(m.get("childPid").asLong()); });
+          st.path("mounts").forEach(m -> {
+            if (m.hasNonNull("childPid")) pids.add(m.get("childPid").asLong());
+            if (m.hasNonNull("standbyPid")) pids.add(m.get("standbyPid").asLong());
+          });
         } catch (IOException ignored) {
           // pids seen in status are tracked too
         }
+      }
+      Path log = base.resolve("daemon.log");
+      if (Files.exists(log)) {  // every child and standby the daemon started
+        Matcher m = Pattern.compile("(?:started child|standby child) (\\d+)").matcher(Files.readString(log));
+        while (m.find()) pids.add(Long.parseLong(m.group(1)));
       }
       for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       for (long pid : pids) {
@@ -197,6 +205,7 @@ class MetricsEndToEndTest {
     assertEquals(0, r.code(), r.err());
     JsonNode m = json.readTree(r.out()).get(0);
     if (m.hasNonNull("childPid")) pids.add(m.get("childPid").asLong());
+    if (m.hasNonNull("standbyPid")) pids.add(m.get("standbyPid").asLong());
     return m;
   }
 
