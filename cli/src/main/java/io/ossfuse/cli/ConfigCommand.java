@@ -97,7 +97,8 @@ final class ConfigCommand implements Runnable {
                 }
                 if (having.isEmpty()) {
                     problems.add(where + ": unknown " + (prefix.isEmpty() ? "command or flag" : "flag of `"
-                            + command.getCommandSpec().qualifiedName() + "`") + "; known: " + known(command, prefix.isEmpty()));
+                            + command.getCommandSpec().qualifiedName() + "`") + "; known: " + known(command, prefix.isEmpty())
+                            + ConfigHints.didYouMean(key, command, prefix.isEmpty()));
                     continue;
                 }
                 if (e.getValue().isContainerNode() && !e.getValue().isArray()) {
@@ -109,6 +110,7 @@ final class ConfigCommand implements Runnable {
                 for (CommandLine c : having) {
                     problem = problem != null ? problem : accepts(c, option(c, key), value);
                 }
+                if (problem == null) problem = ConfigHints.problem(option(having.get(0), key), value);
                 if (problem != null) {
                     problems.add(where + ": " + problem);
                 } else {

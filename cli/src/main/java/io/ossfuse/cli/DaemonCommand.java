@@ -2,6 +2,8 @@ package io.ossfuse.cli;
 
 import io.ossfuse.recovery.Daemon;
 import io.ossfuse.recovery.DaemonConfig;
+import io.ossfuse.recovery.DaemonMetrics;
+import io.ossfuse.recovery.MetricsServer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -51,6 +53,10 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "Longest wait between restarts of a crash-looping child (default: ${DEFAULT-VALUE}).")
   String backoffCap;
 
+  @Option(names = "--metrics-addr", paramLabel = "[HOST:]PORT",
+      description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default; a bare PORT binds 127.0.0.1; docs/METRICS.md).")
+  String metricsAddr;
+
   @Override
   public Integer call() throws Exception {
     DaemonConfig config;
@@ -59,6 +65,7 @@ public final class DaemonCommand implements Callable<Integer> {
           .childMaxHeap(childHeap).probeInterval(duration(probeInterval, "--probe-interval"))
           .probeTimeout(duration(probeTimeout, "--probe-timeout")).probeFailures(probeFailures)
           .backoffCap(duration(backoffCap, "--backoff-cap")).build();
+      if (metricsAddr != null) MetricsServer.parse(metricsAddr);
     } catch (IllegalArgumentException e) {
       System.err.println("ossfuse daemon: " + e.getMessage());
       return 2;
@@ -69,6 +76,15 @@ public final class DaemonCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;
+    }
+    if (metricsAddr != null) {
+      try {
+        System.err.println("ossfuse daemon: metrics on " + DaemonMetrics.start(metricsAddr, d, config).url());
+      } catch (java.io.IOException e) {
+        System.err.println("ossfuse daemon: " + e.getMessage());
+        d.close();
+        return 1;
+      }
     }
     // Type=notify units: `systemctl start` returns once the control socket listens.
     SdNotify.notify(System.getenv(), "READY=1\nSTATUS=listening on " + config.socket());

@@ -119,7 +119,8 @@ public final class Main implements Runnable {
         if (System.getProperty(key) != null) return;
         String level = System.getenv("OSSFUSE_LOG");
         // The daemon logs every recovery event at INFO: that is its job, not verbosity.
-        boolean daemon = args.length > 0 && args[0].equals("daemon");
+        int first = args.length > 1 && args[0].equals("--config") ? 2 : 0;  // ossfuse --config FILE daemon
+        boolean daemon = args.length > first && args[first].equals("daemon");
         if (level == null) level = daemon || List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
         System.setProperty(key, level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

@@ -50,6 +50,7 @@ public final class StatusCommand implements Callable<Integer> {
           m.lastRecoveryMs() == null ? "-" : m.lastRecoveryMs() + "ms",
           m.lastCrash() == null ? "-" : m.lastCrash()));
       if (m.detail() != null) b.append("    ").append(m.detail()).append('\n');
+      b.append(StatusLines.of(m.stats()));
       for (MountStatus.TargetStatus t : m.targets()) {
         b.append("    -> ").append(t.target());
         if (!t.subPath().isEmpty()) b.append("  (subPath ").append(t.subPath()).append(')');

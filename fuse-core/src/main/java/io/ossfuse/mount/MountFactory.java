@@ -11,6 +11,7 @@ import io.ossfuse.oss.OssConfig;
 import io.ossfuse.oss.OssCredentials;
 import io.ossfuse.oss.OssObjectStore;
 import io.ossfuse.oss.OssUri;
+import io.ossfuse.stats.Metrics;
 import io.ossfuse.store.ObjectStore;
 import io.ossfuse.store.ObjectStoreException;
 import java.io.IOException;
@@ -82,7 +83,8 @@ public final class MountFactory {
             } catch (IOException e) {
                 throw new MountException("cannot open the state directory " + o.stateDir() + ": " + e.getMessage(), e);
             }
-            ObjectFileSystem fs = ObjectFileSystem.builder(store).prefix(uri.prefix()).cache(cache).inodes(inodes)
+            Metrics.watchCache(cache);
+            ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(uri.prefix()).cache(cache).inodes(inodes)
                     .options(o.fsOptions()).build();
             return new MountedFileSystem(o, store, cache, inodes, fs);
         } catch (MountException | RuntimeException e) {

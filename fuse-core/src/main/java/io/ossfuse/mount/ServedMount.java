@@ -1,6 +1,7 @@
 package io.ossfuse.mount;
 
 import io.ossfuse.fuse.FuseMountConfig;
+import io.ossfuse.stats.Metrics;
 import io.ossfuse.fuse.FuseTransport;
 import io.ossfuse.fuse.FuseTransports;
 import java.io.IOException;
@@ -40,7 +41,7 @@ public final class ServedMount implements AutoCloseable {
         try {
             FuseMountConfig cfg = new FuseMountConfig(m.fsName(), options.allowOther(), 1 << 20,
                     Duration.ofMillis(options.metadataTtlMillis()), Duration.ofMillis(options.negativeTtlMillis()), null);
-            transport.mount(mp, m.fs(), cfg);
+            transport.mount(mp, Metrics.meter(m.fs()), cfg);
         } catch (IOException | RuntimeException e) {
             m.close();
             throw new MountException(e.getMessage() == null ? e.toString() : e.getMessage(), e);

@@ -8,6 +8,8 @@ import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.ServedMount;
+import io.ossfuse.fs.ReadOnlyFileSystem;
+import io.ossfuse.stats.Metrics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +30,15 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class FuseChildMain {
   private FuseChildMain() {}
+
+  /** Where this child writes its data-path numbers for the daemon (docs/METRICS.md); null in tests. */
+  private static volatile Path statsFile;
+
+  private static synchronized void startStats() {
+    if (statsFile == null) return;
+    Metrics.startWriter(statsFile, Metrics.WRITE_INTERVAL);
+    statsFile = null;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length != 2 || !args[0].equals("--spec")) {
@@ -51,6 +62,7 @@ public final class FuseChildMain {
       return;
     }
     boolean daemonHeld = System.getenv(SessionState.ENV_SESSION) != null;
+    statsFile = StatsFiles.forSpecFile(specFile);
     try {
       System.exit(daemonHeld ? serveDaemonHeld(options) : serve(options));
     } catch (MountException | IllegalStateException e) {
@@ -70,7 +82,9 @@ public final class FuseChildMain {
         + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
       try {
-        return factory.open(options).fs();
+        ReadOnlyFileSystem fs = Metrics.meter(factory.open(options).fs());
+        startStats(); // after activation: a standby must not overwrite the active child's numbers
+        return fs;
       } catch (MountException e) {
         throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
       }
@@ -90,6 +104,7 @@ public final class FuseChildMain {
     }
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source() + " on "
         + m.mountpoint() + " (transport " + m.transport().name() + ")");
+    startStats();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop.countDown();
       try {

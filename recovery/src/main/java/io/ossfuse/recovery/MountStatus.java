@@ -14,12 +14,13 @@ import java.util.List;
  * @param lastCrash       e.g. {@code "child 1234: SIGKILL"}, {@code "child 1234 hung: stat timed out"}
  * @param lastRecoveryMs  failure detected → new child healthy and targets re-attached
  * @param detail          e.g. {@code "retrying in 4000 ms"} while FAILED
+ * @param stats           data path (from the live child) and recovery history at a glance
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountStatus(String source, String mountpoint, String transport, String driver,
     MountState state, Long childPid, Long standbyPid, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
-    String detail, List<TargetStatus> targets) {
+    String detail, List<TargetStatus> targets, MountStats stats) {
 
   /** One bound target and whether it currently shows the live mount. */
   @JsonIgnoreProperties(ignoreUnknown = true)

@@ -265,6 +265,7 @@ final class MountSupervisor {
     if (failureDetectedNanos != 0) {
       long ms = (nanos.getAsLong() - failureDetectedNanos) / 1_000_000;
       lastRecoveryMs = ms;
+      RecoveryHistory.global().recovered(spec.mountpoint(), failureCause, ms);
       log.info("recovered {} in {} ms after {}; re-attached {} targets{}", spec.mountpoint(), ms,
           failureCause, counts[0], counts[1] > 0 ? ", dropped " + counts[1] : "");
       failureDetectedNanos = 0;
@@ -538,7 +539,9 @@ final class MountSupervisor {
     }
     long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
     return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
-        c == null ? null : c.pid(), standby == null ? null : standby.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts);
+        c == null ? null : c.pid(), standby == null ? null : standby.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts,
+        MountStats.of(DaemonMetrics.statsFile(config, spec), c == null ? null : c.pid(),
+            RecoveryHistory.global().recent(spec.mountpoint()), System.currentTimeMillis()));
   }
 
   private void setState(MountState s, String detail) {
