@@ -177,10 +177,12 @@ final class MountSupervisor {
     Files.createDirectories(specFile.getParent());
     Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
     Files.createDirectories(config.logDir());
-    return new ProcessBuilder(command.command(spec, specFile))
+    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().putAll(command.environment());
+    return pb;
   }
 
   /**
