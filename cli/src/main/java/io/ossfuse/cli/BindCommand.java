@@ -1,7 +1,6 @@
 package io.ossfuse.cli;
 
 import io.ossfuse.recovery.ControlRequest;
-import io.ossfuse.recovery.ControlResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -25,9 +24,6 @@ public final class BindCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ControlResponse r = daemon.call(ControlRequest.bind(source, target), spec.commandLine().getErr());
-    if (r == null) return 1;
-    spec.commandLine().getOut().println(r.message());
-    return 0;
+    return daemon.callAndPrint(ControlRequest.bind(source, target), spec);
   }
 }

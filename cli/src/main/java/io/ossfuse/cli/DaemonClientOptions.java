@@ -6,6 +6,7 @@ import io.ossfuse.recovery.ControlResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /** The {@code --socket} option shared by the commands that talk to the daemon, and the call itself. */
@@ -31,5 +32,13 @@ final class DaemonClientOptions {
       err.println("ossfuse: " + e.getMessage());
       return null;
     }
+  }
+
+  /** Sends {@code req} and prints the daemon's one-line answer: exit code 0, or 1 after an error line. */
+  int callAndPrint(ControlRequest req, CommandSpec spec) {
+    ControlResponse r = call(req, spec.commandLine().getErr());
+    if (r == null) return 1;
+    spec.commandLine().getOut().println(r.message());
+    return 0;
   }
 }

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -136,9 +137,9 @@ public class MountCommand implements Callable<Integer> {
         return runForeground(options, spec.commandLine().getOut(), Signals.install());
     }
 
-    @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
-            description = "control socket of the ossfuse daemon, without --foreground (default: ${DEFAULT-VALUE})")
-    Path socket;
+    /** {@code --socket}: where the request goes without --foreground. */
+    @Mixin
+    DaemonClientOptions daemon;
 
     /** Registers the mount with the daemon, which starts and supervises its FUSE child. */
     protected int viaDaemon(MountOptions options) throws java.io.IOException {
@@ -152,7 +153,7 @@ public class MountCommand implements Callable<Integer> {
                 options.transport(), io.ossfuse.recovery.MountSpec.DRIVER_OSSFUSE, json);
         io.ossfuse.recovery.ControlResponse r;
         try {
-            r = new io.ossfuse.recovery.ControlClient(socket).send(io.ossfuse.recovery.ControlRequest.mount(ms));
+            r = new io.ossfuse.recovery.ControlClient(daemon.socket).send(io.ossfuse.recovery.ControlRequest.mount(ms));
         } catch (java.io.IOException e) {
             throw new Main.UserException(e.getMessage() + " (or use --foreground)");
         }

@@ -1,7 +1,6 @@
 package io.ossfuse.cli;
 
 import io.ossfuse.recovery.ControlRequest;
-import io.ossfuse.recovery.ControlResponse;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,9 +20,6 @@ public final class UnbindCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    ControlResponse r = daemon.call(ControlRequest.unbind(target), spec.commandLine().getErr());
-    if (r == null) return 1;
-    spec.commandLine().getOut().println(r.message());
-    return 0;
+    return daemon.callAndPrint(ControlRequest.unbind(target), spec);
   }
 }

@@ -135,6 +135,7 @@ class DistributionIT {
         assertEquals("io.ossfuse.cli.Main", argv.get(argv.size() - 6));
         assertEquals(home + "/lib/*", argv.get(argv.indexOf("-cp") + 1));
         assertTrue(argv.contains("-XX:+ExitOnOutOfMemoryError"), argv.toString());
+        assertTrue(argv.contains("-Dfile.encoding=UTF-8") && argv.contains("-Dsun.jnu.encoding=UTF-8"), argv.toString());
         assertTrue(argv.contains("-XX:TieredStopAtLevel=1"), "short commands start with C1 only: " + argv);
         assertTrue(argv.indexOf("-Dy=2") < argv.indexOf("-cp") && argv.indexOf("-Dx=1") > argv.indexOf("-Xmx128m"),
                 "OSSFUSE_JAVA_OPTS come after the launcher's options: " + argv);

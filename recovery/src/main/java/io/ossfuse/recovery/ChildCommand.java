@@ -1,7 +1,9 @@
 package io.ossfuse.recovery;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Builds the command line of the process that serves one mount (one child per mount). */
 public interface ChildCommand {
@@ -11,10 +13,40 @@ public interface ChildCommand {
    */
   List<String> command(MountSpec spec, Path specFile);
 
-  /** {@code java -Xmx.. -cp <the daemon's classpath> io.ossfuse.recovery.FuseChildMain --spec FILE}. */
+  /** Variables set in the child's environment on top of the daemon's. */
+  default Map<String, String> environment() {
+    return Map.of();
+  }
+
+  /**
+   * The JVM options of every FUSE child besides -Xmx. An OutOfMemoryError ends the child (the
+   * watchdog restarts it cleanly). UTF-8 for file contents and names.
+   */
+  List<String> CHILD_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
+      "-Dsun.jnu.encoding=UTF-8");
+
+  /**
+   * The locale of java children. Java 17 ignores {@code -Dsun.jnu.encoding} and takes the file-name
+   * encoding from the locale: under systemd's C/POSIX locale a non-ASCII name would become '?'.
+   */
+  Map<String, String> CHILD_ENVIRONMENT = Map.of("LC_ALL", "C.UTF-8");
+
+  /** {@code java -Xmx.. <CHILD_JVM_OPTIONS> -cp <the daemon's classpath> io.ossfuse.recovery.FuseChildMain --spec FILE}. */
   static ChildCommand java(String javaBin, String classpath, String maxHeap) {
-    return (spec, specFile) -> List.of(javaBin, "-Xmx" + maxHeap, "-XX:+ExitOnOutOfMemoryError",
-        "-cp", classpath, FuseChildMain.class.getName(), "--spec", specFile.toString());
+    return new ChildCommand() {
+      @Override
+      public List<String> command(MountSpec spec, Path specFile) {
+        List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + maxHeap));
+        cmd.addAll(CHILD_JVM_OPTIONS);
+        cmd.addAll(List.of("-cp", classpath, FuseChildMain.class.getName(), "--spec", specFile.toString()));
+        return List.copyOf(cmd);
+      }
+
+      @Override
+      public Map<String, String> environment() {
+        return CHILD_ENVIRONMENT;
+      }
+    };
   }
 
   /** {@code bindfs -f SOURCE MOUNTPOINT}: a real FUSE daemon in the foreground over a local dir. */

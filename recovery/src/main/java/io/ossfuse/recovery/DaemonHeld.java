@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.fuse.FuseMountConfig;
 import io.ossfuse.fuse.dev.ChildFd;
 import io.ossfuse.fuse.dev.FuseDevice;

@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.MountInfo;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,9 +26,18 @@ final class MountOps {
     return Exec.run(List.of("stat", "-c", "%i", "--", path.toString()), probeTimeout);
   }
 
+  /** The current mountinfo; unreadable /proc is a broken node, not a recoverable condition. */
+  static MountInfo mounts() {
+    try {
+      return MountInfo.read();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("cannot read " + MountInfo.PROC_MOUNTINFO + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The FUSE mount that is live at {@code mountpoint}, if the topmost mount there is FUSE. */
   Optional<MountInfo.Entry> fuseAt(Path mountpoint) {
-    return MountInfo.read().top(mountpoint).filter(MountInfo.Entry::isFuse);
+    return mounts().top(mountpoint).filter(MountInfo.Entry::isFuse);
   }
 
   /**
@@ -64,7 +74,7 @@ final class MountOps {
 
   /** Lazily unmounts whatever is at {@code path}, all stacked layers, so nothing stale is left. */
   void unmountAll(Path path) {
-    for (int i = 0; i < MAX_UNSTACK && MountInfo.read().top(path).isPresent(); i++) {
+    for (int i = 0; i < MAX_UNSTACK && mounts().top(path).isPresent(); i++) {
       lazyUnmount(path);
     }
   }

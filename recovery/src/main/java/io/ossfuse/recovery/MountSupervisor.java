@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.MountInfo;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -176,10 +177,12 @@ final class MountSupervisor {
     Files.createDirectories(specFile.getParent());
     Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
     Files.createDirectories(config.logDir());
-    return new ProcessBuilder(command.command(spec, specFile))
+    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().putAll(command.environment());
+    return pb;
   }
 
   /**
@@ -417,7 +420,7 @@ final class MountSupervisor {
       }
       checkSubPath(t.subPath());
       Path tp = t.targetPath();
-      Optional<MountInfo.Entry> top = MountInfo.read().top(tp);
+      Optional<MountInfo.Entry> top = MountOps.mounts().top(tp);
       if (top.isPresent() && !TargetBinder.matches(top.get(), t, live)) {
         boolean deadFuse = top.get().isFuse() && !ops.stat(tp).ok();
         if (!deadFuse) {
@@ -480,7 +483,7 @@ final class MountSupervisor {
   private void unbindNow(BindTarget t) {
     Path tp = t.targetPath();
     for (int i = 0; i < 16; i++) {
-      Optional<MountInfo.Entry> top = MountInfo.read().top(tp);
+      Optional<MountInfo.Entry> top = MountOps.mounts().top(tp);
       if (top.isEmpty() || !top.get().isFuse()) break;
       ops.lazyUnmount(tp);
     }
@@ -532,7 +535,7 @@ final class MountSupervisor {
     Child c = child;
     long since = healthySinceNanos;
     List<MountStatus.TargetStatus> ts = new ArrayList<>();
-    MountInfo mi = MountInfo.read();
+    MountInfo mi = MountOps.mounts();
     MountInfo.Entry live = state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
     for (BindTarget t : targets) {
       ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi)));

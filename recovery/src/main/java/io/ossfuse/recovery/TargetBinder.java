@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.MountInfo;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -39,7 +40,7 @@ final class TargetBinder {
 
   Result attach(BindTarget t, Path mountpoint, MountInfo.Entry live) {
     Path tp = t.targetPath();
-    MountInfo mi = MountInfo.read();
+    MountInfo mi = MountOps.mounts();
     Optional<MountInfo.Entry> top = mi.top(tp);
     if (top.isPresent()) {
       if (matches(top.get(), t, live) && ops.stat(tp).ok()) return new Result(Outcome.KEPT, "healthy");

@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fuse.MountInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -167,7 +168,7 @@ final class DaemonHarness implements AutoCloseable {
     // children may still be SIGSTOPped: SIGKILL wakes them; then unmount innermost first.
     for (int round = 0; round < 5; round++) {
       List<String> under = new ArrayList<>();
-      for (MountInfo.Entry e : MountInfo.read().entries()) {
+      for (MountInfo.Entry e : MountOps.mounts().entries()) {
         if (e.mountPoint().startsWith(base.toString())) under.add(e.mountPoint());
       }
       if (under.isEmpty()) break;

@@ -68,7 +68,7 @@ class DaemonRecoveryTest {
   }
 
   private static int mountsAt(Path p) {
-    return (int) MountInfo.read().entries().stream().filter(e -> e.mountPoint().equals(p.toString())).count();
+    return (int) MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(p.toString())).count();
   }
 
   @Test

@@ -177,7 +177,7 @@ abstract class OssfuseDaemonTest {
       s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
       assertNotEquals(child, s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(1, MountInfo.read().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
       System.out.printf("RECOVERY raw daemon+child SIGKILL, daemon restarted at once: reads back after %d ms%n",
           (r.outageEnd(killedAt, RECOVER).atNanos() - killedAt) / 1_000_000);
     }
@@ -211,7 +211,7 @@ abstract class OssfuseDaemonTest {
       MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY
           && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(1, MountInfo.read().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
       assertTrue(h.log().contains("ending the FUSE connection of " + mp), "log line");
       h.trackPid(s.childPid());
     } finally {

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.ossfuse.fuse.FuseMountConfig;
+import io.ossfuse.fuse.MountInfo;
 
 /**
  * Owns one kernel FUSE connection: the /dev/fuse fd, the mount made on it, and its connection id.
@@ -76,7 +77,7 @@ public final class FuseDevice implements Closeable {
             throw new IOException("cannot mount " + fstype + " at " + target + " ("
                 + data + "): " + LibC.describe(e));
         }
-        OptionalInt minor = MountInfo.fuseMinor(target);
+        OptionalInt minor = MountInfo.read().fuseMinor(target);
         if (minor.isEmpty()) {
             c.umount2(target.toString(), LibC.MNT_DETACH);
             c.close(fd);
