@@ -97,13 +97,14 @@ public final class TieredBlockCache implements BlockCache {
     private final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
     /** Entries whose file is open for reading (see {@link Entry#handle}). */
     private final Set<Entry> openHandles = ConcurrentHashMap.newKeySet();
     /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
     private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
+    private final BufferPool buffers;
 
     private final LongAdder misses = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
@@ -209,6 +210,8 @@ public final class TieredBlockCache implements BlockCache {
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
         background.allowCoreThreadTimeOut(true);
+        // one per prefetch thread plus a few demand misses; more misses at once fall back to the loader's heap buffers
+        this.buffers = new BufferPool(blockSize, threads + 4);
     }
 
     private Store openStore(int l, TierLevel level, Path path, long quota) {
@@ -349,13 +352,19 @@ public final class TieredBlockCache implements BlockCache {
         while (true) {
             int n = readCached(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
-            CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
-            CompletableFuture<ByteBuffer> other = inflight.putIfAbsent(key, mine);
+            CompletableFuture<Loaded> mine = new CompletableFuture<>();
+            CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
             if (other != null) {
-                ByteBuffer block = await(other);
-                if (block == null) continue; // the other reader found it cached: read it from there
-                coalesced.increment();
-                return copy(block, offsetInBlock, dst);
+                Loaded block = await(other);
+                // null: the other reader found it cached; not retained: its buffer went back to the pool
+                // after the block was cached. Either way it is read from the cache now.
+                if (block == null || !block.retain()) continue;
+                try {
+                    coalesced.increment();
+                    return copy(block.data, offsetInBlock, dst);
+                } finally {
+                    block.release();
+                }
             }
             return loadAndStore(key, id, offsetInBlock, dst, loader, mine);
         }
@@ -373,7 +382,7 @@ public final class TieredBlockCache implements BlockCache {
         try {
             background.execute(() -> {
                 if (index.containsKey(id)) return;
-                CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+                CompletableFuture<Loaded> mine = new CompletableFuture<>();
                 if (inflight.putIfAbsent(key, mine) != null) return;
                 try {
                     loadAndStore(key, id, 0, null, loader, mine);
@@ -535,7 +544,7 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private int loadAndStore(BlockKey key, BlockId id, int off, ByteBuffer dst, BlockLoader loader,
-                             CompletableFuture<ByteBuffer> mine) throws IOException {
+                             CompletableFuture<Loaded> mine) throws IOException {
         try {
             // someone may have committed the block between our lookup and taking the flight
             if (dst != null) {
@@ -548,25 +557,37 @@ public final class TieredBlockCache implements BlockCache {
                 mine.complete(null);
                 return 0;
             }
+            ByteBuffer into = buffers.take();
             ByteBuffer block;
             try {
-                block = loader.load(key);
+                block = into == null ? loader.load(key) : loader.load(key, into);
                 if (block == null || block.remaining() > blockSize) {
                     throw new IOException("loader returned " + (block == null ? "null" : block.remaining() + " bytes")
                             + " for block " + key.index() + " of " + key.objectKey() + "; at most " + blockSize + " expected");
                 }
             } catch (IOException | RuntimeException e) {
+                if (into != null) buffers.give(into);
                 loadErrors.increment();
                 mine.completeExceptionally(e);
                 throw e;
             }
-            block = block.slice();
+            boolean pooled = into != null && block == into;
+            if (into != null && !pooled) buffers.give(into);
+            Loaded loaded = new Loaded(block.slice(), pooled ? into : null);
             misses.increment();
-            bytesLoaded.add(block.remaining());
-            mine.complete(block);
-            int n = dst == null ? 0 : copy(block, off, dst);
-            store(key, id, block);
-            return n;
+            bytesLoaded.add(loaded.data.remaining());
+            mine.complete(loaded);
+            boolean stored = false;
+            try {
+                int n = dst == null ? 0 : copy(loaded.data, off, dst);
+                stored = store(key, id, loaded.data);
+                return n;
+            } finally {
+                // Cached: readers still joining can read the file, so the buffer may be reused once the
+                // ones holding it are done. Not cached: late joiners still need it; leave it to the GC.
+                if (stored) loaded.release();
+                else if (pooled) buffers.forget();
+            }
         } finally {
             inflight.remove(key, mine);
             // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
@@ -574,7 +595,7 @@ public final class TieredBlockCache implements BlockCache {
         }
     }
 
-    private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
+    private static Loaded await(CompletableFuture<Loaded> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -603,9 +624,13 @@ public final class TieredBlockCache implements BlockCache {
         void writeTo(FileChannel ch) throws IOException;
     }
 
-    /** Caches a freshly loaded block in the highest store that takes it; silently skips on failure. */
-    private void store(BlockKey key, BlockId id, ByteBuffer block) {
-        if (closed) return;
+    /**
+     * Caches a freshly loaded block in the highest store that takes it; silently skips on failure.
+     *
+     * @return whether a file was committed (it may have been invalidated again since)
+     */
+    private boolean store(BlockKey key, BlockId id, ByteBuffer block) {
+        if (closed) return false;
         ByteBuffer header = BlockHeader.encode(key, block, chunkSize, blockSize);
         long size = (long) header.remaining() + block.remaining();
         Content content = ch -> {
@@ -613,7 +638,7 @@ public final class TieredBlockCache implements BlockCache {
             while (parts[1].hasRemaining()) ch.write(parts);
         };
         Entry e = place(id, size, content, 0, stores.size());
-        if (e == null) return;
+        if (e == null) return false;
         Entry prev = index.put(id, e);
         e.store.commit(e);
         if (prev != null && prev != e) {
@@ -626,6 +651,35 @@ public final class TieredBlockCache implements BlockCache {
         }
         if (index.get(id) != e && e.store.claim(e)) deleteAndRelease(e); // invalidated meanwhile
         dropOlderVersions(id);
+        return true;
+    }
+
+    /**
+     * A freshly loaded block shared with the readers that joined its load. A pooled buffer goes back to
+     * the pool when the loader and every reader that {@link #retain retained} it are done.
+     */
+    private final class Loaded {
+        final ByteBuffer data;
+        private final ByteBuffer pooled;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        Loaded(ByteBuffer data, ByteBuffer pooled) {
+            this.data = data;
+            this.pooled = pooled;
+        }
+
+        /** @return false when the buffer was already given back (the block is cached by then) */
+        boolean retain() {
+            while (true) {
+                int r = refs.get();
+                if (r == 0) return false;
+                if (refs.compareAndSet(r, r + 1)) return true;
+            }
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0 && pooled != null) buffers.give(pooled);
+        }
     }
 
     /**
