@@ -105,6 +105,13 @@ public final class TieredBlockCache implements BlockCache {
     private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
     private final BufferPool buffers;
+    /**
+     * Blocks just loaded, still in their pooled buffer: the reader that readahead loaded them for copies
+     * them from memory instead of reading the file back and checking its CRCs. Oldest first in
+     * {@code hotOrder}; a buffer is taken back when the pool runs dry or its end was read.
+     */
+    private final ConcurrentHashMap<BlockId, Loaded> hot = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Loaded> hotOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private final LongAdder misses = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
@@ -210,8 +217,9 @@ public final class TieredBlockCache implements BlockCache {
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
         background.allowCoreThreadTimeOut(true);
-        // one per prefetch thread plus a few demand misses; more misses at once fall back to the loader's heap buffers
-        this.buffers = new BufferPool(blockSize, threads + 4);
+        // loads in flight (prefetch threads, demand misses) plus loaded blocks waiting for their reader;
+        // beyond that, loads fall back to the loader's own heap buffers
+        this.buffers = new BufferPool(blockSize, 2 * threads + 8);
     }
 
     private Store openStore(int l, TierLevel level, Path path, long quota) {
@@ -350,7 +358,9 @@ public final class TieredBlockCache implements BlockCache {
         if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
         BlockId id = BlockId.of(key, blockSize);
         while (true) {
-            int n = readCached(key, id, offsetInBlock, dst);
+            int n = readHot(key, id, offsetInBlock, dst);
+            if (n >= 0) return n;
+            n = readCached(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
             CompletableFuture<Loaded> mine = new CompletableFuture<>();
             CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
@@ -411,12 +421,18 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private int dropMatching(java.util.function.Predicate<BlockId> p) {
+        for (Loaded l : hot.values()) {
+            if (p.test(l.id)) unhot(l);
+        }
         int n = 0;
         for (Map.Entry<BlockId, Entry> me : index.entrySet()) {
             if (p.test(me.getKey()) && index.remove(me.getKey(), me.getValue())) {
                 drop(me.getValue());
                 n++;
             }
+        }
+        for (Loaded l : hot.values()) {
+            if (p.test(l.id)) unhot(l); // made hot while we removed its index entry (see makeHot)
         }
         return n;
     }
@@ -557,7 +573,7 @@ public final class TieredBlockCache implements BlockCache {
                 mine.complete(null);
                 return 0;
             }
-            ByteBuffer into = buffers.take();
+            ByteBuffer into = takeBuffer();
             ByteBuffer block;
             try {
                 block = into == null ? loader.load(key) : loader.load(key, into);
@@ -573,19 +589,22 @@ public final class TieredBlockCache implements BlockCache {
             }
             boolean pooled = into != null && block == into;
             if (into != null && !pooled) buffers.give(into);
-            Loaded loaded = new Loaded(block.slice(), pooled ? into : null);
+            Loaded loaded = new Loaded(key, id, block.slice(), pooled ? into : null);
             misses.increment();
             bytesLoaded.add(loaded.data.remaining());
             mine.complete(loaded);
-            boolean stored = false;
+            boolean stored = false, readToEnd = false;
             try {
                 int n = dst == null ? 0 : copy(loaded.data, off, dst);
+                readToEnd = dst != null && off + n >= loaded.data.limit();
                 stored = store(key, id, loaded.data);
                 return n;
             } finally {
                 // Cached: readers still joining can read the file, so the buffer may be reused once the
-                // ones holding it are done. Not cached: late joiners still need it; leave it to the GC.
-                if (stored) loaded.release();
+                // ones holding it are done (kept hot for the next reader meanwhile, unless this one read
+                // it to the end). Not cached: late joiners still need it; leave it to the GC.
+                if (stored && pooled && !readToEnd && !closed) makeHot(loaded);
+                else if (stored) loaded.release();
                 else if (pooled) buffers.forget();
             }
         } finally {
@@ -593,6 +612,59 @@ public final class TieredBlockCache implements BlockCache {
             // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
             if (!mine.isDone()) mine.complete(null);
         }
+    }
+
+    /** @return bytes copied from a block still in memory after its load, or -1 */
+    private int readHot(BlockKey key, BlockId id, int off, ByteBuffer dst) {
+        Loaded l = hot.get(id);
+        if (l == null) return -1;
+        Entry e = index.get(id);
+        if (e == null) {
+            // evicted or dropped meanwhile: the cache decides what is cached, hot only saves reading it back
+            unhot(l);
+            return -1;
+        }
+        if (!l.key.equals(key) || !l.retain()) return -1;
+        int n;
+        try {
+            n = copy(l.data, off, dst);
+        } finally {
+            l.release();
+        }
+        // its end was read: a sequential reader is done with it (others read the file)
+        if (off + n >= l.data.limit()) unhot(l);
+        onHit(e);
+        return n;
+    }
+
+    private void makeHot(Loaded l) {
+        Loaded prev = hot.put(l.id, l);
+        hotOrder.add(l);
+        if (prev != null && prev != l) {
+            hotOrder.remove(prev);
+            prev.release();
+        }
+        // dropMatching scans hot after removing index entries: whichever of us runs second unhots it
+        if (closed || !index.containsKey(l.id)) unhot(l);
+    }
+
+    private void unhot(Loaded l) {
+        if (hot.remove(l.id, l)) {
+            hotOrder.remove(l);
+            l.release();
+        }
+    }
+
+    /** A pooled buffer, taking back the oldest hot blocks when none is free; null if still none. */
+    private ByteBuffer takeBuffer() {
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer b = buffers.take();
+            if (b != null) return b;
+            Loaded victim = hotOrder.poll();
+            if (victim == null) return null;
+            if (hot.remove(victim.id, victim)) victim.release();
+        }
+        return null;
     }
 
     private static Loaded await(CompletableFuture<Loaded> f) throws IOException {
@@ -659,11 +731,15 @@ public final class TieredBlockCache implements BlockCache {
      * the pool when the loader and every reader that {@link #retain retained} it are done.
      */
     private final class Loaded {
+        final BlockKey key;
+        final BlockId id;
         final ByteBuffer data;
         private final ByteBuffer pooled;
         private final AtomicInteger refs = new AtomicInteger(1);
 
-        Loaded(ByteBuffer data, ByteBuffer pooled) {
+        Loaded(BlockKey key, BlockId id, ByteBuffer data, ByteBuffer pooled) {
+            this.key = key;
+            this.id = id;
             this.data = data;
             this.pooled = pooled;
         }
@@ -898,6 +974,7 @@ public final class TieredBlockCache implements BlockCache {
             Thread.currentThread().interrupt();
         }
         for (Entry e : openHandles) closeHandle(e);
+        for (Loaded l : hot.values()) unhot(l);
         releaseLocks();
     }
 
@@ -982,6 +1059,16 @@ public final class TieredBlockCache implements BlockCache {
     Path fileOf(BlockKey key) {
         Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? null : e.path;
+    }
+
+    /** Blocks held in memory after their load (tests). */
+    int hotBlocks() {
+        return hot.size();
+    }
+
+    /** Pooled block buffers that exist (tests). */
+    int pooledBuffers() {
+        return buffers.allocated();
     }
 
     /** Every store, top level first (tests). */
