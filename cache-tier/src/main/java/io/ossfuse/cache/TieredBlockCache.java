@@ -87,6 +87,7 @@ public final class TieredBlockCache implements BlockCache {
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
     static final int MAX_OPEN_HANDLES = 128;
+    static final long BUFFER_WAIT_MILLIS = 2000;
 
     private final TieredStoreConfig config;
     private final int blockSize;
@@ -561,6 +562,7 @@ public final class TieredBlockCache implements BlockCache {
 
     private int loadAndStore(BlockKey key, BlockId id, int off, ByteBuffer dst, BlockLoader loader,
                              CompletableFuture<Loaded> mine) throws IOException {
+        Loaded release = null;
         try {
             // someone may have committed the block between our lookup and taking the flight
             if (dst != null) {
@@ -600,17 +602,17 @@ public final class TieredBlockCache implements BlockCache {
                 stored = store(key, id, loaded.data);
                 return n;
             } finally {
-                // Cached: readers still joining can read the file, so the buffer may be reused once the
-                // ones holding it are done (kept hot for the next reader meanwhile, unless this one read
-                // it to the end). Not cached: late joiners still need it; leave it to the GC.
+                // Kept hot for the next reader unless this one read it to the end. Otherwise the buffer is
+                // reused once the readers holding it are done; one that joins too late to retain it reads
+                // the file, or (not cached) loads again - rare, and never wrong bytes.
                 if (stored && pooled && !readToEnd && !closed) makeHot(loaded);
-                else if (stored) loaded.release();
-                else if (pooled) buffers.forget();
+                else release = loaded;
             }
         } finally {
             inflight.remove(key, mine);
             // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
             if (!mine.isDone()) mine.complete(null);
+            if (release != null) release.release(); // after leaving inflight: no new joiners
         }
     }
 
@@ -655,16 +657,21 @@ public final class TieredBlockCache implements BlockCache {
         }
     }
 
-    /** A pooled buffer, taking back the oldest hot blocks when none is free; null if still none. */
+    /**
+     * A pooled buffer, taking back the oldest hot blocks when none is free, else waiting a little for a
+     * load in flight to finish (loads never wait for readers, so this cannot deadlock). Null when still
+     * none: the loader allocates, unpooled. Waiting keeps many cold readers from filling the heap with
+     * 4 MiB arrays.
+     */
     private ByteBuffer takeBuffer() {
         for (int i = 0; i < 8; i++) {
             ByteBuffer b = buffers.take();
             if (b != null) return b;
             Loaded victim = hotOrder.poll();
-            if (victim == null) return null;
+            if (victim == null) break;
             if (hot.remove(victim.id, victim)) victim.release();
         }
-        return null;
+        return closed ? null : buffers.await(BUFFER_WAIT_MILLIS);
     }
 
     private static Loaded await(CompletableFuture<Loaded> f) throws IOException {

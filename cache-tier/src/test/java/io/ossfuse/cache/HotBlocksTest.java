@@ -130,4 +130,30 @@ class HotBlocksTest {
         c.awaitBackground();
         assertTrue(c.pooledBuffers() <= 2 * 4 + 8, c.pooledBuffers() + " buffers");
     }
+
+    @Test
+    void moreConcurrentMissesThanBuffersWaitForOneInsteadOfAllocating() throws Exception {
+        TieredBlockCache c = cache("64Mi", 1); // a pool of 10 buffers
+        TestBlocks o = new TestBlocks(BS);
+        o.delayMillis = 100;
+        Thread[] ts = new Thread[24];
+        Throwable[] failed = new Throwable[1];
+        for (int t = 0; t < ts.length; t++) {
+            int b = t;
+            ts[t] = new Thread(() -> {
+                try {
+                    readAndCheck(c, key("obj-04", b), o, BS, false);
+                } catch (Throwable e) {
+                    synchronized (failed) {
+                        failed[0] = e;
+                    }
+                }
+            });
+            ts[t].start();
+        }
+        for (Thread t : ts) t.join();
+        if (failed[0] != null) throw new AssertionError(failed[0]);
+        assertEquals(0, o.unpooled.get(), "every load filled a pooled buffer");
+        assertEquals(10, c.pooledBuffers());
+    }
 }

@@ -40,6 +40,8 @@ final class TestBlocks implements BlockLoader {
 
     /** Whether {@link #load(BlockKey, ByteBuffer)} fills the cache's pooled buffer (the production loader does). */
     volatile boolean fillPooled = true;
+    /** Loads the cache asked for without a buffer to fill. */
+    final AtomicInteger unpooled = new AtomicInteger();
 
     @Override
     public ByteBuffer load(BlockKey key) throws IOException {
@@ -60,6 +62,7 @@ final class TestBlocks implements BlockLoader {
         IOException f = failWith;
         if (f != null) throw f;
         int len = lengthOf(key);
+        if (into == null) unpooled.incrementAndGet();
         ByteBuffer b = fillPooled && into != null ? into.clear().limit(len) : ByteBuffer.allocate(len);
         for (int i = 0; i < len; i++) b.put(i, expected(key, i));
         bytes.addAndGet(len);
