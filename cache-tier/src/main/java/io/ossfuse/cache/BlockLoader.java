@@ -12,4 +12,13 @@ public interface BlockLoader {
      * than return a short or partial block: whatever it returns may be cached.
      */
     ByteBuffer load(BlockKey key) throws IOException;
+
+    /**
+     * Like {@link #load(BlockKey)}, but may fill {@code into} (cleared, capacity at least the block
+     * size, usually a pooled direct buffer the cache reuses) instead of allocating, and return it
+     * flipped. The default ignores {@code into}. Whatever is returned must not be kept by the loader.
+     */
+    default ByteBuffer load(BlockKey key, ByteBuffer into) throws IOException {
+        return load(key);
+    }
 }

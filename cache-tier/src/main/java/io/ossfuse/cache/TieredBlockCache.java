@@ -87,6 +87,7 @@ public final class TieredBlockCache implements BlockCache {
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
     static final int MAX_OPEN_HANDLES = 128;
+    static final long BUFFER_WAIT_MILLIS = 2000;
 
     private final TieredStoreConfig config;
     private final int blockSize;
@@ -97,13 +98,21 @@ public final class TieredBlockCache implements BlockCache {
     private final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> inflight = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
     /** Entries whose file is open for reading (see {@link Entry#handle}). */
     private final Set<Entry> openHandles = ConcurrentHashMap.newKeySet();
     /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
     private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
+    private final BufferPool buffers;
+    /**
+     * Blocks just loaded, still in their pooled buffer: the reader that readahead loaded them for copies
+     * them from memory instead of reading the file back and checking its CRCs. Oldest first in
+     * {@code hotOrder}; a buffer is taken back when the pool runs dry or its end was read.
+     */
+    private final ConcurrentHashMap<BlockId, Loaded> hot = new ConcurrentHashMap<>();
+    private final java.util.concurrent.ConcurrentLinkedQueue<Loaded> hotOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     private final LongAdder misses = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
@@ -209,6 +218,9 @@ public final class TieredBlockCache implements BlockCache {
             return t;
         }, new ThreadPoolExecutor.AbortPolicy());
         background.allowCoreThreadTimeOut(true);
+        // loads in flight (prefetch threads, demand misses) plus loaded blocks waiting for their reader;
+        // beyond that, loads fall back to the loader's own heap buffers
+        this.buffers = new BufferPool(blockSize, 2 * threads + 8);
     }
 
     private Store openStore(int l, TierLevel level, Path path, long quota) {
@@ -347,15 +359,23 @@ public final class TieredBlockCache implements BlockCache {
         if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
         BlockId id = BlockId.of(key, blockSize);
         while (true) {
-            int n = readCached(key, id, offsetInBlock, dst);
+            int n = readHot(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
-            CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
-            CompletableFuture<ByteBuffer> other = inflight.putIfAbsent(key, mine);
+            n = readCached(key, id, offsetInBlock, dst);
+            if (n >= 0) return n;
+            CompletableFuture<Loaded> mine = new CompletableFuture<>();
+            CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
             if (other != null) {
-                ByteBuffer block = await(other);
-                if (block == null) continue; // the other reader found it cached: read it from there
-                coalesced.increment();
-                return copy(block, offsetInBlock, dst);
+                Loaded block = await(other);
+                // null: the other reader found it cached; not retained: its buffer went back to the pool
+                // after the block was cached. Either way it is read from the cache now.
+                if (block == null || !block.retain()) continue;
+                try {
+                    coalesced.increment();
+                    return copy(block.data, offsetInBlock, dst);
+                } finally {
+                    block.release();
+                }
             }
             return loadAndStore(key, id, offsetInBlock, dst, loader, mine);
         }
@@ -373,7 +393,7 @@ public final class TieredBlockCache implements BlockCache {
         try {
             background.execute(() -> {
                 if (index.containsKey(id)) return;
-                CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+                CompletableFuture<Loaded> mine = new CompletableFuture<>();
                 if (inflight.putIfAbsent(key, mine) != null) return;
                 try {
                     loadAndStore(key, id, 0, null, loader, mine);
@@ -402,12 +422,18 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private int dropMatching(java.util.function.Predicate<BlockId> p) {
+        for (Loaded l : hot.values()) {
+            if (p.test(l.id)) unhot(l);
+        }
         int n = 0;
         for (Map.Entry<BlockId, Entry> me : index.entrySet()) {
             if (p.test(me.getKey()) && index.remove(me.getKey(), me.getValue())) {
                 drop(me.getValue());
                 n++;
             }
+        }
+        for (Loaded l : hot.values()) {
+            if (p.test(l.id)) unhot(l); // made hot while we removed its index entry (see makeHot)
         }
         return n;
     }
@@ -535,7 +561,8 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private int loadAndStore(BlockKey key, BlockId id, int off, ByteBuffer dst, BlockLoader loader,
-                             CompletableFuture<ByteBuffer> mine) throws IOException {
+                             CompletableFuture<Loaded> mine) throws IOException {
+        Loaded release = null;
         try {
             // someone may have committed the block between our lookup and taking the flight
             if (dst != null) {
@@ -548,33 +575,106 @@ public final class TieredBlockCache implements BlockCache {
                 mine.complete(null);
                 return 0;
             }
+            ByteBuffer into = takeBuffer();
             ByteBuffer block;
             try {
-                block = loader.load(key);
+                block = into == null ? loader.load(key) : loader.load(key, into);
                 if (block == null || block.remaining() > blockSize) {
                     throw new IOException("loader returned " + (block == null ? "null" : block.remaining() + " bytes")
                             + " for block " + key.index() + " of " + key.objectKey() + "; at most " + blockSize + " expected");
                 }
             } catch (IOException | RuntimeException e) {
+                if (into != null) buffers.give(into);
                 loadErrors.increment();
                 mine.completeExceptionally(e);
                 throw e;
             }
-            block = block.slice();
+            boolean pooled = into != null && block == into;
+            if (into != null && !pooled) buffers.give(into);
+            Loaded loaded = new Loaded(key, id, block.slice(), pooled ? into : null);
             misses.increment();
-            bytesLoaded.add(block.remaining());
-            mine.complete(block);
-            int n = dst == null ? 0 : copy(block, off, dst);
-            store(key, id, block);
-            return n;
+            bytesLoaded.add(loaded.data.remaining());
+            mine.complete(loaded);
+            boolean stored = false, readToEnd = false;
+            try {
+                int n = dst == null ? 0 : copy(loaded.data, off, dst);
+                readToEnd = dst != null && off + n >= loaded.data.limit();
+                stored = store(key, id, loaded.data);
+                return n;
+            } finally {
+                // Kept hot for the next reader unless this one read it to the end. Otherwise the buffer is
+                // reused once the readers holding it are done; one that joins too late to retain it reads
+                // the file, or (not cached) loads again - rare, and never wrong bytes.
+                if (stored && pooled && !readToEnd && !closed) makeHot(loaded);
+                else release = loaded;
+            }
         } finally {
             inflight.remove(key, mine);
             // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
             if (!mine.isDone()) mine.complete(null);
+            if (release != null) release.release(); // after leaving inflight: no new joiners
         }
     }
 
-    private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
+    /** @return bytes copied from a block still in memory after its load, or -1 */
+    private int readHot(BlockKey key, BlockId id, int off, ByteBuffer dst) {
+        Loaded l = hot.get(id);
+        if (l == null) return -1;
+        Entry e = index.get(id);
+        if (e == null) {
+            // evicted or dropped meanwhile: the cache decides what is cached, hot only saves reading it back
+            unhot(l);
+            return -1;
+        }
+        if (!l.key.equals(key) || !l.retain()) return -1;
+        int n;
+        try {
+            n = copy(l.data, off, dst);
+        } finally {
+            l.release();
+        }
+        // its end was read: a sequential reader is done with it (others read the file)
+        if (off + n >= l.data.limit()) unhot(l);
+        onHit(e);
+        return n;
+    }
+
+    private void makeHot(Loaded l) {
+        Loaded prev = hot.put(l.id, l);
+        hotOrder.add(l);
+        if (prev != null && prev != l) {
+            hotOrder.remove(prev);
+            prev.release();
+        }
+        // dropMatching scans hot after removing index entries: whichever of us runs second unhots it
+        if (closed || !index.containsKey(l.id)) unhot(l);
+    }
+
+    private void unhot(Loaded l) {
+        if (hot.remove(l.id, l)) {
+            hotOrder.remove(l);
+            l.release();
+        }
+    }
+
+    /**
+     * A pooled buffer, taking back the oldest hot blocks when none is free, else waiting a little for a
+     * load in flight to finish (loads never wait for readers, so this cannot deadlock). Null when still
+     * none: the loader allocates, unpooled. Waiting keeps many cold readers from filling the heap with
+     * 4 MiB arrays.
+     */
+    private ByteBuffer takeBuffer() {
+        for (int i = 0; i < 8; i++) {
+            ByteBuffer b = buffers.take();
+            if (b != null) return b;
+            Loaded victim = hotOrder.poll();
+            if (victim == null) break;
+            if (hot.remove(victim.id, victim)) victim.release();
+        }
+        return closed ? null : buffers.await(BUFFER_WAIT_MILLIS);
+    }
+
+    private static Loaded await(CompletableFuture<Loaded> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
@@ -603,9 +703,13 @@ public final class TieredBlockCache implements BlockCache {
         void writeTo(FileChannel ch) throws IOException;
     }
 
-    /** Caches a freshly loaded block in the highest store that takes it; silently skips on failure. */
-    private void store(BlockKey key, BlockId id, ByteBuffer block) {
-        if (closed) return;
+    /**
+     * Caches a freshly loaded block in the highest store that takes it; silently skips on failure.
+     *
+     * @return whether a file was committed (it may have been invalidated again since)
+     */
+    private boolean store(BlockKey key, BlockId id, ByteBuffer block) {
+        if (closed) return false;
         ByteBuffer header = BlockHeader.encode(key, block, chunkSize, blockSize);
         long size = (long) header.remaining() + block.remaining();
         Content content = ch -> {
@@ -613,7 +717,7 @@ public final class TieredBlockCache implements BlockCache {
             while (parts[1].hasRemaining()) ch.write(parts);
         };
         Entry e = place(id, size, content, 0, stores.size());
-        if (e == null) return;
+        if (e == null) return false;
         Entry prev = index.put(id, e);
         e.store.commit(e);
         if (prev != null && prev != e) {
@@ -626,6 +730,39 @@ public final class TieredBlockCache implements BlockCache {
         }
         if (index.get(id) != e && e.store.claim(e)) deleteAndRelease(e); // invalidated meanwhile
         dropOlderVersions(id);
+        return true;
+    }
+
+    /**
+     * A freshly loaded block shared with the readers that joined its load. A pooled buffer goes back to
+     * the pool when the loader and every reader that {@link #retain retained} it are done.
+     */
+    private final class Loaded {
+        final BlockKey key;
+        final BlockId id;
+        final ByteBuffer data;
+        private final ByteBuffer pooled;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        Loaded(BlockKey key, BlockId id, ByteBuffer data, ByteBuffer pooled) {
+            this.key = key;
+            this.id = id;
+            this.data = data;
+            this.pooled = pooled;
+        }
+
+        /** @return false when the buffer was already given back (the block is cached by then) */
+        boolean retain() {
+            while (true) {
+                int r = refs.get();
+                if (r == 0) return false;
+                if (refs.compareAndSet(r, r + 1)) return true;
+            }
+        }
+
+        void release() {
+            if (refs.decrementAndGet() == 0 && pooled != null) buffers.give(pooled);
+        }
     }
 
     /**
@@ -844,6 +981,7 @@ public final class TieredBlockCache implements BlockCache {
             Thread.currentThread().interrupt();
         }
         for (Entry e : openHandles) closeHandle(e);
+        for (Loaded l : hot.values()) unhot(l);
         releaseLocks();
     }
 
@@ -928,6 +1066,16 @@ public final class TieredBlockCache implements BlockCache {
     Path fileOf(BlockKey key) {
         Entry e = index.get(BlockId.of(key, blockSize));
         return e == null ? null : e.path;
+    }
+
+    /** Blocks held in memory after their load (tests). */
+    int hotBlocks() {
+        return hot.size();
+    }
+
+    /** Pooled block buffers that exist (tests). */
+    int pooledBuffers() {
+        return buffers.allocated();
     }
 
     /** Every store, top level first (tests). */

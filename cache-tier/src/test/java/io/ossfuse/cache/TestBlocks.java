@@ -38,8 +38,18 @@ final class TestBlocks implements BlockLoader {
         return (byte) (x * 0x94D049BB133111EBL >>> 56);
     }
 
+    /** Whether {@link #load(BlockKey, ByteBuffer)} fills the cache's pooled buffer (the production loader does). */
+    volatile boolean fillPooled = true;
+    /** Loads the cache asked for without a buffer to fill. */
+    final AtomicInteger unpooled = new AtomicInteger();
+
     @Override
     public ByteBuffer load(BlockKey key) throws IOException {
+        return load(key, null);
+    }
+
+    @Override
+    public ByteBuffer load(BlockKey key, ByteBuffer into) throws IOException {
         loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
         if (delayMillis > 0) {
             try {
@@ -52,10 +62,11 @@ final class TestBlocks implements BlockLoader {
         IOException f = failWith;
         if (f != null) throw f;
         int len = lengthOf(key);
-        ByteBuffer b = ByteBuffer.allocate(len);
+        if (into == null) unpooled.incrementAndGet();
+        ByteBuffer b = fillPooled && into != null ? into.clear().limit(len) : ByteBuffer.allocate(len);
         for (int i = 0; i < len; i++) b.put(i, expected(key, i));
         bytes.addAndGet(len);
-        return b;
+        return b.position(len).flip();
     }
 
     int loadsOf(BlockKey key) {

@@ -322,7 +322,17 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         ByteBuffer out = dst.duplicate();
         out.limit(out.position() + want);
         FileHandle fh0 = h;
-        BlockLoader loader = k -> load(fh0, k);
+        BlockLoader loader = new BlockLoader() {
+            @Override
+            public ByteBuffer load(BlockKey k) throws IOException {
+                return ObjectFileSystem.this.load(fh0, k, null);
+            }
+
+            @Override
+            public ByteBuffer load(BlockKey k, ByteBuffer into) throws IOException {
+                return ObjectFileSystem.this.load(fh0, k, into);
+            }
+        };
         long pos = offset;
         try {
             while (out.hasRemaining()) {
@@ -362,12 +372,13 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         return new BlockKey(store.bucket(), h.key, h.etag, idx);
     }
 
-    private ByteBuffer load(FileHandle h, BlockKey k) throws IOException {
+    /** Fetches block {@code k} into {@code into} when given (the cache's pooled buffer), else a new one. */
+    private ByteBuffer load(FileHandle h, BlockKey k, ByteBuffer into) throws IOException {
         int bs = cache.blockSize();
         long start = k.index() * bs;
         int len = (int) Math.min(bs, h.size - start);
         if (len <= 0) throw new IOException("block " + k.index() + " is past the end of " + h.key);
-        ByteBuffer buf = ByteBuffer.allocate(len);
+        ByteBuffer buf = into != null && into.capacity() >= len ? into.clear().limit(len) : ByteBuffer.allocate(len);
         store.read(h.key, h.etag, start, buf);
         return buf.flip();
     }

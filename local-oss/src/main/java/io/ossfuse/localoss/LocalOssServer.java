@@ -102,6 +102,11 @@ public final class LocalOssServer implements AutoCloseable {
         if (state != State.NEW) {
             throw new IllegalStateException("local-oss server was already started (state " + state + ")");
         }
+        // Without TCP_NODELAY a small answer written in two parts (headers, body) waits ~40 ms for the
+        // client's delayed ACK (Nagle). The JDK reads this once, when its first HttpServer is made.
+        if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+            System.setProperty("sun.net.httpserver.nodelay", "true");
+        }
         HttpServer s = HttpServer.create(new InetSocketAddress(bindAddress, requestedPort), 256);
         AtomicInteger n = new AtomicInteger();
         // Handlers block on file and socket I/O; one thread per in-flight request keeps 32 readers parallel.
