@@ -32,8 +32,10 @@ class InodeTableKillTest {
                     long ino = t.lookup(p);
                     System.out.println("A " + ino + " " + p);
                     if (i % 3 == 0) {
-                        t.forget(ino, 1);
+                        // Announced before it happens: a kill between the two must not make an
+                        // entry forgotten on disk look lost to the parent.
                         System.out.println("F " + ino);
+                        t.forget(ino, 1);
                     }
                 }
             }
