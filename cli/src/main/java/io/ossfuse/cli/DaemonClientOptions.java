@@ -3,6 +3,7 @@ package io.ossfuse.cli;
 import io.ossfuse.recovery.ControlClient;
 import io.ossfuse.recovery.ControlRequest;
 import io.ossfuse.recovery.ControlResponse;
+import io.ossfuse.recovery.DaemonConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Option;
 
 /** The {@code --socket} option shared by the commands that talk to the daemon, and the call itself. */
 final class DaemonClientOptions {
-  static final String SOCKET_DEFAULT = "${env:OSSFUSE_SOCKET:-/run/ossfuse/ossfuse.sock}";
+  static final String SOCKET_DEFAULT = "${env:OSSFUSE_SOCKET:-" + DaemonConfig.DEFAULT_SOCKET_PATH + "}";
 
   @Option(names = "--socket", defaultValue = SOCKET_DEFAULT, paramLabel = "PATH",
       description = "Control socket of the ossfuse daemon (default: ${DEFAULT-VALUE}; env OSSFUSE_SOCKET).")

@@ -21,15 +21,15 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")
   Path socket;
 
-  @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-/var/lib/ossfuse/state.json}", paramLabel = "FILE",
+  @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-" + DaemonConfig.DEFAULT_STATE_PATH + "}", paramLabel = "FILE",
       description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}).")
   Path state;
 
-  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-/var/lib/kubelet/pods}", paramLabel = "DIR",
+  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}", paramLabel = "DIR",
       description = "Bind targets must be under this directory (default: ${DEFAULT-VALUE}).")
   Path allowedRoot;
 
-  @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-/var/log/ossfuse}", paramLabel = "DIR",
+  @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-" + DaemonConfig.DEFAULT_LOG_DIR_PATH + "}", paramLabel = "DIR",
       description = "One log file per mount with its child's output (default: ${DEFAULT-VALUE}).")
   Path logDir;
 

@@ -30,9 +30,6 @@ import picocli.CommandLine.Model.CommandSpec;
                         + "--endpoint https://oss-cn-hangzhou-internal.aliyuncs.com --cred-dir /etc/oss-secret "
                         + "-o uid=1000,gid=1000,allow_other --foreground"})
 public class MountCommand implements Callable<Integer> {
-    /** Where the daemon listens (the watchdog owns the daemon; this is only for the message). */
-    public static final String DEFAULT_DAEMON_SOCKET = "/run/ossfuse/ossfuse.sock";
-
     @Spec
     CommandSpec spec;
 

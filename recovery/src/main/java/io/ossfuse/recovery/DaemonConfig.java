@@ -19,10 +19,15 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     String childMaxHeap, String javaBin, String classpath, Duration probeInterval,
     Duration probeTimeout, int probeFailures, Duration startTimeout, Duration backoffBase,
     Duration backoffCap, Duration stableAfter) {
-  public static final Path DEFAULT_SOCKET = Path.of("/run/ossfuse/ossfuse.sock");
-  public static final Path DEFAULT_STATE = Path.of("/var/lib/ossfuse/state.json");
-  public static final Path DEFAULT_ALLOWED_ROOT = Path.of("/var/lib/kubelet/pods");
-  public static final Path DEFAULT_LOG_DIR = Path.of("/var/log/ossfuse");
+  /** Also the CLI flag default, so it is a compile-time constant. */
+  public static final String DEFAULT_SOCKET_PATH = "/run/ossfuse/ossfuse.sock";
+  public static final Path DEFAULT_SOCKET = Path.of(DEFAULT_SOCKET_PATH);
+  public static final String DEFAULT_STATE_PATH = "/var/lib/ossfuse/state.json";
+  public static final Path DEFAULT_STATE = Path.of(DEFAULT_STATE_PATH);
+  public static final String DEFAULT_ALLOWED_ROOT_PATH = "/var/lib/kubelet/pods";
+  public static final Path DEFAULT_ALLOWED_ROOT = Path.of(DEFAULT_ALLOWED_ROOT_PATH);
+  public static final String DEFAULT_LOG_DIR_PATH = "/var/log/ossfuse";
+  public static final Path DEFAULT_LOG_DIR = Path.of(DEFAULT_LOG_DIR_PATH);
 
   public DaemonConfig {
     socket = absolute(socket, "socket");
