@@ -177,6 +177,7 @@ final class MountSupervisor {
     Files.createDirectories(specFile.getParent());
     Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
     Files.createDirectories(config.logDir());
+    ChildLog.rotateIfLarge(logFile().toPath());
     ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
@@ -285,6 +286,7 @@ final class MountSupervisor {
 
   private void probe(long gen) {
     if (gen != generation || stopped || state != MountState.HEALTHY) return;
+    ChildLog.rotateIfLarge(logFile().toPath());
     Optional<String> bad = ops.probe(spec.mountpointPath());
     if (gen != generation) return;
     if (bad.isPresent()) {
