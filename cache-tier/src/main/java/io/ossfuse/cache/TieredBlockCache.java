@@ -382,8 +382,9 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     /**
-     * Starts loading block {@code key} in the background unless it is cached or already loading. Never
-     * blocks and never fails: when the background queue is full the request is dropped.
+     * Loads the blocks of {@code keys} (consecutive blocks of one object) that are neither cached nor loading
+     * in the background, each run of them with one {@link BlockLoader#loadRun}. Never blocks and never fails:
+     * when the background queue is full the request is dropped.
      */
     @Override
     public void prefetchRun(List<BlockKey> keys, BlockLoader loader) {
@@ -404,6 +405,10 @@ public final class TieredBlockCache implements BlockCache {
         }
     }
 
+    /**
+     * Starts loading block {@code key} in the background unless it is cached or already loading. Never
+     * blocks and never fails: when the background queue is full the request is dropped.
+     */
     @Override
     public void prefetch(BlockKey key, BlockLoader loader) {
         if (closed) return;
