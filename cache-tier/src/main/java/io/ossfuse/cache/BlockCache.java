@@ -3,6 +3,7 @@ package io.ossfuse.cache;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /**
  * A read-through cache of fixed-size object blocks. Implementations are thread-safe; concurrent
@@ -27,6 +28,15 @@ public interface BlockCache extends Closeable {
      * stores nothing). A later {@link #read} of the key joins the load instead of starting another.
      */
     default void prefetch(BlockKey key, BlockLoader loader) {
+    }
+
+    /**
+     * Like {@link #prefetch} for consecutive blocks of one object (a sequential reader's readahead), which
+     * the cache may load with one {@link BlockLoader#loadRun} (one origin request). The default prefetches
+     * each block.
+     */
+    default void prefetchRun(List<BlockKey> keys, BlockLoader loader) {
+        for (BlockKey k : keys) prefetch(k, loader);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.ossfuse.cache;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.List;
 
 /** Fetches a whole block from the origin (OSS) on a cache miss. */
 @FunctionalInterface
@@ -20,5 +21,27 @@ public interface BlockLoader {
      */
     default ByteBuffer load(BlockKey key, ByteBuffer into) throws IOException {
         return load(key);
+    }
+
+    /**
+     * Loads consecutive blocks of one object, in order, handing each to {@link Sink#loaded} as soon as it
+     * is complete (same contract as {@link #load}); a loader that can fetches them with one origin
+     * request. A failure throws; the blocks not handed over yet were not loaded. The default loads
+     * them one by one.
+     */
+    default void loadRun(List<BlockKey> keys, Sink sink) throws IOException {
+        for (BlockKey k : keys) {
+            ByteBuffer into = sink.buffer(k);
+            sink.loaded(k, into == null ? load(k) : load(k, into));
+        }
+    }
+
+    /** Where {@link #loadRun} gets buffers from and puts finished blocks. */
+    interface Sink {
+        /** A buffer for block {@code key} as for {@link #load(BlockKey, ByteBuffer)}, or null (allocate one). */
+        ByteBuffer buffer(BlockKey key);
+
+        /** Block {@code key} is complete in {@code block} (positioned at 0, limit at its length). */
+        void loaded(BlockKey key, ByteBuffer block);
     }
 }

@@ -382,6 +382,30 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     /**
+     * Loads the blocks of {@code keys} (consecutive blocks of one object) that are neither cached nor loading
+     * in the background, each run of them with one {@link BlockLoader#loadRun}. Never blocks and never fails:
+     * when the background queue is full the request is dropped.
+     */
+    @Override
+    public void prefetchRun(List<BlockKey> keys, BlockLoader loader) {
+        if (closed || keys.isEmpty()) return;
+        boolean any = false;
+        for (BlockKey k : keys) {
+            if (!index.containsKey(BlockId.of(k, blockSize)) && !inflight.containsKey(k)) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) return;
+        List<BlockKey> copy = List.copyOf(keys);
+        try {
+            background.execute(() -> loadRuns(copy, loader));
+        } catch (RejectedExecutionException full) {
+            log.trace("prefetch queue full, dropping blocks {}..{}", copy.get(0).index(), copy.get(copy.size() - 1).index());
+        }
+    }
+
+    /**
      * Starts loading block {@code key} in the background unless it is cached or already loading. Never
      * blocks and never fails: when the background queue is full the request is dropped.
      */
@@ -562,7 +586,6 @@ public final class TieredBlockCache implements BlockCache {
 
     private int loadAndStore(BlockKey key, BlockId id, int off, ByteBuffer dst, BlockLoader loader,
                              CompletableFuture<Loaded> mine) throws IOException {
-        Loaded release = null;
         try {
             // someone may have committed the block between our lookup and taking the flight
             if (dst != null) {
@@ -589,6 +612,25 @@ public final class TieredBlockCache implements BlockCache {
                 mine.completeExceptionally(e);
                 throw e;
             }
+            return publish(key, id, block, into, mine, off, dst);
+        } finally {
+            inflight.remove(key, mine);
+            // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
+            if (!mine.isDone()) mine.complete(null);
+        }
+    }
+
+    /**
+     * Hands a freshly loaded block to the readers waiting on {@code mine}, copies from it into {@code dst}
+     * (when given), caches it and leaves the flight.
+     *
+     * @param into the pooled buffer taken for the load, or null; given back unless it holds the block
+     * @return bytes copied into dst
+     */
+    private int publish(BlockKey key, BlockId id, ByteBuffer block, ByteBuffer into, CompletableFuture<Loaded> mine,
+                        int off, ByteBuffer dst) {
+        Loaded release = null;
+        try {
             boolean pooled = into != null && block == into;
             if (into != null && !pooled) buffers.give(into);
             Loaded loaded = new Loaded(key, id, block.slice(), pooled ? into : null);
@@ -610,9 +652,87 @@ public final class TieredBlockCache implements BlockCache {
             }
         } finally {
             inflight.remove(key, mine);
-            // abandoned before loading (e.g. interrupted): waiters retry on their own rather than fail
-            if (!mine.isDone()) mine.complete(null);
             if (release != null) release.release(); // after leaving inflight: no new joiners
+        }
+    }
+
+    /**
+     * Loads runs of consecutive blocks that are neither cached nor loading, each with one
+     * {@link BlockLoader#loadRun}. Every block of a run is in flight from the start, so a reader of a
+     * later block waits for the run instead of fetching it again; a block is shared and cached as soon
+     * as it is complete. When the run fails, the blocks not loaded yet leave the flight with no result:
+     * their waiters load them on their own (with the loader's retries), as after an abandoned load.
+     */
+    private void loadRuns(List<BlockKey> keys, BlockLoader loader) {
+        int i = 0;
+        while (i < keys.size() && !closed) {
+            List<BlockKey> run = new ArrayList<>();
+            List<CompletableFuture<Loaded>> flights = new ArrayList<>();
+            for (; i < keys.size(); i++) {
+                BlockKey k = keys.get(i);
+                if (!run.isEmpty() && k.index() != run.get(run.size() - 1).index() + 1) break;
+                BlockId id = BlockId.of(k, blockSize);
+                CompletableFuture<Loaded> f = null;
+                if (!index.containsKey(id)) {
+                    f = new CompletableFuture<>();
+                    if (inflight.putIfAbsent(k, f) != null) {
+                        f = null;
+                    } else if (index.containsKey(id)) { // committed between our two looks
+                        inflight.remove(k, f);
+                        f.complete(null);
+                        f = null;
+                    }
+                }
+                if (f == null) {
+                    if (run.isEmpty()) continue;
+                    break; // a gap ends the run; the next one starts after it
+                }
+                run.add(k);
+                flights.add(f);
+            }
+            if (!run.isEmpty()) loadRun(run, flights, loader);
+        }
+    }
+
+    private void loadRun(List<BlockKey> run, List<CompletableFuture<Loaded>> flights, BlockLoader loader) {
+        var sink = new BlockLoader.Sink() {
+            int next;
+            ByteBuffer pending;
+
+            @Override
+            public ByteBuffer buffer(BlockKey key) {
+                if (pending == null) pending = takeBuffer();
+                return pending;
+            }
+
+            @Override
+            public void loaded(BlockKey key, ByteBuffer block) {
+                if (next >= run.size() || !run.get(next).equals(key)) {
+                    throw new IllegalStateException("loader returned block " + key.index() + " of " + key.objectKey()
+                            + " out of order");
+                }
+                if (block == null || block.remaining() > blockSize) {
+                    throw new IllegalStateException("loader returned " + (block == null ? "null" : block.remaining() + " bytes")
+                            + " for block " + key.index() + " of " + key.objectKey() + "; at most " + blockSize + " expected");
+                }
+                int j = next++;
+                ByteBuffer into = pending;
+                pending = null;
+                publish(key, BlockId.of(key, blockSize), block, into, flights.get(j), 0, null);
+            }
+        };
+        try {
+            loader.loadRun(run, sink);
+        } catch (IOException | RuntimeException e) {
+            loadErrors.increment();
+            log.debug("prefetch of blocks {}..{} of {} stopped after {}: {}", run.get(0).index(),
+                    run.get(run.size() - 1).index(), run.get(0).objectKey(), sink.next, e.toString());
+        } finally {
+            if (sink.pending != null) buffers.give(sink.pending);
+            for (int j = sink.next; j < run.size(); j++) {
+                inflight.remove(run.get(j), flights.get(j));
+                flights.get(j).complete(null);
+            }
         }
     }
 

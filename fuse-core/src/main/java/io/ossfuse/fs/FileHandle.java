@@ -37,7 +37,13 @@ final class FileHandle {
         long to = Math.min(lastBlock, current + window);
         long from = Math.max(prefetchedUpTo + 1, current + 1);
         if (from > to) return null;
+        if (prefetchedUpTo > current && to - from + 1 < runBlocks(window) && to < lastBlock) return null;
         prefetchedUpTo = to;
         return new long[] {from, to};
+    }
+
+    /** Blocks fetched with one request when prefetching: half the window, so two requests overlap. */
+    static int runBlocks(int window) {
+        return Math.max(1, window / 2);
     }
 }

@@ -14,6 +14,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -332,6 +333,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             public ByteBuffer load(BlockKey k, ByteBuffer into) throws IOException {
                 return ObjectFileSystem.this.load(fh0, k, into);
             }
+
+            @Override
+            public void loadRun(List<BlockKey> keys, Sink sink) throws IOException {
+                ObjectFileSystem.this.loadRun(fh0, keys, sink);
+            }
         };
         long pos = offset;
         try {
@@ -383,12 +389,42 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         return buf.flip();
     }
 
+    /** Fetches consecutive blocks of {@code h} with one ranged GET, each handed over as soon as it is in. */
+    private void loadRun(FileHandle h, List<BlockKey> keys, BlockLoader.Sink sink) throws IOException {
+        int bs = cache.blockSize();
+        long first = keys.get(0).index();
+        int[] lengths = new int[keys.size()];
+        for (int i = 0; i < lengths.length; i++) {
+            long idx = keys.get(i).index();
+            if (idx != first + i) throw new IllegalArgumentException("blocks of a run must be consecutive: " + keys);
+            lengths[i] = (int) Math.min(bs, h.size - idx * bs);
+            if (lengths[i] <= 0) throw new IOException("block " + idx + " is past the end of " + h.key);
+        }
+        store.readRun(h.key, h.etag, first * bs, lengths, new ObjectStore.RunSink() {
+            @Override
+            public ByteBuffer buffer(int i, int length) {
+                ByteBuffer into = sink.buffer(keys.get(i));
+                return into != null && into.capacity() >= length ? into.clear().limit(length) : ByteBuffer.allocate(length);
+            }
+
+            @Override
+            public void filled(int i, ByteBuffer dst) {
+                sink.loaded(keys.get(i), dst.flip());
+            }
+        });
+    }
+
     private void maybeReadahead(FileHandle h, long offset, long end, int bs, BlockLoader loader) {
         if (options.readaheadBlocks() == 0) return;
         long[] range = h.onRead(offset, end, bs, options.readaheadBlocks());
         if (range == null) return;
         if (LOG.isTraceEnabled()) LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, range[0], range[1], offset);
-        for (long i = range[0]; i <= range[1]; i++) cache.prefetch(key(h, i), loader);
+        int run = FileHandle.runBlocks(options.readaheadBlocks());
+        for (long i = range[0]; i <= range[1]; i += run) {
+            List<BlockKey> keys = new ArrayList<>(run);
+            for (long j = i; j <= Math.min(range[1], i + run - 1); j++) keys.add(key(h, j));
+            cache.prefetchRun(keys, loader);
+        }
     }
 
     @Override

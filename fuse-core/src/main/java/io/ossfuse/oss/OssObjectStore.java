@@ -161,8 +161,45 @@ public final class OssObjectStore implements ObjectStore {
 
     /** One ranged GET; a short or broken body is a plain IOException (retried), the rest translated. */
     private void readOnce(String key, String etag, long offset, int want, ByteBuffer dst) throws IOException {
+        OSSObject obj = get(key, etag, offset, want);
+        boolean clean = false;
+        try {
+            readFully(key, body(obj), dst, want);
+            clean = true;
+        } finally {
+            close(obj, clean);
+        }
+    }
+
+    /** One ranged GET for the whole run, each piece handed over as soon as it is in; no retries. */
+    @Override
+    public void readRun(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+        if (offset < 0) throw new IllegalArgumentException("offset < 0");
+        long total = 0;
+        for (int n : lengths) {
+            if (n <= 0) throw new IllegalArgumentException("piece length must be > 0, got " + n);
+            total += n;
+        }
+        if (total == 0) return;
+        OSSObject obj = get(key, etag, offset, total);
+        boolean clean = false;
+        try {
+            InputStream in = body(obj);
+            for (int i = 0; i < lengths.length; i++) {
+                ByteBuffer dst = sink.buffer(i, lengths[i]);
+                readFully(key, in, dst, lengths[i]);
+                sink.filled(i, dst);
+            }
+            clean = true;
+        } finally {
+            close(obj, clean);
+        }
+    }
+
+    /** Sends a ranged GET pinned to {@code etag} and checks that the answer is exactly that range. */
+    private OSSObject get(String key, String etag, long offset, long length) throws IOException {
         GetObjectRequest req = new GetObjectRequest(bucket, key);
-        req.setRange(offset, offset + want - 1);
+        req.setRange(offset, offset + length - 1);
         // Without this header OSS answers an out-of-range request with the whole object (200).
         req.addHeader("x-oss-range-behavior", "standard");
         if (etag != null) req.setMatchingETagConstraints(List.of(etag));
@@ -177,35 +214,52 @@ public final class OssObjectStore implements ObjectStore {
         } catch (ClientException e) {
             throw translate(e, "get " + bucket + "/" + key);
         }
-        boolean clean = false;
+        long len;
         try {
-            long len = obj.getObjectMetadata().getContentLength();
-            if (len != want) {
-                throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+" + want
-                        + ": server sent Content-Length " + len + " (range ignored or object shorter than expected)");
-            }
-            // getObjectContent() wraps the body in a CRC64 CheckedInputStream unconditionally (SDK 3.18.1),
-            // which caps one stream at ~500 MB/s of CPU; the CRC is useless for a range anyway. Read the
-            // response body underneath it; closing the OSSObject still closes the whole chain.
-            InputStream in = obj.getResponse() != null && obj.getResponse().getContent() != null
-                    ? obj.getResponse().getContent() : obj.getObjectContent();
-            readFully(in, dst, want);
-            clean = true;
+            len = obj.getObjectMetadata().getContentLength();
         } catch (RuntimeException e) {
-            // The SDK wraps socket errors of the body stream in ClientException.
-            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
-        } finally {
-            try {
-                if (clean) obj.close();
-                else obj.forcedClose();
-            } catch (IOException | RuntimeException ignored) {
-                // Closing a broken connection may fail again; the data decision is already made.
-            }
+            close(obj, false);
+            throw new IOException("answer for " + key + " unreadable: " + e.getMessage(), e);
+        }
+        if (len != length) {
+            close(obj, false);
+            throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+" + length
+                    + ": server sent Content-Length " + len + " (range ignored or object shorter than expected)");
+        }
+        return obj;
+    }
+
+    /**
+     * The response body under the SDK's wrappers: getObjectContent() adds a CRC64 CheckedInputStream
+     * unconditionally (SDK 3.18.1), which caps one stream at ~500 MB/s of CPU and is useless for a
+     * range. Closing the OSSObject still closes the whole chain.
+     */
+    private static InputStream body(OSSObject obj) {
+        return obj.getResponse() != null && obj.getResponse().getContent() != null
+                ? obj.getResponse().getContent() : obj.getObjectContent();
+    }
+
+    /** A fully read body gives the connection back to the pool; anything else aborts it. */
+    private static void close(OSSObject obj, boolean clean) {
+        try {
+            if (clean) obj.close();
+            else obj.forcedClose();
+        } catch (IOException | RuntimeException ignored) {
+            // Closing a broken connection may fail again; the data decision is already made.
         }
     }
 
     /** Per-thread scratch for reads into direct buffers (one array per block was 64 MiB of garbage per GiB). */
     private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
+
+    private static void readFully(String key, InputStream in, ByteBuffer dst, int want) throws IOException {
+        try {
+            readFully(in, dst, want);
+        } catch (RuntimeException e) {
+            // The SDK wraps socket errors of the body stream in ClientException.
+            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
+        }
+    }
 
     private static void readFully(InputStream in, ByteBuffer dst, int want) throws IOException {
         int got = 0;

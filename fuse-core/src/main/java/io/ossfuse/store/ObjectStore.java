@@ -28,6 +28,33 @@ public interface ObjectStore extends Closeable {
      */
     void read(String key, String etag, long offset, ByteBuffer dst) throws IOException;
 
+    /**
+     * Reads consecutive pieces of the object, the first at {@code offset}, {@code lengths[i]} bytes
+     * each, in order: each goes into {@link RunSink#buffer} and is handed to {@link RunSink#filled}
+     * as soon as all its bytes are in. A store that can does it with one request (a sequential
+     * reader's readahead then costs one GET per run, not per block). No retries: a failure throws,
+     * and the pieces not handed over yet were not read (the caller reads them with {@link #read},
+     * which retries). The default reads piece by piece.
+     */
+    default void readRun(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+        long pos = offset;
+        for (int i = 0; i < lengths.length; i++) {
+            ByteBuffer dst = sink.buffer(i, lengths[i]);
+            read(key, etag, pos, dst);
+            sink.filled(i, dst);
+            pos += lengths[i];
+        }
+    }
+
+    /** Where {@link #readRun} puts its pieces. */
+    interface RunSink {
+        /** The buffer for piece {@code index}: exactly {@code length} bytes remaining. */
+        ByteBuffer buffer(int index, int length) throws IOException;
+
+        /** Piece {@code index} is complete: {@code dst}'s position has advanced by its length. */
+        void filled(int index, ByteBuffer dst) throws IOException;
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -2,10 +2,20 @@ package io.ossfuse.fs;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.ossfuse.cache.TieredBlockCache;
+import io.ossfuse.cache.TieredStoreConfig;
+import io.ossfuse.store.ListPage;
 import io.ossfuse.store.MemoryObjectStore;
+import io.ossfuse.store.ObjectMeta;
+import io.ossfuse.store.ObjectStore;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Sequential readers get the next blocks fetched ahead; random readers do not. */
 class ReadaheadTest {
@@ -52,5 +62,67 @@ class ReadaheadTest {
             Thread.sleep(200);
             assertEquals(offs.length, store.readCalls());
         }
+    }
+
+    /** Counts readRun calls; the pieces themselves are read through the wrapped store. */
+    static final class RunCounting implements ObjectStore {
+        final MemoryObjectStore store;
+        final AtomicInteger runs = new AtomicInteger();
+
+        RunCounting(MemoryObjectStore store) {
+            this.store = store;
+        }
+
+        @Override
+        public String bucket() {
+            return store.bucket();
+        }
+
+        @Override
+        public ListPage list(String prefix, String token, int maxKeys) throws IOException {
+            return store.list(prefix, token, maxKeys);
+        }
+
+        @Override
+        public Optional<ObjectMeta> head(String key) throws IOException {
+            return store.head(key);
+        }
+
+        @Override
+        public void read(String key, String etag, long offset, ByteBuffer dst) throws IOException {
+            store.read(key, etag, offset, dst);
+        }
+
+        @Override
+        public void readRun(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+            runs.incrementAndGet();
+            ObjectStore.super.readRun(key, etag, offset, lengths, sink);
+        }
+    }
+
+    @Test
+    void aSequentialReaderOverTheTieredCacheFetchesRunsOfBlocksOnce(@TempDir Path dir) throws Exception {
+        byte[] blob = new byte[10 * 4 * MIB + 12345];
+        new Random(2).nextBytes(blob);
+        RunCounting store = new RunCounting(storeWithBlob(blob));
+        TieredStoreConfig config = TieredStoreConfig.parse("levels:\n    - {mediumtype: MEM, path: \"" + dir
+                + "\", quota: 256Mi, high: \"0.9\", low: \"0.8\"}\n");
+        try (TieredBlockCache cache = TieredBlockCache.builder(config).build();
+             ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache)
+                     .options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
+            long ino = fs.lookup(1, "blob").ino();
+            long fh = fs.open(ino, 0);
+            ByteBuffer b = ByteBuffer.allocate(128 * 1024);
+            for (long off = 0; off < blob.length; off += b.capacity()) {
+                b.clear();
+                int n = fs.read(ino, fh, off, b);
+                assertEquals(Math.min(b.capacity(), blob.length - off), n);
+                assertEquals(ByteBuffer.wrap(blob, (int) off, n), b.flip(), "at " + off);
+            }
+            fs.release(ino, fh);
+        }
+        assertEquals(11, store.store.readCalls(), "every block fetched once");
+        // block 0 on demand, then runs of 2 blocks: [1, 2], [3, 4], ... (a demand miss may take one first)
+        assertTrue(store.runs.get() >= 3 && store.runs.get() <= 6, store.runs.get() + " runs");
     }
 }

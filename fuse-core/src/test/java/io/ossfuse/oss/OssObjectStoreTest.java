@@ -136,6 +136,63 @@ class OssObjectStoreTest {
         }
     }
 
+    /** Collects the pieces of a readRun in heap buffers. */
+    static final class Pieces implements io.ossfuse.store.ObjectStore.RunSink {
+        final List<ByteBuffer> filled = new ArrayList<>();
+
+        @Override
+        public ByteBuffer buffer(int index, int length) {
+            return ByteBuffer.allocate(length);
+        }
+
+        @Override
+        public void filled(int index, ByteBuffer dst) {
+            assertEquals(filled.size(), index, "pieces in order");
+            assertFalse(dst.hasRemaining(), "a piece is handed over full");
+            filled.add(dst.flip());
+        }
+    }
+
+    @Test
+    void aRunIsOneGetHandedOverPieceByPiece() throws IOException {
+        try (OssObjectStore s = store()) {
+            server.counters().reset();
+            Pieces p = new Pieces();
+            int[] lengths = {1 << 20, 1 << 20, (1 << 20) - 5};
+            s.readRun("d/blob.bin", null, 5, lengths, p);
+            assertEquals(1, server.counters().gets());
+            assertEquals(3, p.filled.size());
+            long off = 5;
+            for (int i = 0; i < 3; i++) {
+                assertEquals(ByteBuffer.wrap(blob, (int) off, lengths[i]), p.filled.get(i), "piece " + i);
+                off += lengths[i];
+            }
+        }
+    }
+
+    @Test
+    void aBrokenRunHandsOverOnlyCompletePiecesAndDoesNotRetry() throws IOException {
+        try (OssObjectStore s = store()) {
+            server.counters().reset();
+            server.faults().next(1).op(OssOperation.GET).truncateBody((1 << 20) + 100);
+            Pieces p = new Pieces();
+            assertThrows(IOException.class, () -> s.readRun("d/blob.bin", null, 0, new int[] {1 << 20, 1 << 20, 1 << 20}, p));
+            assertEquals(1, p.filled.size(), "only the piece that arrived whole");
+            assertEquals(ByteBuffer.wrap(blob, 0, 1 << 20), p.filled.get(0));
+            assertEquals(1, server.counters().gets(), "the caller re-reads the rest, with retries");
+        }
+    }
+
+    @Test
+    void aRunOfAChangedObjectIsObjectChanged() throws IOException {
+        try (OssObjectStore s = store()) {
+            Pieces p = new Pieces();
+            assertThrows(ObjectChangedException.class,
+                    () -> s.readRun("d/blob.bin", "0123456789ABCDEF0123456789ABCDEF", 0, new int[] {10, 10}, p));
+            assertTrue(p.filled.isEmpty());
+        }
+    }
+
     @Test
     void persistentTruncationEndsInUnavailable() throws IOException {
         try (OssObjectStore s = store()) {
