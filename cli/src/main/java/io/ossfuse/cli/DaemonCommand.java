@@ -4,6 +4,7 @@ import io.ossfuse.recovery.Daemon;
 import io.ossfuse.recovery.DaemonConfig;
 import io.ossfuse.recovery.DaemonMetrics;
 import io.ossfuse.recovery.MetricsServer;
+import io.ossfuse.recovery.SdNotify;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -72,7 +73,7 @@ public final class DaemonCommand implements Callable<Integer> {
     }
     Daemon d;
     try {
-      d = Daemon.start(config);
+      d = Daemon.start(config, System.getenv());
     } catch (java.io.IOException e) {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;
