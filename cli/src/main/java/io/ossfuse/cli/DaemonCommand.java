@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
     description = {"Run the node daemon that supervises every mount and heals it.",
         "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and",
         "brings everything in the state file back on start. Stopping it leaves mounts serving; the next",
-        "daemon adopts them."})
+        "daemon adopts them. Under systemd (unit with FileDescriptorStoreMax=) each raw mount's /dev/fuse fd",
+        "is kept in the unit's fd store, so a kill of daemon and child together only stalls readers."})
 public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
       description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")

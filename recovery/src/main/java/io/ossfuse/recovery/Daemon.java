@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On start it brings back every mount of the state file (adopting children that still serve,
  * restarting the others) and re-attaches every target. On stop it leaves children and mounts as
- * they are: the next daemon adopts them, so a daemon upgrade interrupts nothing.
+ * they are: the next daemon adopts them, so a daemon upgrade interrupts nothing. Under systemd the
+ * raw connections also sit in the unit's fd store ({@link FuseFdStore}), so they survive even a kill
+ * of daemon and children together.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
