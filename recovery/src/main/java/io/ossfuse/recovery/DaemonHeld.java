@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -43,10 +44,6 @@ final class DaemonHeld implements Connection {
   private Standby standby;
   private int standbys;
 
-  DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir) {
-    this(spec, ops, sessionDir, FuseFdStore.none());
-  }
-
   DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir, FuseFdStore fdStore) {
     this.spec = spec;
     this.fdStore = fdStore;
@@ -74,7 +71,7 @@ final class DaemonHeld implements Connection {
    * mounted here (same connection number, not aborted), so that connection goes on even when its
    * child died with the old daemon. Every other handed-back fd of this mount is closed.
    */
-  void reclaim(java.util.List<FuseFdStore.Stored> stored, String session) {
+  void reclaim(List<FuseFdStore.Stored> stored, String session) {
     Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
     FuseFdStore.Stored use = null;
     if (live.isPresent() && session != null) {
