@@ -95,6 +95,7 @@ class SystemdServiceIT {
     void daemonAndChildKilledTogetherOnlyStallReadersThanksToTheFdStore() throws Exception {
         runOnNode(Files.readString(Project.unit()), (node, child) -> {
             String minorBefore = targetConnection(node);
+            assertEquals("1", storedFds(node), "the mount's /dev/fuse fd is in systemd's fd store");
             Reads reads = killEverythingWhileReading(node, child);
             LOG.info("RECOVERY systemd fd store, daemon+child SIGKILL: {} reads, {} failed, longest read {} ms,"
                     + " reads normal again {} ms after the kill", reads.total, reads.failed, reads.longestMillis,
@@ -102,9 +103,15 @@ class SystemdServiceIT {
             LOG.info("journal of the restart:\n{}", node.execInContainer("journalctl", "-u", "ossfuse", "--no-pager",
                     "-o", "short-precise", "-n", "60").getStdout());
             LOG.info("child log:\n{}", node.execInContainer("bash", "-c", "tail -n 40 /var/log/ossfuse/*.log").getStdout());
-            assertEquals(0, reads.failed, "failed reads while daemon and child were down: " + reads.firstFailure);
+            assertEquals(0, reads.failed, "failed reads around the kill of daemon and child: " + reads.failures);
             assertTrue(journal(node).contains("back from systemd's fd store"), "the new daemon reclaimed the stored fd");
             assertEquals(minorBefore, targetConnection(node), "the pod path is still bound to the same FUSE connection");
+            assertEquals("1", storedFds(node), "still one stored fd: the reclaimed connection is not stored twice");
+
+            // umount takes the connection out of the store, or systemd would keep it alive unserved.
+            exec(node, "ossfuse", "unbind", TARGET);
+            exec(node, "ossfuse", "umount", MOUNTPOINT);
+            assertEquals("0", storedFds(node), "umount removed the fd from systemd's store");
         });
     }
 
@@ -175,6 +182,8 @@ class SystemdServiceIT {
             if (!ok) {
                 r.failed++;
                 if (r.firstFailure == null) r.firstFailure = f.length > 3 ? f[3] : line;
+                r.failures.add("read " + r.total + " at kill" + (start >= killedAt ? "+" : "") + (start - killedAt) + " ms: "
+                        + (f.length > 3 ? f[3] : line));
             }
             if ((!ok || end - start > 500) && end > killedAt) lastOutageStart = Math.max(lastOutageStart, start);
         }
@@ -193,6 +202,7 @@ class SystemdServiceIT {
         String firstFailure;
         long longestMillis;
         long backAfterMillis = -1;
+        final List<String> failures = new ArrayList<>();
     }
 
     private static List<String> readLog(GenericContainer<?> node) throws Exception {
@@ -218,6 +228,10 @@ class SystemdServiceIT {
                 .toList();
         assertEquals(1, devs.size(), "one mount on " + TARGET + ": " + devs);
         return devs.get(0);
+    }
+
+    private static String storedFds(GenericContainer<?> node) throws Exception {
+        return exec(node, "systemctl", "show", "-p", "NFileDescriptorStore", "--value", "ossfuse").strip();
     }
 
     private static String journal(GenericContainer<?> node) throws Exception {
