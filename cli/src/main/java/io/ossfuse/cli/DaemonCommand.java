@@ -4,6 +4,7 @@ import io.ossfuse.recovery.Daemon;
 import io.ossfuse.recovery.DaemonConfig;
 import io.ossfuse.recovery.DaemonMetrics;
 import io.ossfuse.recovery.MetricsServer;
+import io.ossfuse.recovery.SdNotify;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Option;
     description = {"Run the node daemon that supervises every mount and heals it.",
         "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and",
         "brings everything in the state file back on start. Stopping it leaves mounts serving; the next",
-        "daemon adopts them."})
+        "daemon adopts them. Under systemd (unit with FileDescriptorStoreMax=) each raw mount's /dev/fuse fd",
+        "is kept in the unit's fd store, so a kill of daemon and child together only stalls readers."})
 public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
       description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")
@@ -72,7 +74,7 @@ public final class DaemonCommand implements Callable<Integer> {
     }
     Daemon d;
     try {
-      d = Daemon.start(config);
+      d = Daemon.start(config, System.getenv());
     } catch (java.io.IOException e) {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;

@@ -30,8 +30,11 @@ import org.slf4j.LoggerFactory;
  * rewritten to a temporary file, fsynced and renamed over the log, so a kill at any point leaves
  * either the old or the new complete log. Entries loaded from the log have an unknown lookup count:
  * the first forget from the kernel drops them (the kernel always forgets its whole count at once on
- * eviction). Entries handed out by readdir only (count 0) are not kept by a compaction: the kernel
- * holds no reference to them.
+ * eviction) — unless the kernel looked them up again since the load. That forget may then end an
+ * inode evicted before the lookup while the lookup made a new one with the same number (forgets
+ * travel on their own kernel queue and worker threads reorder them): dropping the entry would
+ * answer the live inode ESTALE, so it is kept (at worst one entry leaks). Entries handed out by
+ * readdir only (count 0) are not kept by a compaction: the kernel holds no reference to them.
  *
  * <p>All methods are thread-safe; mutations take the table's lock (they are short).
  */
@@ -48,6 +51,8 @@ public final class InodeTable implements Closeable {
         final long ino;
         final String path;
         long lookups;
+        /** Loaded with an unknown count, then looked up again: no forget can tell it is unused. */
+        boolean lookedUpSinceLoad;
 
         Node(long ino, String path, long lookups) {
             this.ino = ino;
@@ -208,7 +213,11 @@ public final class InodeTable implements Closeable {
     /** The number of {@code path}, assigning one if needed, and counts one kernel reference. */
     public synchronized long lookup(String path) {
         Node n = node(path);
-        if (n.lookups != UNKNOWN) n.lookups++;
+        if (n.lookups != UNKNOWN) {
+            n.lookups++;
+        } else {
+            n.lookedUpSinceLoad = true;
+        }
         // Only after the count is taken: a compaction keeps referenced entries only.
         maybeCompact();
         return n.ino;
@@ -222,6 +231,8 @@ public final class InodeTable implements Closeable {
         if (n.lookups != UNKNOWN) {
             n.lookups -= nlookup;
             if (n.lookups > 0) return;
+        } else if (n.lookedUpSinceLoad) {
+            return;
         }
         byIno.remove(ino);
         byPath.remove(n.path);

@@ -19,7 +19,9 @@ import org.testcontainers.utility.DockerImageName;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -82,6 +84,158 @@ class SystemdServiceIT {
             assertTrue(after != child, "KillMode=mixed: child " + child + " was killed and replaced by " + after);
             assertEquals(CONTENT, exec(node, "cat", TARGET + "/hello.txt"), "the daemon recovered the mount");
         });
+    }
+
+    /**
+     * Daemon and child SIGKILLed together (every process of the unit): systemd's fd store still holds
+     * the /dev/fuse fd, so the connection, the mount and the pod's bind stay; readers in the pod path
+     * stall until the restarted daemon's new child serves the same connection, and never fail.
+     */
+    @Test
+    void daemonAndChildKilledTogetherOnlyStallReadersThanksToTheFdStore() throws Exception {
+        runOnNode(Files.readString(Project.unit()), (node, child) -> {
+            String minorBefore = targetConnection(node);
+            assertEquals("1", storedFds(node), "the mount's /dev/fuse fd is in systemd's fd store");
+            Reads reads = killEverythingWhileReading(node, child);
+            LOG.info("RECOVERY systemd fd store, daemon+child SIGKILL: {} reads, {} failed, longest read {} ms,"
+                    + " reads normal again {} ms after the kill", reads.total, reads.failed, reads.longestMillis,
+                    reads.backAfterMillis);
+            LOG.info("journal of the restart:\n{}", node.execInContainer("journalctl", "-u", "ossfuse", "--no-pager",
+                    "-o", "short-precise", "-n", "60").getStdout());
+            LOG.info("child log:\n{}", node.execInContainer("bash", "-c", "tail -n 40 /var/log/ossfuse/*.log").getStdout());
+            assertEquals(0, reads.failed, "failed reads around the kill of daemon and child: " + reads.failures);
+            assertTrue(journal(node).contains("back from systemd's fd store"), "the new daemon reclaimed the stored fd");
+            assertEquals(minorBefore, targetConnection(node), "the pod path is still bound to the same FUSE connection");
+            assertEquals("1", storedFds(node), "still one stored fd: the reclaimed connection is not stored twice");
+
+            // umount takes the connection out of the store, or systemd would keep it alive unserved.
+            exec(node, "ossfuse", "unbind", TARGET);
+            exec(node, "ossfuse", "umount", MOUNTPOINT);
+            assertEquals("0", storedFds(node), "umount removed the fd from systemd's store");
+        });
+    }
+
+    /** The control: without FileDescriptorStoreMax= the same kill makes readers fail, so the test above means something. */
+    @Test
+    void withoutTheFdStoreDaemonAndChildKilledTogetherFailReads() throws Exception {
+        String noStore = Files.readString(Project.unit()).replaceAll("(?m)^FileDescriptorStoreMax=.*$", "");
+        runOnNode(noStore, (node, child) -> {
+            Reads reads = killEverythingWhileReading(node, child);
+            LOG.info("RECOVERY without fd store, daemon+child SIGKILL: {} reads, {} failed ({}), longest read {} ms,"
+                    + " reads normal again {} ms after the kill", reads.total, reads.failed, reads.firstFailure,
+                    reads.longestMillis, reads.backAfterMillis);
+            assertTrue(reads.failed > 0, "without the fd store the connection dies with its last holder");
+        });
+    }
+
+    private static final String READER = "/tmp/reader.sh";
+    private static final String READS = "/tmp/reads.log";
+
+    /**
+     * Reads in the pod path from inside the node (a file, and a name that does not exist so every read
+     * reaches the FUSE server) in a loop, SIGKILLs every process of the unit, waits for the restarted
+     * daemon's healthy child and a few more reads, and returns what the reader saw.
+     */
+    private static Reads killEverythingWhileReading(GenericContainer<?> node, long child) throws Exception {
+        String script = String.join("\n",
+                "i=0",
+                "while [ ! -e /tmp/reader.stop ]; do",
+                "  i=$((i+1)); s=$(date +%s%3N)",
+                "  out=$(timeout -s KILL 120 cat " + TARGET + "/hello.txt 2>&1); rc=$?",
+                "  miss=$(timeout -s KILL 120 ls " + TARGET + "/missing-$i 2>&1)",
+                "  e=$(date +%s%3N)",
+                "  if [ $rc -eq 0 ] && [ \"$out\" = \"" + CONTENT.strip() + "\" ] && [[ \"$miss\" == *'No such file'* ]]; then",
+                "    echo \"$s $e ok\"",
+                "  else",
+                "    echo \"$s $e FAIL ${out//$'\\n'/ } / ${miss//$'\\n'/ }\"",
+                "  fi",
+                "  sleep 0.05",
+                "done",
+                "");
+        node.copyFileToContainer(Transferable.of(script, 0755), READER);
+        exec(node, "bash", "-c", "rm -f /tmp/reader.stop " + READS + "; setsid bash " + READER
+                + " </dev/null >" + READS + " 2>&1 &");
+        awaitReads(node, 10);
+        long killedAt = Long.parseLong(exec(node, "date", "+%s%3N").strip());
+        // --kill-who=all (the default): the daemon, its FUSE child and the standby die at once.
+        exec(node, "systemctl", "kill", "--signal=SIGKILL", "ossfuse");
+        awaitRestarts(node, 1);
+        awaitSocket(node);
+        long after = healthyChild(node);
+        assertTrue(after != child, "a new FUSE child serves (" + after + ")");
+        int seen = readLog(node).size();
+        awaitReads(node, seen + 10);
+        exec(node, "touch", "/tmp/reader.stop");
+        Thread.sleep(500);
+        Reads r = new Reads();
+        // A read of this loop takes ~10-50 ms; one that failed or took longer was hit by the outage.
+        long lastOutageStart = killedAt;
+        List<long[]> oks = new ArrayList<>();
+        for (String line : readLog(node)) {
+            String[] f = line.split(" ", 4);
+            long start = Long.parseLong(f[0]);
+            long end = Long.parseLong(f[1]);
+            r.total++;
+            r.longestMillis = Math.max(r.longestMillis, end - start);
+            boolean ok = f[2].equals("ok");
+            if (ok) oks.add(new long[] {start, end});
+            if (!ok) {
+                r.failed++;
+                if (r.firstFailure == null) r.firstFailure = f.length > 3 ? f[3] : line;
+                r.failures.add("read " + r.total + " at kill" + (start >= killedAt ? "+" : "") + (start - killedAt) + " ms: "
+                        + (f.length > 3 ? f[3] : line));
+            }
+            if ((!ok || end - start > 500) && end > killedAt) lastOutageStart = Math.max(lastOutageStart, start);
+        }
+        for (long[] ok : oks) {
+            if (ok[0] > lastOutageStart) {
+                r.backAfterMillis = ok[1] - killedAt;
+                break;
+            }
+        }
+        return r;
+    }
+
+    private static final class Reads {
+        int total;
+        int failed;
+        String firstFailure;
+        long longestMillis;
+        long backAfterMillis = -1;
+        final List<String> failures = new ArrayList<>();
+    }
+
+    private static List<String> readLog(GenericContainer<?> node) throws Exception {
+        return exec(node, "cat", READS).lines().filter(l -> l.matches("\\d+ \\d+ .*")).toList();
+    }
+
+    private static void awaitReads(GenericContainer<?> node, int atLeast) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (readLog(node).size() < atLeast) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("reader made fewer than " + atLeast + " reads:\n" + exec(node, "cat", READS));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** The device (major:minor, the FUSE connection) mounted on the pod path. */
+    private static String targetConnection(GenericContainer<?> node) throws Exception {
+        List<String> devs = exec(node, "cat", "/proc/self/mountinfo").lines()
+                .map(l -> l.split(" "))
+                .filter(f -> f[4].equals(TARGET))
+                .map(f -> f[2])
+                .toList();
+        assertEquals(1, devs.size(), "one mount on " + TARGET + ": " + devs);
+        return devs.get(0);
+    }
+
+    private static String storedFds(GenericContainer<?> node) throws Exception {
+        return exec(node, "systemctl", "show", "-p", "NFileDescriptorStore", "--value", "ossfuse").strip();
+    }
+
+    private static String journal(GenericContainer<?> node) throws Exception {
+        return node.execInContainer("journalctl", "-u", "ossfuse", "--no-pager", "-n", "300").getStdout();
     }
 
     private interface Scenario {

@@ -62,6 +62,8 @@ class SystemdUnitTest {
     void restartSignalsOnlyTheDaemonAndLeavesFuseChildrenServing() {
         assertEquals("process", unit.get("Service", "KillMode"));
         assertEquals("SIGTERM", unit.get("Service", "KillSignal"));
+        // daemon and child killed together: systemd's copy of each /dev/fuse fd keeps the mounts alive
+        assertTrue(Integer.parseInt(unit.get("Service", "FileDescriptorStoreMax")) >= 64, "FileDescriptorStoreMax");
     }
 
     /** Runtime, state and log directories: root-only, and /run/ossfuse is not wiped on restart. */

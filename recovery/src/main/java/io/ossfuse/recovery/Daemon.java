@@ -16,7 +16,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>On start it brings back every mount of the state file (adopting children that still serve,
  * restarting the others) and re-attaches every target. On stop it leaves children and mounts as
- * they are: the next daemon adopts them, so a daemon upgrade interrupts nothing.
+ * they are: the next daemon adopts them, so a daemon upgrade interrupts nothing. Under systemd the
+ * raw connections also sit in the unit's fd store ({@link FuseFdStore}), so they survive even a kill
+ * of daemon and children together.
  */
 public final class Daemon implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Daemon.class);
@@ -25,13 +27,15 @@ public final class Daemon implements AutoCloseable {
   private final TargetPaths paths;
   private final MountOps ops;
   private final TargetBinder binder;
+  private final FuseFdStore fdStore;
   private final Map<String, MountSupervisor> mounts = new ConcurrentSkipListMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean loaded;
   private ControlServer server;
 
-  private Daemon(DaemonConfig config) throws IOException {
+  private Daemon(DaemonConfig config, FuseFdStore fdStore) throws IOException {
     this.config = config;
+    this.fdStore = fdStore;
     this.store = new StateStore(config.stateFile());
     this.paths = new TargetPaths(config.allowedRoot());
     this.ops = new MountOps(config.probeTimeout());
@@ -40,7 +44,20 @@ public final class Daemon implements AutoCloseable {
 
   /** Loads the state file, brings every mount back and opens the control socket. */
   public static Daemon start(DaemonConfig config) throws IOException {
-    Daemon d = new Daemon(config);
+    return start(config, FuseFdStore.none());
+  }
+
+  /**
+   * As {@link #start(DaemonConfig)}, under the service manager described by {@code env} (the
+   * process environment): with {@code $NOTIFY_SOCKET} each daemon-held FUSE connection is kept in
+   * systemd's fd store, and connections systemd hands back (LISTEN_FDS) are served on.
+   */
+  public static Daemon start(DaemonConfig config, Map<String, String> env) throws IOException {
+    return start(config, FuseFdStore.fromEnvironment(env, ProcessHandle.current().pid()));
+  }
+
+  static Daemon start(DaemonConfig config, FuseFdStore fdStore) throws IOException {
+    Daemon d = new Daemon(config, fdStore);
     d.resume();
     d.server = new ControlServer(config.socket(), d::handle);
     log.info("ossfuse daemon listening on {} (state {}, allowed root {}, {} mounts)", config.socket(),
@@ -53,21 +70,28 @@ public final class Daemon implements AutoCloseable {
     List<MountRecord> records = state.mounts();
     List<MountSupervisor> sups = new ArrayList<>();
     for (MountRecord r : records) {
-      MountSupervisor s = supervisor(r.spec(), r.targets());
+      MountSupervisor s = supervisor(r.spec(), r.targets(), r.session());
       mounts.put(r.spec().mountpoint(), s);
       sups.add(s);
     }
+    fdStore.releaseUnclaimed();
     // Register everything before anything persists, so no mount is written out of the state file.
     loaded = true;
     for (int i = 0; i < sups.size(); i++) sups.get(i).start(records.get(i));
   }
 
-  private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets) {
+  /** {@code session}: the state file's, for a mount brought back on start; null for a new one. */
+  private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets, String session) {
     ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
         : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap());
-    Connection conn = spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)
-        ? new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"))
-        : Connection.selfMounted(spec, ops);
+    Connection conn;
+    if (spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)) {
+      DaemonHeld held = new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"), fdStore);
+      held.reclaim(fdStore.claim(spec.id()), session);
+      conn = held;
+    } else {
+      conn = Connection.selfMounted(spec, ops);
+    }
     return new MountSupervisor(spec, targets, config, cmd, conn, ops, binder, System::nanoTime, this::persist);
   }
 
@@ -116,7 +140,7 @@ public final class Daemon implements AutoCloseable {
       if (ops.fuseAt(spec.mountpointPath()).isPresent()) {
         return ControlResponse.failure(spec.mountpoint() + " already has a FUSE mount not managed by this daemon: unmount it first");
       }
-      s = supervisor(spec, List.of());
+      s = supervisor(spec, List.of(), null);
       mounts.put(spec.mountpoint(), s);
     }
     persist();

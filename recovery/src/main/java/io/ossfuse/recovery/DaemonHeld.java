@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -24,6 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>After a daemon restart only the adopted child holds the connection; {@link #adopt} copies the
  * fd back out of it (pidfd_getfd), so the next child death is seamless again.
+ *
+ * <p>Under systemd every connection is also in the unit's fd store ({@link FuseFdStore}): if daemon
+ * and child die together, systemd's copy keeps the connection alive, and the restarted daemon
+ * {@link #reclaim}s it from what systemd handed back, so readers stall instead of failing.
  */
 final class DaemonHeld implements Connection {
   private static final Logger log = LoggerFactory.getLogger(DaemonHeld.class);
@@ -31,6 +36,7 @@ final class DaemonHeld implements Connection {
   private final MountOps ops;
   private final Path sessionDir;
   private final FuseMountConfig mountConfig;
+  private final FuseFdStore fdStore;
   private FuseDevice device;
   private int fd = -1;
   private int minor = -1;
@@ -38,8 +44,9 @@ final class DaemonHeld implements Connection {
   private Standby standby;
   private int standbys;
 
-  DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir) {
+  DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir, FuseFdStore fdStore) {
     this.spec = spec;
+    this.fdStore = fdStore;
     this.ops = ops;
     this.sessionDir = sessionDir;
     MountOptions o = MountOptions.fromJson(spec.options().toString());
@@ -59,8 +66,33 @@ final class DaemonHeld implements Connection {
     return sessionId;
   }
 
+  /**
+   * After a daemon restart under systemd: takes the fd systemd kept for the connection that is still
+   * mounted here (same connection number, not aborted), so that connection goes on even when its
+   * child died with the old daemon. Every other handed-back fd of this mount is closed.
+   */
+  void reclaim(List<FuseFdStore.Stored> stored, String session) {
+    Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
+    FuseFdStore.Stored use = null;
+    if (live.isPresent() && session != null) {
+      for (FuseFdStore.Stored s : stored) {
+        if (use == null && s.minor() == live.get().minor() && !FuseFdStore.dead(s.fd())) use = s;
+      }
+    }
+    for (FuseFdStore.Stored s : stored) {
+      if (s != use) fdStore.discard(s, use != null && s.name().equals(use.name()));
+    }
+    if (use == null) return;
+    fd = use.fd();
+    minor = use.minor();
+    sessionId = session;
+    log.info("took the FUSE connection of {} back from systemd's fd store (connection {}, fd {})",
+        spec.mountpoint(), minor, fd);
+  }
+
   @Override
   public void adopt(long childPid, String session) {
+    if (fd >= 0) return; // reclaimed from systemd already
     Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
     if (live.isEmpty() || session == null) return;
     try {
@@ -68,6 +100,7 @@ final class DaemonHeld implements Connection {
       minor = live.get().minor();
       sessionId = session;
       log.info("took the FUSE connection of {} back from child {} (fd {})", spec.mountpoint(), childPid, fd);
+      fdStore.store(spec.id(), minor, fd);
     } catch (IOException | RuntimeException e) {
       log.warn("cannot take the FUSE connection of {} back from child {} ({}); its death will remount",
           spec.mountpoint(), childPid, e.getMessage());
@@ -88,6 +121,7 @@ final class DaemonHeld implements Connection {
     fd = device.fd();
     minor = device.connection();
     sessionId = device.sessionId();
+    fdStore.store(spec.id(), minor, fd);
   }
 
   @Override
@@ -133,6 +167,7 @@ final class DaemonHeld implements Connection {
   }
 
   private void release() {
+    if (fd >= 0) fdStore.remove(spec.id(), minor);
     try {
       if (device != null) {
         device.close();

@@ -183,6 +183,8 @@ final class MountSupervisor {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(command.environment());
+    // systemd's hand-over of stored fds is meant for the daemon only.
+    pb.environment().keySet().removeAll(List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
     return pb;
   }
 

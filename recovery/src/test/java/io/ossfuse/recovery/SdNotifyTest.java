@@ -1,4 +1,4 @@
-package io.ossfuse.cli;
+package io.ossfuse.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
