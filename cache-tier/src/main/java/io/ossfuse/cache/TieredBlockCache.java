@@ -179,8 +179,9 @@ public final class TieredBlockCache implements BlockCache {
 
         /**
          * Block files kept open between reads (default {@value TieredBlockCache#MAX_OPEN_HANDLES}), one file
-         * descriptor each. A block read from a file opened before skips the header parse and the checksum
-         * of chunks already checked; a block beyond the cap is opened and checked again.
+         * descriptor each, capped at a quarter of the process's fd limit. A block read from a file opened
+         * before skips the header parse and the checksum of chunks already checked; a block beyond the cap
+         * is opened and checked again.
          */
         public Builder maxOpenHandles(int n) {
             if (n < 0) throw new CacheConfigException("cache max open handles " + n + " must be >= 0");
@@ -206,7 +207,7 @@ public final class TieredBlockCache implements BlockCache {
 
     private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles) {
         this.config = config;
-        this.maxOpenHandles = maxOpenHandles;
+        this.maxOpenHandles = withinFdLimit(maxOpenHandles);
         this.blockSize = config.blockSize();
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
         this.promotion = config.promotion();
@@ -242,6 +243,23 @@ public final class TieredBlockCache implements BlockCache {
         // loads in flight (prefetch threads, demand misses) plus loaded blocks waiting for their reader;
         // beyond that, loads fall back to the loader's own heap buffers
         this.buffers = new BufferPool(blockSize, 2 * threads + 8);
+    }
+
+    /**
+     * At most a quarter of the process's file descriptor limit: an open failing with EMFILE would read as a
+     * local I/O error and drop a sound block.
+     */
+    private static int withinFdLimit(int wanted) {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            long cap = Math.max(16, os.getMaxFileDescriptorCount() / 4);
+            if (wanted > cap) {
+                log.info("tiered cache: {} block files kept open at most (a quarter of the fd limit {}), not {}",
+                        cap, os.getMaxFileDescriptorCount(), wanted);
+                return (int) cap;
+            }
+        }
+        return wanted;
     }
 
     private Store openStore(int l, TierLevel level, Path path, long quota) {
