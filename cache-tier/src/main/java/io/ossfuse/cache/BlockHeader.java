@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.zip.CRC32C;
 
 /**
@@ -30,12 +31,15 @@ final class BlockHeader {
     final int dataLen;
     final int chunkSize;
     private final int[] crcs;
+    /** One bit per chunk that {@link #verify} has found sound since this header was read (file opened). */
+    private final AtomicLongArray verified;
 
     private BlockHeader(int headerLen, int dataLen, int chunkSize, int[] crcs) {
         this.headerLen = headerLen;
         this.dataLen = dataLen;
         this.chunkSize = chunkSize;
         this.crcs = crcs;
+        this.verified = new AtomicLongArray((crcs.length + 63) / 64);
     }
 
     /** Builds the header for {@code data} (position..limit), which is left untouched. */
@@ -122,14 +126,17 @@ final class BlockHeader {
 
     /**
      * Checks the chunks covering data bytes [off, off + n), whose bytes are already in {@code got}
-     * (position..position+n). Chunk bytes outside that range are read from {@code ch} into a scratch
-     * buffer, so no whole-block copy is made.
+     * (position..position+n), unless this header already found them sound: read from one open file, a
+     * chunk is checked once (the file is never rewritten in place). Chunk bytes outside that range are
+     * read from {@code ch} into a scratch buffer, so no whole-block copy is made.
      */
     void verify(FileChannel ch, ByteBuffer got, int off, int n) throws IOException {
         if (n == 0) return;
-        CRC32C crc = new CRC32C();
+        CRC32C crc = null;
         int first = off / chunkSize, last = (off + n - 1) / chunkSize;
         for (int c = first; c <= last; c++) {
+            if (isVerified(c)) continue;
+            if (crc == null) crc = new CRC32C();
             int cs = c * chunkSize, ce = (int) Math.min((long) cs + chunkSize, dataLen);
             crc.reset();
             if (cs < off) crc.update(scratch(ch, cs, off - cs));
@@ -137,6 +144,20 @@ final class BlockHeader {
             crc.update(got.slice(got.position() + from - off, to - from));
             if (ce > off + n) crc.update(scratch(ch, off + n, ce - off - n));
             if ((int) crc.getValue() != crcs[c]) throw new CorruptBlockException("checksum mismatch in chunk " + c);
+            markVerified(c);
+        }
+    }
+
+    boolean isVerified(int chunk) {
+        return (verified.get(chunk >>> 6) & (1L << chunk)) != 0;
+    }
+
+    private void markVerified(int chunk) {
+        long bit = 1L << chunk;
+        int i = chunk >>> 6;
+        long v;
+        while (((v = verified.get(i)) & bit) == 0 && !verified.compareAndSet(i, v, v | bit)) {
+            // another chunk of the same word was marked meanwhile
         }
     }
 

@@ -22,8 +22,12 @@ final class Entry {
     static final AtomicReferenceFieldUpdater<Entry, Handle> HANDLE =
             AtomicReferenceFieldUpdater.newUpdater(Entry.class, Handle.class, "handle");
 
-    /** An open block file, kept to save an open and a close per read; its header is still checked on every read. */
-    record Handle(FileChannel channel) {
+    /**
+     * An open block file, kept to save an open, a close and a header parse per read. Its header was
+     * checked against {@code key} when it was opened, and it remembers which chunks have been verified
+     * since ({@link BlockHeader#verify}): a file is immutable once renamed, so one check per open suffices.
+     */
+    record Handle(FileChannel channel, BlockKey key, BlockHeader header) {
     }
 
     Entry(BlockId id, Store store, Path path, long fileSize) {

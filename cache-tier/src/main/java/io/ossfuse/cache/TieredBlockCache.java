@@ -53,8 +53,10 @@ import java.util.concurrent.atomic.LongAdder;
  * updated by compare-and-set on Entry identity ({@code replace(id, old, new)}, {@code remove(id, old)}): a
  * mover whose CAS fails lost a race (the block was dropped or re-written meanwhile) and deletes its copy.
  * A reader may hold an Entry whose file is being moved: an open fd keeps reading the old inode (files are
- * immutable once renamed), and a file already gone is a retry or a miss. Every file read is checked
- * (header key, length, per-chunk CRC32C) before its bytes are reported, so a torn or stale file is a miss.
+ * immutable once renamed), and a file already gone is a retry or a miss. Every file is checked (header
+ * key, length, per-chunk CRC32C) before its bytes are reported, so a torn or stale file is a miss; because
+ * files are immutable, a shared open file ({@link Entry.Handle}) keeps its parsed header and checks each
+ * chunk once, not on every read.
  *
  * <p><b>Space is reserved before a byte is written.</b> {@link Store#tryReserve} runs under the store lock:
  * it admits {@code size} only if {@code used + reserved + size <= quota}, where {@code used} keeps counting
@@ -86,7 +88,12 @@ public final class TieredBlockCache implements BlockCache {
     static final String DIR_NAME = "ossfuse.blocks";
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
-    static final int MAX_OPEN_HANDLES = 128;
+    /**
+     * Default cap on block files kept open for reading: 1024 blocks = 4 GiB of 4 MiB blocks. A random
+     * reader over more blocks than the cap re-opens and re-checks files (was 128: a 1 GiB object read at
+     * random cost an open, a header parse and a chunk check on most reads).
+     */
+    static final int MAX_OPEN_HANDLES = 1024;
     static final long BUFFER_WAIT_MILLIS = 2000;
 
     private final TieredStoreConfig config;
@@ -94,6 +101,7 @@ public final class TieredBlockCache implements BlockCache {
     private final int chunkSize;
     private final boolean promotion;
     private final boolean fsync;
+    private final int maxOpenHandles;
     /** stores.get(level) = the stores of that level. */
     private final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
@@ -132,6 +140,7 @@ public final class TieredBlockCache implements BlockCache {
         private boolean fsync;
         private int backgroundThreads = 4;
         private int backgroundQueue = 64;
+        private int maxOpenHandles = MAX_OPEN_HANDLES;
 
         private Builder(TieredStoreConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -169,6 +178,18 @@ public final class TieredBlockCache implements BlockCache {
         }
 
         /**
+         * Block files kept open between reads (default {@value TieredBlockCache#MAX_OPEN_HANDLES}), one file
+         * descriptor each, capped at a quarter of the process's fd limit. A block read from a file opened
+         * before skips the header parse and the checksum of chunks already checked; a block beyond the cap
+         * is opened and checked again.
+         */
+        public Builder maxOpenHandles(int n) {
+            if (n < 0) throw new CacheConfigException("cache max open handles " + n + " must be >= 0");
+            this.maxOpenHandles = n;
+            return this;
+        }
+
+        /**
          * Creates the level directories if needed, checks they are writable, rebuilds the index from what
          * they hold and evicts down to the watermarks.
          *
@@ -176,7 +197,7 @@ public final class TieredBlockCache implements BlockCache {
          */
         public TieredBlockCache build() {
             return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
-                    backgroundThreads, backgroundQueue);
+                    backgroundThreads, backgroundQueue, maxOpenHandles);
         }
     }
 
@@ -184,8 +205,9 @@ public final class TieredBlockCache implements BlockCache {
         return new Builder(config);
     }
 
-    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue) {
+    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles) {
         this.config = config;
+        this.maxOpenHandles = withinFdLimit(maxOpenHandles);
         this.blockSize = config.blockSize();
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
         this.promotion = config.promotion();
@@ -221,6 +243,23 @@ public final class TieredBlockCache implements BlockCache {
         // loads in flight (prefetch threads, demand misses) plus loaded blocks waiting for their reader;
         // beyond that, loads fall back to the loader's own heap buffers
         this.buffers = new BufferPool(blockSize, 2 * threads + 8);
+    }
+
+    /**
+     * At most a quarter of the process's file descriptor limit: an open failing with EMFILE would read as a
+     * local I/O error and drop a sound block.
+     */
+    private static int withinFdLimit(int wanted) {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            long cap = Math.max(16, os.getMaxFileDescriptorCount() / 4);
+            if (wanted > cap) {
+                log.info("tiered cache: {} block files kept open at most (a quarter of the fd limit {}), not {}",
+                        cap, os.getMaxFileDescriptorCount(), wanted);
+                return (int) cap;
+            }
+        }
+        return wanted;
     }
 
     private Store openStore(int l, TierLevel level, Path path, long quota) {
@@ -468,18 +507,21 @@ public final class TieredBlockCache implements BlockCache {
      */
     private int readCached(BlockKey key, BlockId id, int off, ByteBuffer dst) throws InterruptedIOException {
         Entry seen = null;
+        boolean ownHandle = false;
         for (int attempt = 0; attempt < 4; attempt++) {
             Entry e = index.get(id);
             if (e == null) return -1;
             Entry.Handle hd = null;
+            FileChannel opened = null;
             boolean shared = false;
             try {
-                hd = e.handle;
+                hd = ownHandle ? null : e.handle;
                 if (hd != null) {
                     shared = true;
                 } else {
-                    hd = new Entry.Handle(FileChannel.open(e.path, StandardOpenOption.READ));
-                    shared = Entry.HANDLE.compareAndSet(e, null, hd);
+                    opened = FileChannel.open(e.path, StandardOpenOption.READ);
+                    hd = new Entry.Handle(opened, key, BlockHeader.read(opened, key, blockSize));
+                    shared = !ownHandle && Entry.HANDLE.compareAndSet(e, null, hd);
                     if (shared) {
                         registerHandle(e);
                         // deleteAndRelease sets deleted before it closes the handle: one of us sees the other
@@ -487,7 +529,8 @@ public final class TieredBlockCache implements BlockCache {
                     }
                 }
                 FileChannel ch = hd.channel();
-                BlockHeader h = BlockHeader.read(ch, key, blockSize);
+                // a different key only on a BlockId hash collision: its header check then fails
+                BlockHeader h = hd.key().equals(key) ? hd.header() : BlockHeader.read(ch, key, blockSize);
                 int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
                 int pos = dst.position();
                 ByteBuffer view = dst.duplicate().limit(pos + n);
@@ -506,9 +549,11 @@ public final class TieredBlockCache implements BlockCache {
             } catch (java.nio.channels.ClosedByInterruptException interrupted) {
                 throw new InterruptedIOException("interrupted reading a cached block");
             } catch (java.nio.channels.ClosedChannelException closedUnderUs) {
-                // a shared handle closed by eviction, by the handle limit or by another reader's interrupt
+                // a shared handle closed by eviction, by the handle limit or by another reader's interrupt;
+                // the retry opens the file for this read alone, so handle churn never turns a hit into a load
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted reading a cached block");
                 if (hd != null) Entry.HANDLE.compareAndSet(e, hd, null);
+                ownHandle = true;
             } catch (CorruptBlockException | java.io.EOFException bad) {
                 corruptBlocks.increment();
                 log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
@@ -524,18 +569,18 @@ public final class TieredBlockCache implements BlockCache {
                 if (index.remove(id, e)) drop(e);
                 return -1;
             } finally {
-                if (hd != null && !shared) closeQuietly(hd.channel());
+                if (opened != null && !shared) closeQuietly(opened);
             }
         }
         return -1;
     }
 
-    /** Keeps at most {@value #MAX_OPEN_HANDLES} shared handles open; closes arbitrary others beyond that. */
+    /** Keeps at most {@code maxOpenHandles} shared handles open; closes arbitrary others beyond that. */
     private void registerHandle(Entry e) {
         openHandles.add(e);
         if (e.handle == null) openHandles.remove(e); // closed meanwhile
-        if (openHandles.size() > MAX_OPEN_HANDLES) {
-            int excess = openHandles.size() - MAX_OPEN_HANDLES;
+        if (openHandles.size() > maxOpenHandles) {
+            int excess = openHandles.size() - maxOpenHandles;
             for (Entry x : openHandles) {
                 if (excess-- <= 0) break;
                 if (x != e) closeHandle(x);
@@ -1168,7 +1213,7 @@ public final class TieredBlockCache implements BlockCache {
         for (Entry e : openHandles) {
             if (!inLru.contains(e)) throw new AssertionError("open handle of a block no longer cached: " + e);
         }
-        if (openHandles.size() > MAX_OPEN_HANDLES + 8) throw new AssertionError(openHandles.size() + " open handles");
+        if (openHandles.size() > maxOpenHandles + 8) throw new AssertionError(openHandles.size() + " open handles");
     }
 
     /** The LRU order of one store, eldest first (tests). */

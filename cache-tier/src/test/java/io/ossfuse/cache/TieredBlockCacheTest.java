@@ -141,6 +141,81 @@ class TieredBlockCacheTest {
     }
 
     @Test
+    void aChunkIsCheckedOncePerOpenFileAndAgainAfterTheFileIsReopened() throws IOException {
+        String yaml = "levels:\n" + levelYaml("MEM", dir.resolve("mem"), "16Mi", "0.8", "0.5");
+        // one open file at a time: reading another block closes the first one's
+        TieredBlockCache c = CacheInvariants.open(TieredBlockCache.builder(TieredStoreConfig.parse(yaml))
+                .blockSize(BS).maxOpenHandles(1));
+        TestBlocks o = new TestBlocks(BS);
+        BlockKey k = key("obj-01", 0), other = key("obj-02", 0);
+        readAndCheck(c, k, o, BS, false); // loaded: served from memory, the file not opened yet
+        ByteBuffer dst = ByteBuffer.allocate(1000);
+        assertEquals(1000, c.read(k, 0, dst, o)); // opens the file, checks chunk 0 only
+        Path f = c.fileOf(k);
+        int headerLen = (int) (Files.size(f) - BS);
+        // a chunk not checked yet through the open file is checked at its first read
+        flip(f, headerLen + 2 * 65_536 + 5);
+        assertEquals(100, c.read(k, 2 * 65_536, ByteBuffer.allocate(100), o));
+        assertEquals(2, o.loadsOf(k));
+        assertEquals(1, c.stats().corruptBlocks());
+        // the re-fetched copy: read (once from memory, where its load left it, then) through its file,
+        // every chunk checked once
+        readAndCheck(c, k, o, BS, true);
+        readAndCheck(c, k, o, BS, true);
+        assertEquals(2, o.loadsOf(k));
+        // damage after the check is not looked for again while the file stays open
+        f = c.fileOf(k);
+        flip(f, headerLen + 65_536 + 5000);
+        assertEquals(100, c.read(k, 65_536, ByteBuffer.allocate(100), o));
+        assertEquals(2, o.loadsOf(k));
+        assertEquals(1, c.stats().corruptBlocks());
+        // reading another block's file closes this one; reopened, its header and chunks are checked again
+        readAndCheck(c, other, o, BS, false);
+        readAndCheck(c, other, o, BS, false);
+        dst = ByteBuffer.allocate(100);
+        assertEquals(100, c.read(k, 65_536, dst, o));
+        for (int i = 0; i < 100; i++) assertEquals(expected(k, 65_536 + i), dst.get(i));
+        assertEquals(3, o.loadsOf(k), "damage found after the reopen: dropped and fetched again");
+        assertEquals(2, c.stats().corruptBlocks());
+    }
+
+    @Test
+    void readersWhoseOpenFileIsClosedUnderThemStillHitTheCache() throws Exception {
+        String yaml = "levels:\n" + levelYaml("MEM", dir.resolve("mem"), "16Mi", "0.8", "0.5");
+        // more blocks read at once than open files allowed: handles are closed while others read them
+        TieredBlockCache c = CacheInvariants.open(TieredBlockCache.builder(TieredStoreConfig.parse(yaml))
+                .blockSize(BS).maxOpenHandles(1));
+        TestBlocks o = new TestBlocks(BS);
+        List<BlockKey> keys = new ArrayList<>();
+        for (int i = 0; i < 6; i++) keys.add(key("obj-0" + i, 0));
+        for (BlockKey k : keys) readAndCheck(c, k, o, BS, false);
+        List<Thread> threads = new ArrayList<>();
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int t = 0; t < 4; t++) {
+            java.util.Random rnd = new java.util.Random(t);
+            threads.add(new Thread(() -> {
+                try {
+                    ByteBuffer dst = ByteBuffer.allocate(4096);
+                    for (int i = 0; i < 3000; i++) {
+                        BlockKey k = keys.get(rnd.nextInt(keys.size()));
+                        int off = rnd.nextInt(BS / 4096) * 4096;
+                        assertEquals(4096, c.read(k, off, dst.clear(), o));
+                        assertEquals(expected(k, off + 17), dst.get(17));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.start();
+        for (Thread t : threads) t.join();
+        assertTrue(failures.isEmpty(), () -> "reader failed: " + failures.get(0));
+        for (BlockKey k : keys) assertEquals(1, o.loadsOf(k), "a hit turned into a load: " + k);
+        assertEquals(0, c.stats().corruptBlocks());
+        assertEquals(0, c.stats().ioErrors());
+    }
+
+    @Test
     void aTruncatedBlockIsNeverServed() throws IOException {
         TieredBlockCache c = memSsd("16Mi", "16Mi", true);
         TestBlocks o = new TestBlocks(BS);

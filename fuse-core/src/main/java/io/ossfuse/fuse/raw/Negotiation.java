@@ -30,7 +30,10 @@ record Negotiation(String session, int kernelMajor, int kernelMinor, long kernel
     static Negotiation decide(String session, ByteBuffer in, RawFuseConfig config) {
         int major = in.getInt(Wire.IN_HEADER);
         int minor = in.getInt(Wire.IN_HEADER + 4);
-        int maxReadahead = in.getInt(Wire.IN_HEADER + 8);
+        // The kernel offers its readahead at mount time (128 KiB) and keeps the smaller of the bdi's and
+        // ours: echoing the offer undid the 1 MiB FuseDevice set after mount(2). Asking for a full request
+        // lets that setting stand, so buffered sequential reads come as 1 MiB requests.
+        int maxReadahead = Math.max(in.getInt(Wire.IN_HEADER + 8), config.maxRequestBytes());
         long flags = Integer.toUnsignedLong(in.getInt(Wire.IN_HEADER + 12));
         int len = in.getInt(0);
         if ((flags & Wire.INIT_EXT) != 0 && len >= Wire.IN_HEADER + 20) {

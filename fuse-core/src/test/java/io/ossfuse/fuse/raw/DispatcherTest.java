@@ -58,7 +58,7 @@ class DispatcherTest {
         assertHeader(16 + 64, 0, 9, n);
         assertEquals(7, out.getInt(16));
         assertEquals(40, out.getInt(20), "min(kernel 45, ours 40)");
-        assertEquals(131072, out.getInt(24), "max_readahead echoed");
+        assertEquals(1 << 20, out.getInt(24), "max_readahead: a full request, not the kernel's 128 KiB offer");
         int answered = out.getInt(28);
         assertEquals(Wire.ASYNC_READ | Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS,
             answered & 0xffffffffL, "only offered and wanted flags; never EXPORT_SUPPORT or writeback");
