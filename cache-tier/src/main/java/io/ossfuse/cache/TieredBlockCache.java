@@ -582,8 +582,11 @@ public final class TieredBlockCache implements BlockCache {
         if (openHandles.size() > maxOpenHandles) {
             int excess = openHandles.size() - maxOpenHandles;
             for (Entry x : openHandles) {
-                if (excess-- <= 0) break;
-                if (x != e) closeHandle(x);
+                if (excess <= 0) break;
+                // the handle just registered is in use: passing it must not count as closing one
+                if (x == e) continue;
+                closeHandle(x);
+                excess--;
             }
         }
     }
