@@ -14,25 +14,27 @@ import picocli.CommandLine.Option;
 /** {@code ossfuse daemon}: the node daemon that supervises every mount (what systemd runs). */
 @Command(name = "daemon", mixinStandardHelpOptions = true,
     description = {"Run the node daemon that supervises every mount and heals it.",
-        "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and",
-        "brings everything in the state file back on start. Stopping it leaves mounts serving; the next",
-        "daemon adopts them. Under systemd (unit with FileDescriptorStoreMax=) each raw mount's /dev/fuse fd",
-        "is kept in the unit's fd store, so a kill of daemon and child together only stalls readers."})
+        // One element per paragraph: picocli wraps each element, and breaks the line after it.
+        "Parent of one FUSE child per mount: restarts dead or hung children, re-attaches bind targets, and "
+            + "brings everything in the state file back on start. Stopping it leaves mounts serving; the next "
+            + "daemon adopts them. Under systemd (unit with FileDescriptorStoreMax=) each raw mount's /dev/fuse fd "
+            + "is kept in the unit's fd store, so a kill of daemon and child together only stalls readers."})
 public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
-      description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}).")
+      description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}; env OSSFUSE_SOCKET).")
   Path socket;
 
   @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-" + DaemonConfig.DEFAULT_STATE_PATH + "}", paramLabel = "FILE",
-      description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}).")
+      description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
   Path state;
 
   @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}", paramLabel = "DIR",
-      description = "Bind targets must be under this directory (default: ${DEFAULT-VALUE}).")
+      description = "Bind targets must be under this directory (default: ${DEFAULT-VALUE}; env OSSFUSE_ALLOWED_ROOT).")
   Path allowedRoot;
 
   @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-" + DaemonConfig.DEFAULT_LOG_DIR_PATH + "}", paramLabel = "DIR",
-      description = "One log file per mount with its child's output (default: ${DEFAULT-VALUE}).")
+      description = "One log file per mount with its child's output; above 16 MiB it is rotated, 3 old copies "
+          + "kept (default: ${DEFAULT-VALUE}; env OSSFUSE_LOG_DIR).")
   Path logDir;
 
   @Option(names = "--child-heap", defaultValue = "512m", paramLabel = "SIZE",

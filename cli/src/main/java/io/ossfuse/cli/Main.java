@@ -37,7 +37,8 @@ public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @CommandLine.Option(names = {"-v", "--verbose"}, description = "log at INFO level (also accepted after the subcommand)")
+    @CommandLine.Option(names = {"-v", "--verbose"}, description = "log at INFO level (mount, demo and local-oss also "
+            + "take it after their name; the daemon always logs at INFO)")
     boolean verbose;
 
     @Override

@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The shipped unit under a real systemd (PID 1 of a container of the product image plus systemd):
  * it starts the daemon, and a `systemctl restart` or a daemon crash leaves the FUSE child serving and
- * adopted by the next daemon — the reason for KillMode=process.
+ * adopted by the next daemon — the reason for KillMode=process; a kill of daemon and child together
+ * only stalls readers — the reason for FileDescriptorStoreMax=. Each with its control.
  */
 @Tag("container")
 @EnabledIfSystemProperty(named = "ossfuse.dist.built", matches = "true",

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The real thing end to end: daemon JVM → FuseChildMain JVM (MountFactory, OSS SDK over HTTP to a
- * LocalOssServer on 127.0.0.1, the jnr-fuse transport) → bind into a pod volume path; the seed's
- * reader loop while the child is SIGKILLed.
+ * LocalOssServer on 127.0.0.1, the transport of the subclass: jnr or raw) → bind into a pod volume
+ * path; the seed's reader loop while the child is SIGKILLed.
  */
 abstract class OssfuseDaemonTest {
   /** The transport under test: jnr (the child mounts) or raw (the daemon holds the connection). */

@@ -32,7 +32,8 @@ import java.util.stream.Stream;
 /**
  * The tiered block cache's hot paths on a MEM level under /dev/shm, with 1 MiB blocks:
  * <ul>
- *   <li>{@code hit}: a 128 KiB read of a cached block (index lookup, file read, chunk CRC check);</li>
+ *   <li>{@code hit}: a 128 KiB read of a cached block (index lookup, one pread of its block file, kept
+ *       open: the file's header and chunk CRCs were checked once, at its first read);</li>
  *   <li>{@code missEvict}: the working set is 4x the quota, so nearly every read loads a block,
  *       writes it and evicts LRU blocks down to the low watermark.</li>
  * </ul>
