@@ -150,6 +150,25 @@ class DistributionIT {
         assertFalse(run.output().contains("TieredStopAtLevel"), run.output());
     }
 
+    /** Global options before the command, as the CLI accepts them, still pick the command's JVM. */
+    @Test
+    void launcherFindsTheCommandBehindGlobalOptions(@TempDir Path tmp) throws IOException {
+        Path javaHome = fakeJava(tmp, "17.0.9");
+        String launcher = Project.distDir().resolve("bin/ossfuse").toString();
+        for (List<String> args : List.of(List.of("--config", "/etc/ossfuse/config.yaml", "daemon"),
+                List.of("-v", "mount", "oss://b/d", "/mnt"))) {
+            List<String> cmd = new java.util.ArrayList<>(List.of(launcher));
+            cmd.addAll(args);
+            Cmd run = Cmd.run(cmd, Map.of("JAVA_HOME", javaHome.toString()), 30).expectSuccess();
+            assertTrue(run.output().contains("-XX:+UseG1GC"), args + ": " + run.output());
+            assertFalse(run.output().contains("TieredStopAtLevel"), args + ": " + run.output());
+        }
+        // a config file named like a command is still the option's value
+        Cmd status = Cmd.run(List.of(launcher, "--config", "daemon", "status"), Map.of("JAVA_HOME", javaHome.toString()), 30)
+                .expectSuccess();
+        assertTrue(status.output().contains("-XX:TieredStopAtLevel=1"), status.output());
+    }
+
     @Test
     void launcherRefusesAnOldJavaInOneLine(@TempDir Path tmp) throws IOException {
         Cmd run = Cmd.run(List.of(Project.distDir().resolve("bin/ossfuse").toString(), "--help"),
