@@ -88,8 +88,17 @@ public final class FuseChildMain {
       } catch (MountException e) {
         throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
       }
-    }, RawFuseConfig.defaults());
+    }, rawConfig(options));
     return 0;
+  }
+
+  /**
+   * The raw transport's settings for a daemon-held child: the kernel may remember a missing name as
+   * long as the filesystem itself trusts it (as foreground mounts do), so repeated probes of absent
+   * paths (module search paths, config fallbacks) stop at the kernel.
+   */
+  static RawFuseConfig rawConfig(MountOptions options) {
+    return RawFuseConfig.defaults().withNegativeTimeout(Duration.ofMillis(options.negativeTtlMillis()));
   }
 
   static int serve(MountOptions options) throws Exception {
