@@ -110,13 +110,20 @@ public final class RawFuseTransport {
         private final SessionState state;
         private final RawFuseConfig config;
         private final InitStore store;
+        private final PoisonPolicy poison;
+        private PoisonGuard guard = PoisonGuard.disabled();
         private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile Negotiation negotiation;
         private volatile Throwable failure;
 
         Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config) {
+            this(fd, fs, state, config, PoisonPolicy.defaults());
+        }
+
+        Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config, PoisonPolicy poison) {
             this.fd = fd;
+            this.poison = Objects.requireNonNull(poison, "poison");
             this.fs = Objects.requireNonNull(fs, "fs");
             this.state = Objects.requireNonNull(state, "state");
             this.config = Objects.requireNonNull(config, "config");
@@ -127,6 +134,8 @@ public final class RawFuseTransport {
             int cloneFd = -1;
             try {
                 FuseChannel shared = FuseChannel.ofFd(fd);
+                // Before RESEND: what the dead predecessor had in flight decides what is poison.
+                guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
                 Optional<Negotiation> saved = store.load();
                 ServeMode m;
                 if (saved.isPresent()) {
@@ -171,7 +180,7 @@ public final class RawFuseTransport {
 
         /** Serves single-threaded until INIT is answered; false if the connection ended first. */
         private boolean bootstrap(FuseChannel shared, boolean resendWorks) throws IOException {
-            Worker boot = new Worker(shared, new Dispatcher(fs, config, this), config);
+            Worker boot = new Worker(shared, new Dispatcher(fs, config, this), config, guard.slot(0));
             while (negotiation == null) {
                 int op = boot.serveOne();
                 if (op == Worker.CLOSED) {
@@ -193,7 +202,7 @@ public final class RawFuseTransport {
         private void runWorkers(FuseChannel channel) throws InterruptedException {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < config.workers(); i++) {
-                Worker w = new Worker(channel, new Dispatcher(fs, config, this), config);
+                Worker w = new Worker(channel, new Dispatcher(fs, config, this), config, guard.slot(i));
                 Thread t = new Thread(w, "fuse-raw-" + i);
                 t.setDaemon(true);
                 t.start();

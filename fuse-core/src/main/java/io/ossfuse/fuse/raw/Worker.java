@@ -6,9 +6,14 @@ import java.nio.ByteOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.Errno;
 import io.ossfuse.fuse.dev.LibC;
 
-/** One thread's loop: read a request, dispatch, write the reply. Owns its direct buffers. */
+/**
+ * One thread's loop: read a request, dispatch, write the reply. Owns its direct buffers. Each
+ * request passes its {@link PoisonGuard.Slot} first: noted as in flight until answered, or answered
+ * EIO at once when quarantined.
+ */
 final class Worker implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     /** {@link #serveOne} result when the connection is gone. */
@@ -16,12 +21,18 @@ final class Worker implements Runnable {
 
     private final FuseChannel channel;
     private final Dispatcher dispatcher;
+    private final PoisonGuard.Slot guard;
     private final ByteBuffer in;
     private final ByteBuffer out;
 
     Worker(FuseChannel channel, Dispatcher dispatcher, RawFuseConfig config) {
+        this(channel, dispatcher, config, PoisonGuard.disabled().slot(0));
+    }
+
+    Worker(FuseChannel channel, Dispatcher dispatcher, RawFuseConfig config, PoisonGuard.Slot guard) {
         this.channel = channel;
         this.dispatcher = dispatcher;
+        this.guard = guard;
         this.in = ByteBuffer.allocateDirect(config.inBufferBytes()).order(ByteOrder.LITTLE_ENDIAN);
         this.out = ByteBuffer.allocateDirect(config.outBufferBytes()).order(ByteOrder.LITTLE_ENDIAN);
     }
@@ -52,16 +63,26 @@ final class Worker implements Runnable {
             }
         }
         int opcode = in.getInt(4);
-        int len = dispatcher.handle(in, (int) n, out);
-        if (len >= 0) {
-            int e = channel.write(out, len);
-            if (e == LibC.ENODEV) {
-                return CLOSED;
+        try {
+            int len;
+            if (guard.admit(in, (int) n)) {
+                len = dispatcher.handle(in, (int) n, out);
+            } else {
+                Encoder.header(out, Wire.OUT_HEADER, Errors.of(Errno.EIO), in.getLong(8));
+                len = Wire.OUT_HEADER;
             }
-            // ENOENT: the request was interrupted, aborted or re-queued meanwhile; nobody waits.
-            if (e != 0 && e != LibC.ENOENT) {
-                LOG.warn("reply to opcode {} ({} bytes) failed: {}", opcode, len, LibC.describe(e));
+            if (len >= 0) {
+                int e = channel.write(out, len);
+                if (e == LibC.ENODEV) {
+                    return CLOSED;
+                }
+                // ENOENT: the request was interrupted, aborted or re-queued meanwhile; nobody waits.
+                if (e != 0 && e != LibC.ENOENT) {
+                    LOG.warn("reply to opcode {} ({} bytes) failed: {}", opcode, len, LibC.describe(e));
+                }
             }
+        } finally {
+            guard.done();
         }
         return opcode;
     }

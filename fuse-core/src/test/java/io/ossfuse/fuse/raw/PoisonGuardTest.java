@@ -1,0 +1,165 @@
+package io.ossfuse.fuse.raw;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Generations of children simulated by opening guards in turn; a "crash" is a request never done. */
+class PoisonGuardTest {
+    @TempDir
+    Path dir;
+
+    private final AtomicLong now = new AtomicLong(1_000_000);
+    private final PoisonPolicy policy = new PoisonPolicy(2, Duration.ofMinutes(10), Duration.ofHours(1));
+
+    private PoisonGuard open() {
+        return PoisonGuard.open(new SessionState(dir, "9-s"), 4, policy, now::get);
+    }
+
+    private static Requests read(long node, long offset, int size) {
+        return Requests.op(Wire.READ, 2, node).readIn(77, offset, size);
+    }
+
+    private static boolean admit(PoisonGuard.Slot s, Requests r) {
+        return s.admit(r.build(), r.length());
+    }
+
+    @Test
+    void aRequestInFlightAtTwoCrashesInARowIsAnsweredEioAloneUntilItsQuarantineEnds() throws Exception {
+        Requests poison = read(7, 0, 131072);
+        Requests other = Requests.op(Wire.LOOKUP, 4, 1).cstr("hello.txt");
+        PoisonGuard g1 = open();
+        assertTrue(admit(g1.slot(0), poison));
+        assertTrue(admit(g1.slot(1), other));
+        // crash 1: both in flight
+        PoisonGuard g2 = open();
+        assertEquals(2, g2.state().suspects().size());
+        assertTrue(g2.state().quarantine().isEmpty());
+        PoisonGuard.Slot a = g2.slot(0);
+        assertTrue(admit(a, other));
+        a.done(); // served: innocent
+        assertTrue(admit(a, poison));
+        PoisonGuard.Slot b = g2.slot(1);
+        Requests fresh = Requests.op(Wire.GETATTR, 6, 3).i32(0).i32(0).i64(0);
+        assertTrue(admit(b, fresh));
+        assertTrue(admit(g2.slot(2), other)); // the same lookup again, in flight at crash 2
+        // crash 2: the poison again, the lookup for the first time since it was served
+        PoisonGuard g3 = open();
+        assertEquals(1, g3.state().quarantine().size());
+        assertEquals(new RequestId(RequestId.key(Wire.READ, 7, 0, 131072), Wire.READ, 7, 0, 131072),
+            g3.state().quarantine().get(0).id());
+        assertEquals(2, g3.state().suspects().size(), "the getattr and the lookup, once each");
+        assertTrue(g3.state().suspects().stream().allMatch(s -> s.crashes() == 1), g3.state().toString());
+        PoisonGuard.Slot s = g3.slot(3);
+        assertFalse(admit(s, poison));
+        s.done();
+        assertFalse(admit(s, read(7, 0, 4096)), "the kernel's page-sized retry of the same range");
+        s.done();
+        assertTrue(admit(s, read(7, 131072, 4096)), "another range of the file");
+        s.done();
+        assertTrue(admit(s, read(8, 0, 131072)), "another file");
+        s.done();
+        assertTrue(admit(s, other));
+        s.done();
+        // the quarantine outlives further generations, then ends
+        PoisonGuard g4 = open();
+        assertFalse(admit(g4.slot(0), poison));
+        now.addAndGet(Duration.ofMinutes(10).toMillis());
+        assertTrue(admit(g4.slot(1), poison));
+    }
+
+    @Test
+    void suspectsAreServedOneAtATimeAndOthersAtOnce() throws Exception {
+        Requests p = read(7, 0, 4096);
+        Requests q = read(8, 0, 4096);
+        PoisonGuard g1 = open();
+        assertTrue(admit(g1.slot(0), p));
+        assertTrue(admit(g1.slot(1), q));
+        PoisonGuard g2 = open();
+        PoisonGuard.Slot first = g2.slot(0);
+        assertTrue(admit(first, p));
+        CountDownLatch admitted = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            PoisonGuard.Slot second = g2.slot(1);
+            admit(second, q);
+            admitted.countDown();
+            second.done();
+        });
+        t.start();
+        PoisonGuard.Slot third = g2.slot(2);
+        assertTrue(admit(third, read(9, 0, 4096)), "not a suspect: no waiting");
+        third.done();
+        assertFalse(admitted.await(200, TimeUnit.MILLISECONDS), "the second suspect waits for the first");
+        first.done();
+        assertTrue(admitted.await(10, TimeUnit.SECONDS));
+        t.join();
+    }
+
+    @Test
+    void aChildThatSurvivesResetsTheCounts() throws Exception {
+        PoisonPolicy quick = new PoisonPolicy(2, Duration.ofMinutes(10), Duration.ofMillis(50));
+        Requests p = read(7, 0, 4096);
+        assertTrue(admit(PoisonGuard.open(new SessionState(dir, "9-s"), 2, quick, now::get).slot(0), p));
+        PoisonGuard g2 = PoisonGuard.open(new SessionState(dir, "9-s"), 2, quick, now::get);
+        assertEquals(1, g2.state().suspects().size());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!PoisonState.load(dir, "9-s").suspects().isEmpty()) {
+            assertTrue(System.nanoTime() < deadline, "counts were not reset");
+            Thread.sleep(10);
+        }
+        assertTrue(admit(g2.slot(0), p)); // in flight at a crash long after: its first
+        PoisonGuard g3 = PoisonGuard.open(new SessionState(dir, "9-s"), 2, quick, now::get);
+        assertTrue(g3.state().quarantine().isEmpty());
+        assertEquals(1, g3.state().suspects().get(0).crashes());
+    }
+
+    @Test
+    void garbageStateOrRingIsIgnoredAndServingGoesOn() throws Exception {
+        PoisonGuard g1 = open();
+        assertTrue(admit(g1.slot(0), read(7, 0, 4096)));
+        byte[] junk = new byte[5000];
+        new Random(2).nextBytes(junk);
+        Files.write(dir.resolve(InFlightRing.FILE), junk);
+        PoisonGuard g2 = open();
+        assertTrue(g2.state().suspects().isEmpty(), "an unreadable ring tells nothing");
+        assertTrue(admit(g2.slot(0), read(7, 0, 4096)));
+        Files.writeString(dir.resolve(PoisonState.FILE), "session=9-s\ngeneration=zz\nsuspect.0=1,2\n");
+        PoisonGuard g3 = open();
+        assertTrue(g3.state().suspects().isEmpty());
+        PoisonGuard.Slot s = g3.slot(1);
+        assertTrue(admit(s, read(7, 0, 4096)));
+        s.done();
+        assertEquals(List.of(), InFlightRing.read(dir.resolve(InFlightRing.FILE), g3.state().generation()).inFlight());
+    }
+
+    @Test
+    void anotherSessionsFilesStartAfresh() throws Exception {
+        assertTrue(admit(open().slot(0), read(7, 0, 4096)));
+        PoisonGuard other = PoisonGuard.open(new SessionState(dir, "10-t"), 4, policy, now::get);
+        assertEquals(1, other.state().generation());
+        assertTrue(other.state().suspects().isEmpty());
+    }
+
+    @Test
+    void requestsWithoutAReplyAreNotTracked() throws Exception {
+        PoisonGuard g1 = open();
+        PoisonGuard.Slot s = g1.slot(0);
+        assertTrue(admit(s, Requests.op(Wire.FORGET, 3, 7).i64(1)));
+        ByteBuffer unused = ByteBuffer.allocate(0);
+        assertEquals(0, unused.capacity());
+        assertTrue(open().state().suspects().isEmpty());
+    }
+}
