@@ -82,7 +82,8 @@ public final class FuseChildMain {
         + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
       try {
-        ReadOnlyFileSystem fs = Metrics.meter(factory.open(options).fs());
+        ReadOnlyFileSystem fs = CrashOnReadForTests.wrapIfAsked(Metrics.meter(factory.open(options).fs()),
+            System.getenv());
         startStats(); // after activation: a standby must not overwrite the active child's numbers
         return fs;
       } catch (MountException e) {

@@ -20,6 +20,9 @@ import java.util.stream.Stream;
 final class DaemonHarness implements AutoCloseable {
   final Path base;
   private final Set<Long> pids = new HashSet<>();
+  /** Added to the daemon's environment (its children inherit it) and to its arguments at each start. */
+  final java.util.Map<String, String> env = new java.util.HashMap<>();
+  final List<String> daemonArgs = new ArrayList<>();
   private Process daemon;
   private int starts;
 
@@ -52,6 +55,8 @@ final class DaemonHarness implements AutoCloseable {
         "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
+    pb.command().addAll(daemonArgs);
+    pb.environment().putAll(env);
     daemon = pb.start();
     pids.add(daemon.pid());
     starts++;

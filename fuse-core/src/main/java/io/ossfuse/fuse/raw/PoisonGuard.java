@@ -121,6 +121,7 @@ final class PoisonGuard {
         dead.inFlight().forEach(id -> inFlight.putIfAbsent(id.key(), id));
         List<PoisonState.Suspect> suspects = new ArrayList<>();
         List<String> seen = new ArrayList<>();
+        List<String> quarantined = new ArrayList<>();
         for (RequestId id : inFlight.values()) {
             int crashes = 1;
             for (int i = 0; i < prev.suspects().size(); i++) {
@@ -133,10 +134,10 @@ final class PoisonGuard {
             if (crashes >= policy.crashes()) {
                 long until = now + policy.quarantine().toMillis();
                 quarantine.add(new PoisonState.Quarantined(id, until));
-                LOG.warn("quarantined {} of FUSE session {}: it was in flight at {} crashes of the serving child "
-                    + "in a row; answering EIO to it until {} (the other requests are served; see "
-                    + "docs/RECOVERY.md, poison requests)", id.describe(), prev.session(), crashes,
-                    Instant.ofEpochMilli(until));
+                quarantined.add("quarantined " + id.describe() + " of FUSE session " + prev.session()
+                    + ": it was in flight at " + crashes + " crashes of the serving child in a row; answering EIO to it"
+                    + " until " + Instant.ofEpochMilli(until) + " (the other requests are served; see docs/RECOVERY.md,"
+                    + " poison requests)");
             } else if (suspects.size() < InFlightRing.MAX_SUSPECTS) {
                 suspects.add(new PoisonState.Suspect(id, crashes));
             }
@@ -145,6 +146,7 @@ final class PoisonGuard {
             LOG.info("the previous child of FUSE session {} died with {} request(s) in flight: {}", prev.session(),
                 seen.size(), String.join(", ", seen));
         }
+        quarantined.forEach(LOG::warn);
         return new PoisonState(prev.session(), prev.generation() + 1, suspects, quarantine);
     }
 
