@@ -16,6 +16,8 @@ import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.ReadOnlyFileSystem;
+
 /**
  * Finds poison requests: one that kills every child it reaches would otherwise be re-sent to each
  * new child forever (FUSE_NOTIFY_RESEND), a crash loop.
@@ -78,6 +80,7 @@ final class PoisonGuard {
     static PoisonGuard open(SessionState s, int workers, PoisonPolicy policy, LongSupplier clock) {
         Path dir = s.stateDir();
         try {
+            java.nio.file.Files.createDirectories(dir);
             PoisonState prev;
             try {
                 prev = PoisonState.load(dir, s.sessionId());
@@ -131,7 +134,7 @@ final class PoisonGuard {
                 }
             }
             seen.add(id.describe() + " (crash " + crashes + " of " + policy.crashes() + ")");
-            if (crashes >= policy.crashes()) {
+            if (crashes >= policy.crashes() && quarantinable(id)) {
                 long until = now + policy.quarantine().toMillis();
                 quarantine.add(new PoisonState.Quarantined(id, until));
                 quarantined.add("quarantined " + id.describe() + " of FUSE session " + prev.session()
@@ -148,6 +151,14 @@ final class PoisonGuard {
         }
         quarantined.forEach(LOG::warn);
         return new PoisonState(prev.session(), prev.generation() + 1, suspects, quarantine);
+    }
+
+    /**
+     * Requests on the root are never quarantined, only served alone: the daemon's health probe is
+     * a stat of the root, and a root answering EIO would make the whole mount useless anyway.
+     */
+    static boolean quarantinable(RequestId id) {
+        return id.node() != ReadOnlyFileSystem.ROOT_INO;
     }
 
     /** After {@link PoisonPolicy#survival} without a crash the suspects are innocent. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -154,12 +153,21 @@ class PoisonGuardTest {
     }
 
     @Test
+    void requestsOnTheRootAreServedAloneButNeverQuarantined() throws Exception {
+        Requests root = Requests.op(Wire.GETATTR, 8, 1).i32(0).i32(0).i64(0); // the daemon's probe
+        assertTrue(admit(open().slot(0), root));
+        assertTrue(admit(open().slot(0), root));
+        PoisonGuard g3 = open();
+        assertTrue(g3.state().quarantine().isEmpty());
+        assertEquals(2, g3.state().suspects().get(0).crashes());
+        assertTrue(admit(g3.slot(0), root));
+    }
+
+    @Test
     void requestsWithoutAReplyAreNotTracked() throws Exception {
         PoisonGuard g1 = open();
         PoisonGuard.Slot s = g1.slot(0);
         assertTrue(admit(s, Requests.op(Wire.FORGET, 3, 7).i64(1)));
-        ByteBuffer unused = ByteBuffer.allocate(0);
-        assertEquals(0, unused.capacity());
         assertTrue(open().state().suspects().isEmpty());
     }
 }
