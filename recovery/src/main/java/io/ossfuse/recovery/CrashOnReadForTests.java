@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * TEST ONLY — never set in production. {@code OSSFUSE_TEST_CRASH_ON_READ=<path under the mount
  * root>} in the daemon's environment (children inherit it) makes every daemon-held child halt
- * ({@link Runtime#halt}, no cleanup, as an OOM kill would) when it serves a read of that file: a
+ * ({@link Runtime#halt}, no cleanup, as an OOM kill would) when it serves a read of that file (or of
+ * any file looked up under the same name): a
  * poison request, to test that the mount stays served and only that read fails
  * (docs/RECOVERY.md, "Poison requests"). Unset (the default) nothing is wrapped; set, each child
  * says so in its log.
@@ -56,7 +57,7 @@ final class CrashOnReadForTests implements ReadOnlyFileSystem {
   @Override
   public FileAttr lookup(long parent, String n) throws FsException {
     FileAttr a = fs.lookup(parent, n);
-    if (n.equals(name) && (parent == ROOT_INO || path.contains("/"))) poisoned.add(a.ino());
+    if (n.equals(name)) poisoned.add(a.ino());
     return a;
   }
 

@@ -11,7 +11,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
-import java.util.stream.Collectors;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -276,12 +275,5 @@ final class PoisonGuard {
                 alone.unlock();
             }
         }
-    }
-
-    /** For log lines: the quarantined requests. */
-    @Override
-    public String toString() {
-        return state == null ? "disabled" : state.quarantine().stream().map(q -> q.id().describe())
-            .collect(Collectors.joining(", ", "quarantined [", "]"));
     }
 }
