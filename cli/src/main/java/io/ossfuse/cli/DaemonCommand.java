@@ -5,6 +5,7 @@ import io.ossfuse.recovery.DaemonConfig;
 import io.ossfuse.recovery.DaemonMetrics;
 import io.ossfuse.recovery.MetricsServer;
 import io.ossfuse.recovery.SdNotify;
+import io.ossfuse.recovery.StateFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -77,6 +78,9 @@ public final class DaemonCommand implements Callable<Integer> {
     Daemon d;
     try {
       d = Daemon.start(config, System.getenv());
+    } catch (StateFileException e) {
+      System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
+      return StateFileException.EXIT_STATUS;
     } catch (java.io.IOException e) {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;
