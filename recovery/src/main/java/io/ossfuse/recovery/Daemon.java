@@ -208,10 +208,14 @@ public final class Daemon implements AutoCloseable {
     removeMountFiles(s.spec());
   }
 
-  /** The spec, stats and session files of a mount that is gone (its child log stays for the admin). */
+  /**
+   * The spec, its child's inode table ({@code .json.d}), stats and session (standby FIFOs) of a
+   * mount that is gone; its child log stays for the admin.
+   */
   private void removeMountFiles(MountSpec spec) {
     Path dir = config.specDir();
-    for (Path p : List.of(dir.resolve(spec.id() + ".json"), StatsFiles.forSpecFile(dir.resolve(spec.id() + ".json")),
+    Path specFile = dir.resolve(spec.id() + ".json");
+    for (Path p : List.of(specFile, dir.resolve(spec.id() + ".json.d"), StatsFiles.forSpecFile(specFile),
         dir.resolve(spec.id() + ".session"))) {
       try (Stream<Path> walk = Files.walk(p)) {
         for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);

@@ -114,6 +114,33 @@ final class DaemonHarness implements AutoCloseable {
     throw new AssertionError("condition not met within " + timeout + "; last status " + s);
   }
 
+  /**
+   * Waits until standby child {@code pid} is blocked opening its FIFO ({@code fuse.dev.Standby}):
+   * from then on an activation wakes it at once. The kernel shows the wait as the wchan of the
+   * waiting thread; a probe that opened the FIFO itself would wake (and end) the standby.
+   */
+  void awaitStandingBy(long pid, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> ts = Files.list(tasks)) {
+        if (ts.anyMatch(t -> {
+          try {
+            return Files.readString(t.resolve("wchan")).strip().equals("wait_for_partner");
+          } catch (IOException gone) {
+            return false;
+          }
+        })) {
+          return;
+        }
+      } catch (IOException | java.io.UncheckedIOException exited) {
+        throw new AssertionError("standby child " + pid + " exited before standing by: " + log());
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("standby child " + pid + " not standing by within " + timeout);
+  }
+
   /** A mount of a local source dir served by a real bindfs child. */
   MountSpec bindfsSpec(Path src, Path mnt) {
     return new MountSpec(src.toString(), mnt.toString(), null, MountSpec.DRIVER_BINDFS, null);
