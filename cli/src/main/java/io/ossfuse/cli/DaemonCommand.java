@@ -26,7 +26,9 @@ public final class DaemonCommand implements Callable<Integer> {
   Path socket;
 
   @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-" + DaemonConfig.DEFAULT_STATE_PATH + "}", paramLabel = "FILE",
-      description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
+      description = "State file: mounts and bound targets, 0600; a bad entry is skipped and kept in FILE.rejected-<time>; "
+          + "if neither FILE nor FILE.prev can be read the daemon refuses to start (exit 78) "
+          + "(default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
   Path state;
 
   @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}", paramLabel = "DIR",
