@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import static io.ossfuse.cache.TestBlocks.key;
@@ -79,6 +81,15 @@ class RunPrefetchTest {
                 .backgroundThreads(2, 64));
     }
 
+    /** Reader threads, kept so the test can wait until each is blocked in the cache. */
+    private static ThreadFactory named(List<Thread> into) {
+        return r -> {
+            Thread t = new Thread(r, "reader-" + into.size());
+            into.add(t);
+            return t;
+        };
+    }
+
     private static List<BlockKey> keys(String object, long from, long to) {
         List<BlockKey> ks = new ArrayList<>();
         for (long i = from; i <= to; i++) ks.add(key(object, i));
@@ -120,7 +131,8 @@ class RunPrefetchTest {
         c.prefetchRun(keys("obj", 0, 3), o);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (o.runs.isEmpty() && System.nanoTime() < deadline) Thread.sleep(1);
-        ExecutorService readers = Executors.newFixedThreadPool(2);
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService readers = Executors.newFixedThreadPool(2, named(threads));
         try {
             Future<?> r2 = readers.submit(() -> {
                 readAndCheck(c, key("obj", 2), o, BS, true);
@@ -130,7 +142,7 @@ class RunPrefetchTest {
                 readAndCheck(c, key("obj", 3), o, BS, false);
                 return null;
             });
-            Thread.sleep(100);
+            for (Thread t : List.copyOf(threads)) Blocked.awaitInCache(t, Duration.ofSeconds(30));
             assertTrue(!r2.isDone() && !r3.isDone(), "readers wait for the run");
             o.gate.countDown();
             r2.get(10, TimeUnit.SECONDS);
@@ -153,13 +165,14 @@ class RunPrefetchTest {
         c.prefetchRun(keys("obj", 0, 3), o);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (o.runs.isEmpty() && System.nanoTime() < deadline) Thread.sleep(1);
-        ExecutorService readers = Executors.newSingleThreadExecutor();
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService readers = Executors.newSingleThreadExecutor(named(threads));
         try {
             Future<?> r2 = readers.submit(() -> {
                 readAndCheck(c, key("obj", 2), o, BS, true);
                 return null;
             });
-            Thread.sleep(50);
+            Blocked.awaitInCache(threads.get(0), Duration.ofSeconds(30)); // waits on the run, then the run breaks
             o.gate.countDown();
             r2.get(10, TimeUnit.SECONDS);
         } finally {

@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,6 +16,9 @@ final class TestBlocks implements BlockLoader {
     final Map<BlockKey, AtomicInteger> loads = new ConcurrentHashMap<>();
     final AtomicLong bytes = new AtomicLong();
     volatile long delayMillis;
+    /** When set, every load counts it down on start, then waits for {@link #release}. */
+    volatile CountDownLatch started;
+    volatile CountDownLatch release;
     volatile IOException failWith;
     /** Size of every object, so the last block comes out short. */
     volatile long objectSize = Long.MAX_VALUE;
@@ -51,6 +56,16 @@ final class TestBlocks implements BlockLoader {
     @Override
     public ByteBuffer load(BlockKey key, ByteBuffer into) throws IOException {
         loads.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        CountDownLatch go = release;
+        if (go != null) {
+            started.countDown();
+            try {
+                if (!go.await(60, TimeUnit.SECONDS)) throw new IOException("test load never released");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted");
+            }
+        }
         if (delayMillis > 0) {
             try {
                 Thread.sleep(delayMillis);

@@ -10,8 +10,15 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static io.ossfuse.cache.TestBlocks.expected;
 import static io.ossfuse.cache.TestBlocks.key;
@@ -363,11 +370,29 @@ class TieredBlockCacheTest {
         readAndCheck(c, k, o, BS, false);
         assertEquals(1, o.loadsOf(k));
         c.prefetch(k, o); // cached: nothing to do
-        o.delayMillis = 300;
+        o.started = new CountDownLatch(1);
+        o.release = new CountDownLatch(1);
         BlockKey slow = key("obj-01", 6);
         c.prefetch(slow, o);
-        Thread.sleep(50);
-        readAndCheck(c, slow, o, BS, true); // joins the prefetch in flight
+        assertTrue(o.started.await(30, TimeUnit.SECONDS), "the prefetch is loading");
+        AtomicReference<Thread> reader = new AtomicReference<>();
+        ExecutorService readers = Executors.newSingleThreadExecutor(r -> {
+            reader.set(new Thread(r, "reader"));
+            return reader.get();
+        });
+        try {
+            Future<?> read = readers.submit(() -> {
+                readAndCheck(c, slow, o, BS, true); // joins the prefetch in flight
+                return null;
+            });
+            Blocked.awaitInCache(reader.get(), Duration.ofSeconds(30));
+            o.release.countDown();
+            read.get(30, TimeUnit.SECONDS);
+        } finally {
+            o.release.countDown();
+            readers.shutdownNow();
+        }
+        o.release = null;
         assertEquals(1, o.loadsOf(slow));
         assertEquals(1, c.stats().coalesced());
         o.failWith = new IOException("down");

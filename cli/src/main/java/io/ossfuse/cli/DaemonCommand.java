@@ -5,6 +5,7 @@ import io.ossfuse.recovery.DaemonConfig;
 import io.ossfuse.recovery.DaemonMetrics;
 import io.ossfuse.recovery.MetricsServer;
 import io.ossfuse.recovery.SdNotify;
+import io.ossfuse.recovery.StateFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -25,7 +26,9 @@ public final class DaemonCommand implements Callable<Integer> {
   Path socket;
 
   @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-" + DaemonConfig.DEFAULT_STATE_PATH + "}", paramLabel = "FILE",
-      description = "State file: mounts and bound targets (default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
+      description = "State file: mounts and bound targets, 0600; a bad entry is skipped and kept in FILE.rejected-<time>; "
+          + "if neither FILE nor FILE.prev can be read the daemon refuses to start (exit 78) "
+          + "(default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
   Path state;
 
   @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}", paramLabel = "DIR",
@@ -77,6 +80,9 @@ public final class DaemonCommand implements Callable<Integer> {
     Daemon d;
     try {
       d = Daemon.start(config, System.getenv());
+    } catch (StateFileException e) {
+      System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
+      return StateFileException.EXIT_STATUS;
     } catch (java.io.IOException e) {
       System.err.println("ossfuse daemon: cannot start: " + e.getMessage());
       return 1;

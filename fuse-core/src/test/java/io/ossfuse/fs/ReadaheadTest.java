@@ -2,6 +2,9 @@ package io.ossfuse.fs;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.ossfuse.cache.BlockCache;
+import io.ossfuse.cache.BlockKey;
+import io.ossfuse.cache.BlockLoader;
 import io.ossfuse.cache.TieredBlockCache;
 import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.store.ListPage;
@@ -11,6 +14,7 @@ import io.ossfuse.store.ObjectStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -54,13 +58,63 @@ class ReadaheadTest {
     void randomReadsDoNotPrefetch() throws Exception {
         byte[] blob = new byte[48 * MIB];
         MemoryObjectStore store = storeWithBlob(blob);
-        try (ObjectFileSystem fs = ObjectFileSystem.builder(store).options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
+        PrefetchCounting cache = new PrefetchCounting(new SmallBlockCache(4 * MIB, 64L << 20));
+        try (cache; ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache)
+                .options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
             long fh = fs.open(ino, 0);
             long[] offs = {40L * MIB, 3L * MIB, 25L * MIB, 10L * MIB, 33L * MIB};
             for (long off : offs) fs.read(ino, fh, off, ByteBuffer.allocate(4096));
-            Thread.sleep(200);
+            // Readahead is asked for during the read: none asked, none can arrive later.
+            assertEquals(0, cache.prefetches.get(), "prefetch requests");
             assertEquals(offs.length, store.readCalls());
+        }
+    }
+
+    /** Counts the prefetch requests a cache gets; everything else goes to the wrapped cache. */
+    static final class PrefetchCounting implements BlockCache {
+        final BlockCache cache;
+        final AtomicInteger prefetches = new AtomicInteger();
+
+        PrefetchCounting(BlockCache cache) {
+            this.cache = cache;
+        }
+
+        @Override
+        public int blockSize() {
+            return cache.blockSize();
+        }
+
+        @Override
+        public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
+            return cache.read(key, offsetInBlock, dst, loader);
+        }
+
+        @Override
+        public void prefetch(BlockKey key, BlockLoader loader) {
+            prefetches.incrementAndGet();
+            cache.prefetch(key, loader);
+        }
+
+        @Override
+        public void prefetchRun(List<BlockKey> keys, BlockLoader loader) {
+            prefetches.incrementAndGet();
+            cache.prefetchRun(keys, loader);
+        }
+
+        @Override
+        public int invalidate(String bucket, String objectKey) {
+            return cache.invalidate(bucket, objectKey);
+        }
+
+        @Override
+        public io.ossfuse.cache.CacheStats stats() {
+            return cache.stats();
+        }
+
+        @Override
+        public void close() throws IOException {
+            cache.close();
         }
     }
 

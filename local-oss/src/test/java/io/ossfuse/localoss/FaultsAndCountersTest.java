@@ -250,15 +250,29 @@ class FaultsAndCountersTest {
         Files.write(dir.resolve("x/f"), content);
         LocalOssServer s = LocalOssServer.builder().root(dir).allowAnonymousRead(true).build().start();
         s.faults().always().stallBody(Duration.ofSeconds(30));
+        // The client signals once the headers and the first part of the body are in: the server flushed
+        // them and stalls now (a fixed pause before close() may end before the answer even started).
+        java.util.concurrent.CountDownLatch stalling = new java.util.concurrent.CountDownLatch(1);
         Thread t = new Thread(() -> {
-            try {
-                RawHttp.get(s.port(), "/x/f");
+            try (java.net.Socket c = new java.net.Socket("127.0.0.1", s.port())) {
+                c.getOutputStream().write("GET /x/f HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                java.io.InputStream in = c.getInputStream();
+                int matched = 0;
+                for (int b = in.read(); b >= 0; b = in.read()) {
+                    if (matched == 4) {
+                        stalling.countDown();
+                        break;
+                    }
+                    matched = b == "\r\n\r\n".charAt(matched) ? matched + 1 : b == '\r' ? 1 : 0;
+                }
+                in.transferTo(java.io.OutputStream.nullOutputStream());
             } catch (IOException ignored) {
                 // expected: the server goes away
             }
         });
         t.start();
-        Thread.sleep(300);
+        assertTrue(stalling.await(30, java.util.concurrent.TimeUnit.SECONDS), "the answer started");
         long t0 = System.nanoTime();
         s.close();
         long ms = (System.nanoTime() - t0) / 1_000_000;

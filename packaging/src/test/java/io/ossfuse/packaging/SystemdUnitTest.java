@@ -52,6 +52,8 @@ class SystemdUnitTest {
     void restartsAlwaysAndNeverGivesUp() {
         assertEquals("always", unit.get("Service", "Restart"));
         assertEquals("0", unit.get("Unit", "StartLimitIntervalSec"));
+        // ...but not on an unreadable state file (StateFileException.EXIT_STATUS): a restart cannot fix it
+        assertEquals("78", unit.get("Service", "RestartPreventExitStatus"));
     }
 
     /**

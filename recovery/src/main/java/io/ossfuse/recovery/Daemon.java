@@ -1,12 +1,17 @@
 package io.ossfuse.recovery;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +70,21 @@ public final class Daemon implements AutoCloseable {
     return d;
   }
 
-  private void resume() {
+  private void resume() throws StateFileException {
     DaemonState state = store.load();
-    List<MountRecord> records = state.mounts();
+    List<MountRecord> records = new ArrayList<>();
     List<MountSupervisor> sups = new ArrayList<>();
-    for (MountRecord r : records) {
-      MountSupervisor s = supervisor(r.spec(), r.targets(), r.session());
+    for (MountRecord r : state.mounts()) {
+      MountSupervisor s;
+      try {
+        s = supervisor(r.spec(), r.targets(), r.session());
+      } catch (RuntimeException e) {
+        // The state file's checks should have caught it; one mount must not stop the others.
+        store.keepAside(List.of(new StateStore.Rejected(Json.mapper().valueToTree(r), String.valueOf(e.getMessage()))));
+        continue;
+      }
       mounts.put(r.spec().mountpoint(), s);
+      records.add(r);
       sups.add(s);
     }
     fdStore.releaseUnclaimed();
@@ -167,7 +180,7 @@ public final class Daemon implements AutoCloseable {
   /** The child's last words, e.g. its one-line "cannot mount ...: bucket does not exist". */
   private static String lastLine(Path log) {
     try {
-      List<String> lines = java.nio.file.Files.readAllLines(log);
+      List<String> lines = Files.readAllLines(log);
       for (int i = lines.size() - 1; i >= 0; i--) {
         String l = lines.get(i).strip();
         if (l.startsWith("ossfuse child:")) return l.substring("ossfuse child:".length()).strip();
@@ -192,6 +205,26 @@ public final class Daemon implements AutoCloseable {
     if (stop) s.stop(true);
     mounts.remove(s.spec().mountpoint(), s);
     persist();
+    removeMountFiles(s.spec());
+  }
+
+  /**
+   * The spec, its child's inode table ({@code .json.d}), stats and session (standby FIFOs) of a
+   * mount that is gone; its child log stays for the admin.
+   */
+  private void removeMountFiles(MountSpec spec) {
+    Path dir = config.specDir();
+    Path specFile = dir.resolve(spec.id() + ".json");
+    for (Path p : List.of(specFile, dir.resolve(spec.id() + ".json.d"), StatsFiles.forSpecFile(specFile),
+        dir.resolve(spec.id() + ".session"))) {
+      try (Stream<Path> walk = Files.walk(p)) {
+        for (Path f : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+      } catch (NoSuchFileException gone) {
+        // never written (e.g. a bindfs mount has no session)
+      } catch (IOException | UncheckedIOException e) {
+        log.warn("cannot remove {} of the unmounted {}: {}", p, spec.mountpoint(), e.getMessage());
+      }
+    }
   }
 
   private ControlResponse bind(String path, String target) throws Exception {

@@ -1,6 +1,7 @@
 package io.ossfuse.recovery;
 
 import io.ossfuse.fuse.MountInfo;
+import io.ossfuse.fuse.dev.FuseConnections;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,13 +86,14 @@ final class MountOps {
 
   /**
    * Aborts a FUSE connection through fusectl so requests stuck on a hung server end with
-   * ECONNABORTED. Best effort: fusectl may not be mounted (then killing the server is enough).
+   * ECONNABORTED. Best effort: fusectl is mounted if it is not; where that fails (said once in the
+   * log) killing the server is enough.
    */
   boolean abortConnection(int minor) {
-    Path abort = Path.of("/sys/fs/fuse/connections", Integer.toString(minor), "abort");
-    if (!Files.exists(abort)) return false;
+    Optional<Path> abort = FuseConnections.abortFile(minor);
+    if (abort.isEmpty()) return false;
     try {
-      Files.writeString(abort, "1");
+      Files.writeString(abort.get(), "1");
       return true;
     } catch (java.io.IOException e) {
       return false;

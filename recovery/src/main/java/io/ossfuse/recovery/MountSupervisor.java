@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -105,8 +106,11 @@ final class MountSupervisor {
   MountRecord record() {
     Child c = child;
     Child s = standby;
+    long since = healthySinceNanos;
+    String healthySince = since == 0 ? null
+        : Instant.now().minusNanos(Math.max(0, nanos.getAsLong() - since)).toString();
     return new MountRecord(spec, targets, c == null ? null : c.pid(), c == null ? null : c.startInstant(),
-        connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant());
+        connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant(), healthySince);
   }
 
   /**
@@ -130,7 +134,7 @@ final class MountSupervisor {
           launchedAtNanos = nanos.getAsLong();
           watch(c.get(), generation);
           log.info("adopted child {} still serving {}", adoptPid, spec.mountpoint());
-          becomeHealthy();
+          becomeHealthy(servingSince(rec));
           return;
         }
         c.ifPresent(Child::kill);
@@ -141,6 +145,17 @@ final class MountSupervisor {
       }
       launch();
     }));
+  }
+
+  /** An adopted child has served all along: its uptime goes on from the state file's. */
+  private long servingSince(MountRecord rec) {
+    long now = nanos.getAsLong();
+    String was = rec.healthySince() != null ? rec.healthySince() : rec.childStart();
+    try {
+      return now - Math.max(0, Duration.between(Instant.parse(was), Instant.now()).toNanos());
+    } catch (RuntimeException e) {
+      return now; // no usable time recorded: the uptime counts from the adoption
+    }
   }
 
   private void launch() {
@@ -174,10 +189,10 @@ final class MountSupervisor {
   /** The child's command line, with the spec written where it reads it and output to the mount's log. */
   private ProcessBuilder childProcess() throws IOException {
     Path specFile = config.specDir().resolve(spec.id() + ".json");
-    Files.createDirectories(specFile.getParent());
-    Files.write(specFile, Json.mapper().writeValueAsBytes(spec));
-    Files.createDirectories(config.logDir());
+    FileModes.writePrivate(specFile, Json.mapper().writeValueAsBytes(spec));
+    FileModes.createDirs(config.logDir(), FileModes.LOG_DIR);
     ChildLog.rotateIfLarge(logFile().toPath());
+    FileModes.ensureFile(logFile().toPath(), FileModes.LOG_FILE);
     ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
@@ -251,7 +266,7 @@ final class MountSupervisor {
     if (gen != generation || stopped) return;
     Optional<String> bad = ops.probe(spec.mountpointPath());
     if (bad.isEmpty()) {
-      becomeHealthy();
+      becomeHealthy(nanos.getAsLong());
       return;
     }
     long waited = nanos.getAsLong() - launchedAtNanos;
@@ -262,9 +277,10 @@ final class MountSupervisor {
     exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
   }
 
-  private void becomeHealthy() {
+  /** {@code since}: when the child began to serve (now, or earlier for an adopted child). */
+  private void becomeHealthy(long since) {
     long gen = generation;
-    healthySinceNanos = nanos.getAsLong();
+    healthySinceNanos = since;
     probeFailures = 0;
     int[] counts = reattachAll();
     setState(MountState.HEALTHY, null);
@@ -277,7 +293,7 @@ final class MountSupervisor {
       failureDetectedNanos = 0;
     } else {
       log.info("{} healthy, child {} ready in {} ms; {} targets attached", spec.mountpoint(), pidText(),
-          (healthySinceNanos - launchedAtNanos) / 1_000_000, targets.size());
+          (nanos.getAsLong() - launchedAtNanos) / 1_000_000, targets.size());
     }
     onChange.run();
     long every = config.probeInterval().toMillis();

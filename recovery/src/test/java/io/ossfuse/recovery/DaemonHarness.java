@@ -60,7 +60,8 @@ final class DaemonHarness implements AutoCloseable {
     daemon = pb.start();
     pids.add(daemon.pid());
     starts++;
-    long deadline = System.nanoTime() + 30_000_000_000L;
+    // a JVM start on a loaded 2-core machine takes many seconds: a generous deadline, not a pace
+    long deadline = System.nanoTime() + 90_000_000_000L;
     while (System.nanoTime() < deadline) {
       if (!daemon.isAlive()) throw new IllegalStateException("daemon exited: " + Files.readString(daemonLog()));
       if (Files.exists(socket())) {
@@ -73,7 +74,7 @@ final class DaemonHarness implements AutoCloseable {
       }
       Thread.sleep(50);
     }
-    throw new IllegalStateException("daemon did not listen within 30 s");
+    throw new IllegalStateException("daemon did not listen within 90 s");
   }
 
   void killDaemon() throws InterruptedException {
@@ -117,6 +118,33 @@ final class DaemonHarness implements AutoCloseable {
       Thread.sleep(50);
     }
     throw new AssertionError("condition not met within " + timeout + "; last status " + s);
+  }
+
+  /**
+   * Waits until standby child {@code pid} is blocked opening its FIFO ({@code fuse.dev.Standby}):
+   * from then on an activation wakes it at once. The kernel shows the wait as the wchan of the
+   * waiting thread; a probe that opened the FIFO itself would wake (and end) the standby.
+   */
+  void awaitStandingBy(long pid, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> ts = Files.list(tasks)) {
+        if (ts.anyMatch(t -> {
+          try {
+            return Files.readString(t.resolve("wchan")).strip().equals("wait_for_partner");
+          } catch (IOException gone) {
+            return false;
+          }
+        })) {
+          return;
+        }
+      } catch (IOException | java.io.UncheckedIOException exited) {
+        throw new AssertionError("standby child " + pid + " exited before standing by: " + log());
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("standby child " + pid + " not standing by within " + timeout);
   }
 
   /** A mount of a local source dir served by a real bindfs child. */

@@ -6,9 +6,4 @@ final class OssfuseDaemonJnrTest extends OssfuseDaemonTest {
   String transport() {
     return "jnr";
   }
-
-  @Override
-  long settleMillis() {
-    return 1100;
-  }
 }

@@ -6,9 +6,4 @@ final class OssfuseDaemonRawTest extends OssfuseDaemonTest {
   String transport() {
     return "raw";
   }
-
-  @Override
-  long settleMillis() {
-    return 4000; // raw waits for the pre-started standby to be ready
-  }
 }

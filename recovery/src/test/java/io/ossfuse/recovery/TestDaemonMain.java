@@ -20,7 +20,7 @@ public final class TestDaemonMain {
       b.probeInterval(Duration.ofMillis(300))
           .probeTimeout(Duration.ofMillis(700))
           .probeFailures(2)
-          .startTimeout(Duration.ofSeconds(20))
+          .startTimeout(Duration.ofSeconds(60)) // a child JVM on a loaded machine: not a failure at 20 s
           .backoffBase(Duration.ofMillis(250))
           .backoffCap(Duration.ofSeconds(2))
           .stableAfter(Duration.ofSeconds(1));

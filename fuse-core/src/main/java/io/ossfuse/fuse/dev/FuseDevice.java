@@ -30,7 +30,6 @@ import io.ossfuse.fuse.MountInfo;
  */
 public final class FuseDevice implements Closeable {
     private static final Logger LOG = LoggerFactory.getLogger(FuseDevice.class);
-    private static final Path CONNECTIONS = Path.of("/sys/fs/fuse/connections");
     private static final AtomicLong PROBES = new AtomicLong();
     /** Readahead set at mount: buffered sequential reads then use 1 MiB requests (measured +30%). */
     static final int DEFAULT_READ_AHEAD_KB = 1024;
@@ -111,7 +110,7 @@ public final class FuseDevice implements Closeable {
         return mountpoint;
     }
 
-    /** The connection id: the directory name under /sys/fs/fuse/connections. */
+    /** The connection id: the directory name under {@link FuseConnections#DIR}. */
     public int connection() {
         return connection;
     }
@@ -173,11 +172,9 @@ public final class FuseDevice implements Closeable {
      * the mount then answers ENOTCONN). The last resort for a hung server; unmount afterwards.
      */
     public void abort() throws IOException {
-        Path abort = CONNECTIONS.resolve(Integer.toString(connection)).resolve("abort");
-        if (!Files.exists(abort)) {
-            throw new IOException(abort + " does not exist: mount fusectl (mount -t fusectl none "
-                + CONNECTIONS + ") or the connection is already gone");
-        }
+        Path abort = FuseConnections.abortFile(connection).orElseThrow(() -> new IOException(
+            "cannot abort FUSE connection " + connection + ": fusectl is not mounted on " + FuseConnections.DIR
+                + " (mount -t fusectl none " + FuseConnections.DIR + ") or the connection is already gone"));
         Files.writeString(abort, "1");
         LOG.warn("aborted FUSE connection {} ({})", connection, mountpoint);
     }

@@ -217,18 +217,20 @@ public final class RawFuseTransport {
         @Override
         public Negotiation onInit(ByteBuffer in) throws Exception {
             Negotiation n = Negotiation.decide(state.sessionId(), in, config);
-            pause(config.testPauseBeforeInitSave());
+            pause(config.testPauseBeforeInitSave(), "before saving INIT");
             store.save(n); // before the reply: a successor must never miss a completed INIT
             negotiation = n;
-            pause(config.testPauseBeforeInitReply());
+            pause(config.testPauseBeforeInitReply(), "before answering INIT");
             LOG.info("INIT: kernel 7.{} flags {}; answered 7.{} flags {} max_pages {} resend={}",
                 n.kernelMinor(), Long.toHexString(n.kernelFlags()), n.minor(),
                 Long.toHexString(n.flags()), n.maxPages(), n.resendSupported());
             return n;
         }
 
-        private static void pause(Duration d) throws InterruptedException {
+        /** Logs first: the test waits for that line, not for a guessed time. */
+        private static void pause(Duration d, String where) throws InterruptedException {
             if (!d.isZero()) {
+                LOG.info("test pause of {} ms {}", d.toMillis(), where);
                 Thread.sleep(d.toMillis());
             }
         }

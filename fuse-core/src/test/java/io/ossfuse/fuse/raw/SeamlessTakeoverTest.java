@@ -154,8 +154,8 @@ class SeamlessTakeoverTest {
     void childKilledAfterReadingInitBeforeSavingIt() throws Exception {
         try (ChildHarness h = new ChildHarness("init-save", Map.of())) {
             h.spawn(Map.of("RAW_PAUSE_INIT_SAVE_MS", "60000"));
-            waitFor(() -> h.childLog().contains("FUSE_NOTIFY_RESEND written"), Duration.ofSeconds(30), "child started");
-            Thread.sleep(500); // INIT was queued at mount: the child has read it by now
+            waitFor(() -> h.childLog().contains("test pause of 60000 ms before saving INIT"), Duration.ofSeconds(60),
+                "child read INIT");
             assertFalse(Files.exists(h.stateDir.resolve(InitStore.FILE)));
             h.killCurrent();
             h.spawn();
