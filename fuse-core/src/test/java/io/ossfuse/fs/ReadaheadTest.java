@@ -32,7 +32,7 @@ class ReadaheadTest {
         MemoryObjectStore store = storeWithBlob(blob);
         try (ObjectFileSystem fs = ObjectFileSystem.builder(store).options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             for (int off = 0; off < MIB; off += 128 * 1024) {
                 ByteBuffer b = ByteBuffer.allocate(128 * 1024);
                 assertEquals(b.capacity(), fs.read(ino, fh, off, b));
@@ -56,7 +56,7 @@ class ReadaheadTest {
         MemoryObjectStore store = storeWithBlob(blob);
         try (ObjectFileSystem fs = ObjectFileSystem.builder(store).options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             long[] offs = {40L * MIB, 3L * MIB, 25L * MIB, 10L * MIB, 33L * MIB};
             for (long off : offs) fs.read(ino, fh, off, ByteBuffer.allocate(4096));
             Thread.sleep(200);
@@ -111,7 +111,7 @@ class ReadaheadTest {
              ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache)
                      .options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             ByteBuffer b = ByteBuffer.allocate(128 * 1024);
             for (long off = 0; off < blob.length; off += b.capacity()) {
                 b.clear();
