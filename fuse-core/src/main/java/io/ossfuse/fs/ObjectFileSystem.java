@@ -174,6 +174,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             return found;
         }
         String key = prefix + path;
+        if (KeyNames.unservableKey(key) != null) {
+            // Never listed either (DirHandle); the SDK would refuse the request.
+            meta.put(path, Optional.empty());
+            return Optional.empty();
+        }
         try {
             Optional<ObjectMeta> head = store.head(key);
             Optional<Node> found;

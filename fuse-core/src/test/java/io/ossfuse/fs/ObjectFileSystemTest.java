@@ -277,6 +277,35 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void keysThatCannotBeServedAreNeitherListedNorFound() throws Exception {
+        String seg = "s".repeat(250);
+        String longDir = seg + "/" + seg + "/" + seg + "/" + seg; // 1,003 bytes of path, under "data/"
+        store.put("data/odd/bad\uDCFF", "not UTF-8 in the bucket") // a byte the store could not decode
+                .put("data/odd/ok\uFFFD", "a real U+FFFD")
+                .put("data/odd/" + longDir + "/fits.txt", "1,023 bytes of key at most") // 1,022 bytes
+                .put("data/odd/" + longDir + "/too-long.txt", "1,026 bytes of key")
+                .put("data/odd/" + longDir + "/toolongdir/x", "under a prefix that no key can fit")
+                .put("data/odd/a//b", "an empty segment")
+                .put("data/odd/" + "x".repeat(256), "a name over 255 bytes");
+        long odd = fs.lookup(1, "odd").ino();
+        assertEquals(List.of(".", "..", "a", "ok\uFFFD", seg), names(odd), "only servable keys are listed");
+        assertEquals(List.of(".", ".."), names(fs.lookup(odd, "a").ino()), "a//b: an empty name is skipped");
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(odd, "bad\uDCFF")).errno());
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(odd, "bad\uFFFD")).errno(),
+                "the name the kernel would send for it is another key");
+        assertEquals("a real U+FFFD", new String(readAll(fs.lookup(odd, "ok\uFFFD").ino()), StandardCharsets.UTF_8));
+        long dir = odd;
+        for (String part : longDir.split("/")) dir = fs.lookup(dir, part).ino();
+        assertEquals(List.of(".", "..", "fits.txt"), names(dir));
+        long last = dir;
+        assertEquals(26, fs.lookup(last, "fits.txt").size());
+        store.resetCounters();
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(last, "too-long.txt")).errno());
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(last, "toolongdir")).errno());
+        assertEquals(0, store.headCalls() + store.listCalls(), "no request for a key the SDK would refuse");
+    }
+
+    @Test
     void writeAccessIsRefusedWithErofsAndDirectoriesWithEisdir() throws Exception {
         long ino = fs.lookup(1, "a.txt").ino();
         for (int flags : new int[] {01, 02, 01000, 0100 | 01}) {
