@@ -31,7 +31,10 @@ public final class UrlKeys {
             } else if (c == '+') {
                 bytes.write(' ');
             } else {
-                bytes.writeBytes(String.valueOf(c).getBytes(StandardCharsets.UTF_8));
+                // a character the server did not encode (it should have): as UTF-8, whole code point
+                int cp = s.codePointAt(i);
+                bytes.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+                i += Character.charCount(cp) - 1;
             }
         }
         return utf8Escaping(bytes.toByteArray());

@@ -10,6 +10,7 @@ class UrlKeysTest {
         assertEquals("dir/x y %20 ü.txt", UrlKeys.decode("dir/x+y+%2520+%C3%BC.txt"));
         assertEquals("plain/key", UrlKeys.decode("plain/key"));
         assertEquals("\uD83D\uDE00", UrlKeys.decode("%F0%9F%98%80"), "a character outside the BMP");
+        assertEquals("\u00FC\uD83D\uDE00 %", UrlKeys.decode("\u00FC\uD83D\uDE00+%25"), "characters left unencoded");
     }
 
     @Test
