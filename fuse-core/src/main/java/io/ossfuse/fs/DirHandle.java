@@ -4,7 +4,6 @@ import io.ossfuse.store.ListPage;
 import io.ossfuse.store.ObjectMeta;
 import io.ossfuse.store.ObjectStore;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -14,11 +13,14 @@ import java.util.Set;
 /**
  * A snapshot of one directory listing, fetched page by page as readdir asks for more. Offsets are
  * positions in the snapshot, so they stay valid across readdir calls on the same handle even if the
- * bucket changes meanwhile. Names that cannot be a file name (empty, ".", "..", over 255 bytes) are
- * skipped; when a file and a sub-directory share a name, the entry that comes first wins (listing
- * order puts the object "a" before the prefix "a/").
+ * bucket changes meanwhile. Keys that cannot be served ({@link KeyNames}: names empty, ".", "..",
+ * over 255 bytes; keys not UTF-8 or over 1,023 bytes) are skipped, with one log line per listing;
+ * when a file and a sub-directory share a name, the entry that comes first wins (listing order puts
+ * the object "a" before the prefix "a/").
  */
 final class DirHandle {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirHandle.class);
+
     record Child(String name, Node node) {
     }
 
@@ -31,6 +33,8 @@ final class DirHandle {
     private final Set<String> names = new HashSet<>();
     private String token;
     private boolean done;
+    private int skipped;
+    private String skippedExample;
 
     private final java.util.function.Consumer<List<Child>> onComplete;
 
@@ -74,18 +78,26 @@ final class DirHandle {
         }
         batch.sort((a, b) -> a.node().key().compareTo(b.node().key()));
         for (Child c : batch) {
-            if (!validName(c.name())) continue;
+            String why = KeyNames.invalidName(c.name());
+            if (why == null) why = KeyNames.unservableKey(c.node().key());
+            if (why != null) {
+                if (skipped++ == 0) skippedExample = KeyNames.printable(c.node().key()) + " (" + why + ")";
+                continue;
+            }
             if (!names.add(c.name())) continue;
             children.add(c);
             onLoaded.accept(c);
         }
         token = page.nextToken();
         done = token == null;
+        if (done && skipped > 0) {
+            LOG.warn("listing {}: skipped {} key(s) that cannot be file names, e.g. {}; see docs/SEMANTICS.md, Names",
+                    prefix.isEmpty() ? "the bucket root" : KeyNames.printable(prefix), skipped, skippedExample);
+        }
         if (done && onComplete != null) onComplete.accept(List.copyOf(children));
     }
 
     static boolean validName(String name) {
-        return !name.isEmpty() && !name.equals(".") && !name.equals("..") && name.indexOf('/') < 0
-                && name.indexOf('\0') < 0 && name.getBytes(StandardCharsets.UTF_8).length <= 255;
+        return KeyNames.invalidName(name) == null;
     }
 }

@@ -60,6 +60,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
      * clock, so a successor's handles start far above its predecessor's.
      */
     private final AtomicLong nextFh = new AtomicLong(System.currentTimeMillis() << 20);
+    /** File handles: this counter in the high 32 bits, the ETag's hash in the low ({@link FileHandle#versionBits}). */
+    private final AtomicLong nextFileSeq = new AtomicLong(System.currentTimeMillis());
+    private final PageCacheVersions pageCache = new PageCacheVersions();
 
     private ObjectFileSystem(Builder b) {
         this.store = b.store;
@@ -171,6 +174,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             return found;
         }
         String key = prefix + path;
+        if (KeyNames.unservableKey(key) != null) {
+            // Never listed either (DirHandle); the SDK would refuse the request.
+            meta.put(path, Optional.empty());
+            return Optional.empty();
+        }
         try {
             Optional<ObjectMeta> head = store.head(key);
             Optional<Node> found;
@@ -222,6 +230,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
     @Override
     public void forget(long ino, long nlookup) {
+        pageCache.forget(ino);
         try {
             inodes.forget(ino, nlookup);
         } catch (UncheckedIOException e) {
@@ -293,28 +302,42 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
     // ---- files ------------------------------------------------------------------------------
 
+    /**
+     * Pins the version the metadata knows now (HEAD or listing, within the metadata TTL) and tells the
+     * transport what to do with the kernel's page cache so the open reads that version only.
+     */
     @Override
-    public long open(long ino, int flags) throws FsException {
+    public OpenFile open(long ino, int flags) throws FsException {
         String p = path(ino);
         if ((flags & O_ACCMODE) != O_RDONLY || (flags & (O_TRUNC | O_CREAT)) != 0) {
             throw new FsException(Errno.EROFS, "read-only filesystem: " + p);
         }
         Node n = existing(p);
         if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
-        long fh = nextFh.getAndIncrement();
-        files.put(fh, new FileHandle(p, n));
-        return fh;
+        OpenFile.PageCache pc = pageCache.open(ino, n.etag());
+        long fh = (nextFileSeq.getAndIncrement() << 32) | FileHandle.versionBits(n.etag());
+        files.put(fh, new FileHandle(p, n, pc != OpenFile.PageCache.BYPASS));
+        if (pc != OpenFile.PageCache.KEEP && LOG.isDebugEnabled()) {
+            LOG.debug("open {} at ETag {}: page cache {}", p, n.etag(), pc);
+        }
+        return new OpenFile(fh, pc, attr(ino, n));
     }
 
     @Override
     public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
         FileHandle h = files.get(fh);
         if (h == null || !h.path.equals(path(ino))) {
-            // Not opened by this process (a restarted transport): read the current version.
+            // Not opened by this process (a restarted transport): serve it while the object is still at
+            // the version the handle was opened at, which its number carries.
             String p = path(ino);
             Node n = existing(p);
             if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
-            h = new FileHandle(p, n);
+            if (!FileHandle.openedAt(fh, n.etag())) {
+                LOG.warn("{} changed since it was opened before a restart (now ETag {}); reads of the old version fail, reopen to see the new one",
+                        p, n.etag());
+                throw new FsException(Errno.EIO, "object changed since open: " + p);
+            }
+            h = new FileHandle(p, n, false);
         }
         if (offset < 0) throw new FsException(Errno.EINVAL, "negative offset");
         if (offset >= h.size || !dst.hasRemaining()) return 0;
@@ -429,7 +452,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
     @Override
     public void release(long ino, long fh) {
-        files.remove(fh);
+        FileHandle h = files.remove(fh);
+        if (h != null && h.pageCacheReader) pageCache.release(ino);
     }
 
     // ---- the rest ---------------------------------------------------------------------------

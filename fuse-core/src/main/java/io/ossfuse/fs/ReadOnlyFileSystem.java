@@ -33,8 +33,11 @@ public interface ReadOnlyFileSystem extends Closeable {
 
     void releasedir(long ino, long fh);
 
-    /** Opens a regular file; write access is refused with EROFS. */
-    long open(long ino, int flags) throws FsException;
+    /**
+     * Opens a regular file at its current object version; write access is refused with EROFS. Every
+     * read of the handle is of that version or fails; the transport applies the page-cache decision.
+     */
+    OpenFile open(long ino, int flags) throws FsException;
 
     /** Reads up to {@code dst.remaining()} bytes at {@code offset}; returns the count (0 at EOF). */
     int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException;

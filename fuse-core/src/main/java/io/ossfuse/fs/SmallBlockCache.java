@@ -19,6 +19,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * FUSE read would fetch a whole block. Concurrent misses of one block share one load.
  */
 final class SmallBlockCache implements BlockCache {
+    /**
+     * Caffeine logs every failed asynchronous load with its stack trace (System.Logger, JUL by
+     * default); a failed block load is already reported once, as EIO and one line by the filesystem
+     * (e.g. an object changed while open). Held here: JUL keeps loggers only weakly.
+     */
+    private static final java.util.logging.Logger CAFFEINE_LOAD_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+        l.setLevel(java.util.logging.Level.OFF);
+        return l;
+    }
+
     private final int blockSize;
     private final AsyncCache<BlockKey, ByteBuffer> cache;
     private final ExecutorService loaders;

@@ -20,9 +20,7 @@ import io.ossfuse.store.ObjectStoreException.Kind;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URLDecoder;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -323,8 +321,8 @@ public final class OssObjectStore implements ObjectStore {
     }
 
     static String decode(String s, boolean encoded) {
-        // URLDecoder turns '+' into ' ', matching how the SDK decodes its other listings.
-        return encoded && s != null ? URLDecoder.decode(s, StandardCharsets.UTF_8) : s;
+        // '+' is ' ', as the SDK decodes its other listings; bytes that are not UTF-8 are escaped (UrlKeys).
+        return encoded && s != null ? UrlKeys.decode(s) : s;
     }
 
     static String unquote(String etag) {

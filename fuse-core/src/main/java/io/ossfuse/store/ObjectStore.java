@@ -14,7 +14,11 @@ public interface ObjectStore extends Closeable {
 
     String bucket();
 
-    /** One page of the listing of {@code prefix} with delimiter "/"; {@code token} null for the first page. */
+    /**
+     * One page of the listing of {@code prefix} with delimiter "/"; {@code token} null for the first page.
+     * A key that is not valid UTF-8 comes with each offending byte as one lone surrogate U+DC80..U+DCFF
+     * (such a key cannot be asked for by name; the filesystem does not list it).
+     */
     ListPage list(String prefix, String token, int maxKeys) throws IOException;
 
     /** The object's metadata, or empty when there is no such object. */

@@ -209,7 +209,7 @@ class ObjectFileSystemTest {
     @Test
     void readsAcrossBlocksReturnExactBytes() throws Exception {
         long ino = fs.lookup(1, "big.bin").ino();
-        long fh = fs.open(ino, 0);
+        long fh = fs.open(ino, 0).fh();
         Random r = new Random(7);
         for (int i = 0; i < 200; i++) {
             int off = r.nextInt(110);
@@ -228,15 +228,81 @@ class ObjectFileSystemTest {
     void aChangedObjectFailsTheOpenHandleWithEioAndANewOpenSeesNewData() throws Exception {
         names(1); // the cached listing must not resurrect the old version either
         long ino = fs.lookup(1, "a.txt").ino();
-        long fh = fs.open(ino, 0);
+        long fh = fs.open(ino, 0).fh();
         store.put("data/a.txt", "HELLO, changed");
         FsException e = assertThrows(FsException.class, () -> fs.read(ino, fh, 0, ByteBuffer.allocate(5)));
         assertEquals(Errno.EIO, e.errno());
-        long fh2 = fs.open(ino, 0);
+        long fh2 = fs.open(ino, 0).fh();
         assertEquals(14, fs.getattr(ino).size(), "metadata refreshed at once");
         assertEquals("HELLO, changed", new String(readAll(ino), StandardCharsets.UTF_8));
         fs.release(ino, fh);
         fs.release(ino, fh2);
+    }
+
+    @Test
+    void anOpenOfAnotherVersionDropsThePageCacheOrBypassesItWhileTheOldVersionIsOpen() throws Exception {
+        long ino = fs.lookup(1, "a.txt").ino();
+        OpenFile first = fs.open(ino, 0);
+        assertEquals(OpenFile.PageCache.DROP, first.pageCache(), "what the kernel holds from before is unknown");
+        OpenFile same = fs.open(ino, 0);
+        assertEquals(OpenFile.PageCache.KEEP, same.pageCache(), "same version: keep the pages");
+        fs.release(ino, same.fh());
+
+        store.put("data/a.txt", "HELLO, changed");
+        assertThrows(FsException.class, () -> fs.read(ino, first.fh(), 0, ByteBuffer.allocate(5))); // refreshes
+        OpenFile other = fs.open(ino, 0);
+        assertEquals(OpenFile.PageCache.BYPASS, other.pageCache(), "the old version is still read through the cache");
+        assertEquals(14, other.attr().size());
+        ByteBuffer b = ByteBuffer.allocate(14);
+        assertEquals(14, fs.read(ino, other.fh(), 0, b));
+        assertEquals("HELLO, changed", new String(b.array(), StandardCharsets.UTF_8));
+        fs.release(ino, other.fh());
+
+        fs.release(ino, first.fh());
+        OpenFile next = fs.open(ino, 0);
+        assertEquals(OpenFile.PageCache.DROP, next.pageCache(), "nobody reads the old pages any more: drop them");
+        assertEquals(OpenFile.PageCache.KEEP, fs.open(ino, 0).pageCache());
+    }
+
+    @Test
+    void aForgottenInodeIsOfUnknownVersionAgain() throws Exception {
+        long ino = fs.lookup(1, "a.txt").ino();
+        fs.release(ino, fs.open(ino, 0).fh());
+        OpenFile kept = fs.open(ino, 0);
+        assertEquals(OpenFile.PageCache.KEEP, kept.pageCache());
+        fs.release(ino, kept.fh());
+        fs.forget(ino, 1); // the kernel evicted the inode, and its pages
+        long again = fs.lookup(1, "a.txt").ino();
+        assertEquals(OpenFile.PageCache.DROP, fs.open(again, 0).pageCache());
+    }
+
+    @Test
+    void keysThatCannotBeServedAreNeitherListedNorFound() throws Exception {
+        String seg = "s".repeat(250);
+        String longDir = seg + "/" + seg + "/" + seg + "/" + seg; // 1,003 bytes of path, under "data/"
+        store.put("data/odd/bad\uDCFF", "not UTF-8 in the bucket") // a byte the store could not decode
+                .put("data/odd/ok\uFFFD", "a real U+FFFD")
+                .put("data/odd/" + longDir + "/fits.txt", "1,023 bytes of key at most") // 1,022 bytes
+                .put("data/odd/" + longDir + "/too-long.txt", "1,026 bytes of key")
+                .put("data/odd/" + longDir + "/toolongdir/x", "under a prefix that no key can fit")
+                .put("data/odd/a//b", "an empty segment")
+                .put("data/odd/" + "x".repeat(256), "a name over 255 bytes");
+        long odd = fs.lookup(1, "odd").ino();
+        assertEquals(List.of(".", "..", "a", "ok\uFFFD", seg), names(odd), "only servable keys are listed");
+        assertEquals(List.of(".", ".."), names(fs.lookup(odd, "a").ino()), "a//b: an empty name is skipped");
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(odd, "bad\uDCFF")).errno());
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(odd, "bad\uFFFD")).errno(),
+                "the name the kernel would send for it is another key");
+        assertEquals("a real U+FFFD", new String(readAll(fs.lookup(odd, "ok\uFFFD").ino()), StandardCharsets.UTF_8));
+        long dir = odd;
+        for (String part : longDir.split("/")) dir = fs.lookup(dir, part).ino();
+        assertEquals(List.of(".", "..", "fits.txt"), names(dir));
+        long last = dir;
+        assertEquals(26, fs.lookup(last, "fits.txt").size());
+        store.resetCounters();
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(last, "too-long.txt")).errno());
+        assertEquals(Errno.ENOENT, assertThrows(FsException.class, () -> fs.lookup(last, "toolongdir")).errno());
+        assertEquals(0, store.headCalls() + store.listCalls(), "no request for a key the SDK would refuse");
     }
 
     @Test
@@ -275,13 +341,16 @@ class ObjectFileSystemTest {
     @Test
     void aNewFilesystemOverTheSameStateDirServesTheKernelsInodeNumbers(@org.junit.jupiter.api.io.TempDir java.nio.file.Path state)
             throws Exception {
-        long sub, x, big;
+        long sub, x, big, bigFh, aFh;
         try (InodeTable t = InodeTable.persistent(state, 0);
              ObjectFileSystem a = ObjectFileSystem.builder(store).prefix("data/").inodes(t).build()) {
             sub = a.lookup(1, "sub").ino();
             x = a.lookup(sub, "x").ino();
             big = a.lookup(1, "big.bin").ino();
+            bigFh = a.open(big, 0).fh();
+            aFh = a.open(a.lookup(1, "a.txt").ino(), 0).fh();
         }
+        store.put("data/a.txt", "changed while no process served");
         // A new process: no lookups yet, but the kernel still holds sub, x and big.bin.
         try (InodeTable t = InodeTable.persistent(state, 0);
              ObjectFileSystem b = ObjectFileSystem.builder(store).prefix("data/").inodes(t).build()) {
@@ -289,8 +358,11 @@ class ObjectFileSystemTest {
             assertEquals(1, b.getattr(x).size());
             assertEquals(100, b.getattr(big).size());
             ByteBuffer dst = ByteBuffer.allocate(10);
-            assertEquals(10, b.read(big, 12345, 90, dst), "a handle of the old process still reads");
+            assertEquals(10, b.read(big, bigFh, 90, dst), "a handle of the old process still reads");
             assertEquals(ByteBuffer.wrap(this.big, 90, 10), dst.flip());
+            long aIno = b.lookup(1, "a.txt").ino();
+            assertEquals(Errno.EIO, assertThrows(FsException.class, () -> b.read(aIno, aFh, 0, ByteBuffer.allocate(5))).errno(),
+                    "a handle opened at the old version does not read the new one");
             assertEquals(x, b.lookup(sub, "x").ino());
             assertNotEquals(x, b.lookup(1, "a.txt").ino());
         }
@@ -304,7 +376,7 @@ class ObjectFileSystemTest {
     }
 
     private byte[] readAll(long ino) throws FsException {
-        long fh = fs.open(ino, 0);
+        long fh = fs.open(ino, 0).fh();
         long size = fs.getattr(ino).size();
         ByteBuffer b = ByteBuffer.allocate((int) size);
         while (b.hasRemaining()) {

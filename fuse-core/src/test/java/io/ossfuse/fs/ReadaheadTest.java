@@ -36,7 +36,7 @@ class ReadaheadTest {
         MemoryObjectStore store = storeWithBlob(blob);
         try (ObjectFileSystem fs = ObjectFileSystem.builder(store).options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             for (int off = 0; off < MIB; off += 128 * 1024) {
                 ByteBuffer b = ByteBuffer.allocate(128 * 1024);
                 assertEquals(b.capacity(), fs.read(ino, fh, off, b));
@@ -62,7 +62,7 @@ class ReadaheadTest {
         try (cache; ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache)
                 .options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             long[] offs = {40L * MIB, 3L * MIB, 25L * MIB, 10L * MIB, 33L * MIB};
             for (long off : offs) fs.read(ino, fh, off, ByteBuffer.allocate(4096));
             // Readahead is asked for during the read: none asked, none can arrive later.
@@ -165,7 +165,7 @@ class ReadaheadTest {
              ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache)
                      .options(FsOptions.defaults().withReadaheadBlocks(4)).build()) {
             long ino = fs.lookup(1, "blob").ino();
-            long fh = fs.open(ino, 0);
+            long fh = fs.open(ino, 0).fh();
             ByteBuffer b = ByteBuffer.allocate(128 * 1024);
             for (long off = 0; off < blob.length; off += b.capacity()) {
                 b.clear();

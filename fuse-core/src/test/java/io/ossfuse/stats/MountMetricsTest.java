@@ -69,7 +69,7 @@ class MountMetricsTest {
       FileAttr a = fs.lookup(d.ino(), "a.txt");
       FsException e = assertThrows(FsException.class, () -> fs.lookup(d.ino(), "nope"));
       assertEquals(Errno.ENOENT, e.errno());
-      long fh = fs.open(a.ino(), 0);
+      long fh = fs.open(a.ino(), 0).fh();
       ByteBuffer buf = ByteBuffer.allocate(16);
       assertEquals(5, fs.read(a.ino(), fh, 0, buf));
       fs.release(a.ino(), fh);

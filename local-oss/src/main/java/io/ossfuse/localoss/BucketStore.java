@@ -145,6 +145,11 @@ final class BucketStore {
                     continue; // dangling link or raced delete
                 }
                 String n = p.getFileName().toString();
+                if (!d.resolve(n).equals(p)) {
+                    // A file name that is not UTF-8 decodes lossily (U+FFFD) and could not be found
+                    // again by that key: such keys cannot be stored here, so none is listed.
+                    continue;
+                }
                 if (a.isDirectory()) {
                     out.add(new Entry(n + "/", p, a));
                 } else if (a.isRegularFile()) {

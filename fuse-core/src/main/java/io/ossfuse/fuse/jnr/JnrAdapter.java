@@ -4,10 +4,12 @@ import io.ossfuse.fs.DirEntry;
 import io.ossfuse.fs.Errno;
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.OpenFile;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fs.StatFs;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +40,25 @@ final class JnrAdapter extends FuseStubFS {
     private static final com.kenai.jffi.MemoryIO MEMORY = com.kenai.jffi.MemoryIO.getInstance();
     private final ReadOnlyFileSystem fs;
     private final Map<String, Long> inodes = new ConcurrentHashMap<>();
+    /**
+     * The size and mtime last given to the kernel per inode: what it caches for the attribute timeout.
+     * libfuse 2.9's high-level API cannot tell the kernel to drop them (no inode notifications).
+     */
+    private final Map<Long, KernelAttr> reported = new ConcurrentHashMap<>();
+
+    private record KernelAttr(long size, Instant mtime) {
+        static KernelAttr of(FileAttr a) {
+            return new KernelAttr(a.size(), a.mtime());
+        }
+    }
+
+    /**
+     * struct fuse_file_info of libfuse 2.9 (64-bit): flags@0, fh_old@8, writepage@16, then the bit
+     * fields at byte 20 (bit 0 direct_io, bit 1 keep_cache), fh@24. jnr-fuse maps the bits at the
+     * wrong offset, so they are written here directly.
+     */
+    static final int FI_BITS_OFFSET = 20;
+    static final int FI_DIRECT_IO = 1, FI_KEEP_CACHE = 1 << 1;
 
     JnrAdapter(ReadOnlyFileSystem fs) {
         this.fs = fs;
@@ -86,7 +107,9 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int getattr(String path, FileStat stat) {
         try {
-            fill(stat, fs.getattr(resolve(path)));
+            FileAttr a = fs.getattr(resolve(path));
+            reported.put(a.ino(), KernelAttr.of(a));
+            fill(stat, a);
             return 0;
         } catch (FsException e) {
             if (e.errno() == Errno.ESTALE) inodes.remove(path);
@@ -135,13 +158,35 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int open(String path, FuseFileInfo fi) {
         try {
-            fi.fh.set(fs.open(resolve(path), fi.flags.get()));
+            OpenFile f = fs.open(resolve(path), fi.flags.get());
+            fi.fh.set(f.fh());
+            int bits = openBits(f);
+            if (bits != 0) {
+                jnr.ffi.Pointer p = jnr.ffi.Struct.getMemory(fi);
+                p.putInt(FI_BITS_OFFSET, p.getInt(FI_BITS_OFFSET) | bits);
+            }
             return 0;
         } catch (FsException e) {
             return errno(e);
         } catch (RuntimeException e) {
             return unexpected("open", path, e);
         }
+    }
+
+    /**
+     * The fuse_file_info bits for the filesystem's page-cache decision. The kernel's cached size and
+     * mtime cannot be dropped from here, so an open whose version has other attributes than the
+     * kernel holds bypasses the page cache (direct I/O reads are not cut at the cached size); without
+     * keep_cache its open also drops the pages, which then are of no version anyone reads.
+     */
+    int openBits(OpenFile f) {
+        KernelAttr held = reported.get(f.attr().ino());
+        boolean attrsCurrent = held == null || held.equals(KernelAttr.of(f.attr()));
+        return switch (f.pageCache()) {
+            case KEEP -> attrsCurrent ? FI_KEEP_CACHE : FI_DIRECT_IO | FI_KEEP_CACHE;
+            case DROP -> attrsCurrent ? 0 : FI_DIRECT_IO;
+            case BYPASS -> FI_DIRECT_IO | FI_KEEP_CACHE;
+        };
     }
 
     @Override

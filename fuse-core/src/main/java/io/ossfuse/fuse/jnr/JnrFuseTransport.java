@@ -126,8 +126,8 @@ public final class JnrFuseTransport implements FuseTransport {
         o.add("max_read=" + Math.min(c.maxRead(), MAX_READ));
         o.add("use_ino");
         o.add("default_permissions");
-        // libfuse keeps the page cache across opens unless mtime or size changed (objects are immutable per ETag).
-        o.add("auto_cache");
+        // No auto_cache/kernel_cache: JnrAdapter.open decides keep_cache (and direct_io) per open from the
+        // object version (auto_cache would keep pages of another version of the same size and mtime).
         o.add("attr_timeout=" + seconds(c.attrTimeout()));
         o.add("entry_timeout=" + seconds(c.attrTimeout()));
         o.add("negative_timeout=" + seconds(c.negativeTimeout()));

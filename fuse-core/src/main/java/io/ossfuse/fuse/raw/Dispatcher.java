@@ -2,12 +2,18 @@ package io.ossfuse.fuse.raw;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.ossfuse.fs.Errno;
 import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.OpenFile;
 import io.ossfuse.fs.ReadOnlyFileSystem;
+import io.ossfuse.fuse.dev.LibC;
 
 /**
  * Decodes one request, calls the filesystem, encodes the reply. One per worker: it owns views of
@@ -15,6 +21,7 @@ import io.ossfuse.fs.ReadOnlyFileSystem;
  * tests drive it with byte buffers.
  */
 final class Dispatcher {
+    private static final Logger LOG = LoggerFactory.getLogger(Dispatcher.class);
     /** {@link #handle} result for requests that take no reply (FORGET, INTERRUPT...). */
     static final int NO_REPLY = -1;
     private static final int W_OK = 2;
@@ -29,11 +36,21 @@ final class Dispatcher {
     private final InitHandler init;
     private final Encoder encoder;
     private final DirBuffer dir;
+    /** Where notifications to the kernel go (the channel this dispatcher's worker serves); null: none. */
+    private final FuseChannel notifications;
+    private final ByteBuffer notification = ByteBuffer.allocateDirect(Wire.OUT_HEADER + Wire.NOTIFY_INVAL_INODE_SIZE)
+        .order(ByteOrder.LITTLE_ENDIAN);
     private final byte[] scratch = new byte[4096];
     private ByteBuffer data;
     private ByteBuffer dataOf;
 
+    /** A dispatcher that sends the kernel no notifications (unit tests, benchmarks). */
     Dispatcher(ReadOnlyFileSystem fs, RawFuseConfig config, InitHandler init) {
+        this(fs, config, init, null);
+    }
+
+    Dispatcher(ReadOnlyFileSystem fs, RawFuseConfig config, InitHandler init, FuseChannel notifications) {
+        this.notifications = notifications;
         this.fs = fs;
         this.config = config;
         this.init = init;
@@ -95,10 +112,8 @@ final class Dispatcher {
             case Wire.GETATTR:
                 return encoder.attrOut(out, p, fs.getattr(node));
             case Wire.OPEN: {
-                int flags = in.getInt(a);
-                long fh = fs.open(node, flags);
-                int openFlags = Wire.FOPEN_NOFLUSH | (config.keepCache() ? Wire.FOPEN_KEEP_CACHE : 0);
-                return Encoder.openOut(out, p, fh, openFlags);
+                OpenFile f = fs.open(node, in.getInt(a));
+                return Encoder.openOut(out, p, f.fh(), openFlags(node, f.pageCache()));
             }
             case Wire.OPENDIR:
                 return Encoder.openOut(out, p, fs.opendir(node), 0);
@@ -150,6 +165,35 @@ final class Dispatcher {
                 return 0;
             default:
                 return Wire.isWrite(opcode) ? Errors.of(Errno.EROFS) : Errors.of(Errno.ENOSYS);
+        }
+    }
+
+    /** fuse_open_out.open_flags carrying the filesystem's page-cache decision for one open. */
+    private int openFlags(long node, OpenFile.PageCache pageCache) {
+        switch (pageCache) {
+            case KEEP:
+                return Wire.FOPEN_NOFLUSH | (config.keepCache() ? Wire.FOPEN_KEEP_CACHE : 0);
+            case BYPASS:
+                return Wire.FOPEN_NOFLUSH | Wire.FOPEN_DIRECT_IO | Wire.FOPEN_KEEP_CACHE;
+            default:
+                // Without KEEP_CACHE the kernel drops the pages itself, in the opener's context (a
+                // page-range notification written here could wait on a page whose READ only this
+                // worker would answer). The cached size and mtime go with an attributes-only
+                // notification, written before the reply so the opener's next read or stat asks afresh.
+                invalidateAttributes(node);
+                return Wire.FOPEN_NOFLUSH;
+        }
+    }
+
+    private void invalidateAttributes(long node) {
+        if (notifications == null) {
+            return;
+        }
+        int len = Encoder.notifyInvalInode(notification, node, -1, 0);
+        int e = notifications.write(notification, len);
+        // ENOENT: the kernel has no such inode cached, so nothing to drop.
+        if (e != 0 && e != LibC.ENOENT) {
+            LOG.debug("FUSE_NOTIFY_INVAL_INODE of node {} refused: {}", node, LibC.describe(e));
         }
     }
 

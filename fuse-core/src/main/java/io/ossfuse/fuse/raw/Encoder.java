@@ -101,6 +101,19 @@ final class Encoder {
         return Wire.OPEN_OUT_SIZE;
     }
 
+    /**
+     * A FUSE_NOTIFY_INVAL_INODE message (header included) at index 0; returns its length. An
+     * {@code offset} below 0 drops the cached attributes only, not pages.
+     */
+    static int notifyInvalInode(ByteBuffer b, long node, long offset, long length) {
+        int len = Wire.OUT_HEADER + Wire.NOTIFY_INVAL_INODE_SIZE;
+        header(b, len, Wire.NOTIFY_INVAL_INODE, 0);
+        b.putLong(Wire.OUT_HEADER, node);
+        b.putLong(Wire.OUT_HEADER + 8, offset);
+        b.putLong(Wire.OUT_HEADER + 16, length);
+        return len;
+    }
+
     /** struct fuse_statfs_out (80 bytes). */
     static int statfs(ByteBuffer b, int p, StatFs s) {
         b.putLong(p, s.blocks());

@@ -180,7 +180,7 @@ public final class RawFuseTransport {
 
         /** Serves single-threaded until INIT is answered; false if the connection ended first. */
         private boolean bootstrap(FuseChannel shared, boolean resendWorks) throws IOException {
-            Worker boot = new Worker(shared, new Dispatcher(fs, config, this), config, guard.slot(0));
+            Worker boot = new Worker(shared, new Dispatcher(fs, config, this, shared), config, guard.slot(0));
             while (negotiation == null) {
                 int op = boot.serveOne();
                 if (op == Worker.CLOSED) {
@@ -202,7 +202,7 @@ public final class RawFuseTransport {
         private void runWorkers(FuseChannel channel) throws InterruptedException {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < config.workers(); i++) {
-                Worker w = new Worker(channel, new Dispatcher(fs, config, this), config, guard.slot(i));
+                Worker w = new Worker(channel, new Dispatcher(fs, config, this, channel), config, guard.slot(i));
                 Thread t = new Thread(w, "fuse-raw-" + i);
                 t.setDaemon(true);
                 t.start();

@@ -33,8 +33,14 @@ final class Wire {
     static final long UNIQUE_RESEND = 1L << 63;
     /** fuse_notify_code: re-queue every request read but not answered. */
     static final int NOTIFY_RESEND = 7;
+    /** fuse_notify_code: drop cached attributes (and, for offset >= 0, pages) of an inode. */
+    static final int NOTIFY_INVAL_INODE = 2;
+    /** struct fuse_notify_inval_inode_out: u64 ino, s64 off, s64 len. */
+    static final int NOTIFY_INVAL_INODE_SIZE = 24;
 
     // fuse_open_out.open_flags
+    /** Bypass the page cache for this open file. */
+    static final int FOPEN_DIRECT_IO = 1 << 0;
     static final int FOPEN_KEEP_CACHE = 1 << 1;
     /** close() sends no FLUSH (a read-only fs has nothing to flush; see Dispatcher FLUSH). */
     static final int FOPEN_NOFLUSH = 1 << 5;

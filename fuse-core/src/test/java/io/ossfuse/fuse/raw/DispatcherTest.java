@@ -17,6 +17,8 @@ import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FileType;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.OpenFile;
+import io.ossfuse.fuse.dev.LibC;
 
 /** Request decoding and reply encoding against the layouts of include/uapi/linux/fuse.h, no kernel. */
 class DispatcherTest {
@@ -129,6 +131,52 @@ class DispatcherTest {
         assertEquals(Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_NOFLUSH, out.getInt(24));
         assertHeader(16, -ENOSYS, 6, handle(Requests.op(Wire.FLUSH, 6, PatternFileSystem.BIG).i64(2).i64(0).i64(0)));
         assertHeader(16, -EROFS, 7, handle(Requests.op(Wire.OPEN, 7, PatternFileSystem.BIG).i32(1).i32(0)));
+    }
+
+    @Test
+    void anOpenOfAnotherVersionDropsTheCacheWithAnAttributeNotificationOrBypassesIt() {
+        AtomicReference<OpenFile.PageCache> decision = new AtomicReference<>();
+        PatternFileSystem versioned = new PatternFileSystem(3 << 20, true, 0, 0) {
+            @Override
+            public OpenFile open(long ino, int flags) throws FsException {
+                return new OpenFile(42, decision.get(), super.open(ino, flags).attr());
+            }
+        };
+        List<ByteBuffer> written = new ArrayList<>();
+        FuseChannel kernel = new FuseChannel() {
+            @Override
+            public long read(ByteBuffer buf, int capacity) {
+                return -LibC.ENODEV;
+            }
+
+            @Override
+            public int write(ByteBuffer buf, int len) {
+                ByteBuffer copy = ByteBuffer.allocate(len).order(ByteOrder.LITTLE_ENDIAN);
+                copy.put(buf.duplicate().clear().limit(len)).flip();
+                written.add(copy);
+                return 0;
+            }
+        };
+        Dispatcher v = new Dispatcher(versioned, RawFuseConfig.defaults(), in -> null, kernel);
+
+        decision.set(OpenFile.PageCache.DROP);
+        ByteBuffer req = Requests.op(Wire.OPEN, 5, PatternFileSystem.BIG).i32(0).i32(0).build();
+        assertEquals(32, v.handle(req, req.getInt(0), out));
+        assertEquals(Wire.FOPEN_NOFLUSH, out.getInt(24), "no KEEP_CACHE: the kernel drops the pages at this open");
+        assertEquals(1, written.size(), "one notification, before the reply");
+        ByteBuffer note = written.get(0);
+        assertEquals(40, note.getInt(0));
+        assertEquals(Wire.NOTIFY_INVAL_INODE, note.getInt(4));
+        assertEquals(0, note.getLong(8), "unique 0: a notification");
+        assertEquals(PatternFileSystem.BIG, note.getLong(16));
+        assertEquals(-1, note.getLong(24), "attributes only: a page range here could wait on this very worker");
+
+        decision.set(OpenFile.PageCache.BYPASS);
+        req = Requests.op(Wire.OPEN, 6, PatternFileSystem.BIG).i32(0).i32(0).build();
+        v.handle(req, req.getInt(0), out);
+        assertEquals(Wire.FOPEN_DIRECT_IO | Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_NOFLUSH, out.getInt(24),
+            "direct I/O, leaving the pages to the reader of the other version");
+        assertEquals(1, written.size());
     }
 
     @Test

@@ -13,6 +13,7 @@ import io.ossfuse.fs.Errno;
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FileType;
 import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.OpenFile;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fs.StatFs;
 
@@ -169,14 +170,14 @@ class PatternFileSystem implements ReadOnlyFileSystem {
     }
 
     @Override
-    public long open(long ino, int flags) throws FsException {
+    public OpenFile open(long ino, int flags) throws FsException {
         if ((flags & 3) != 0) {
             throw new FsException(Errno.EROFS, "read-only");
         }
         if (attr(ino).type() != FileType.REGULAR) {
             throw new FsException(Errno.EISDIR, "directory");
         }
-        return ino;
+        return new OpenFile(ino, OpenFile.PageCache.KEEP, attr(ino));
     }
 
     @Override

@@ -119,7 +119,7 @@ public class FuseCodecBench {
         }
 
         @Override public void releasedir(long ino, long fh) { }
-        @Override public long open(long ino, int flags) { return 7; }
+        @Override public io.ossfuse.fs.OpenFile open(long ino, int flags) { return new io.ossfuse.fs.OpenFile(7, io.ossfuse.fs.OpenFile.PageCache.KEEP, file); }
 
         @Override
         public int read(long ino, long fh, long offset, ByteBuffer dst) {
