@@ -2,6 +2,7 @@ package io.ossfuse.recovery;
 
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FsException;
+import io.ossfuse.fs.OpenFile;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fs.StatFs;
 import java.nio.ByteBuffer;
@@ -96,7 +97,7 @@ final class CrashOnReadForTests implements ReadOnlyFileSystem {
   }
 
   @Override
-  public long open(long ino, int flags) throws FsException {
+  public OpenFile open(long ino, int flags) throws FsException {
     return fs.open(ino, flags);
   }
 

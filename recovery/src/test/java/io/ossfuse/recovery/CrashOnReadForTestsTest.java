@@ -29,7 +29,7 @@ class CrashOnReadForTestsTest {
     ReadOnlyFileSystem w = CrashOnReadForTests.wrapIfAsked(fs, Map.of(CrashOnReadForTests.ENV, "poison.bin"));
     assertNotSame(fs, w);
     FileAttr a = w.lookup(ReadOnlyFileSystem.ROOT_INO, "ok.txt");
-    long fh = w.open(a.ino(), 0);
+    long fh = w.open(a.ino(), 0).fh();
     ByteBuffer b = ByteBuffer.allocate(64);
     assertEquals(5, w.read(a.ino(), fh, 0, b));
     w.release(a.ino(), fh);
