@@ -65,7 +65,7 @@ final class HedgedRead {
             while (true) {
                 long now = System.nanoTime();
                 if (now - deadline >= 0) {
-                    throw new ObjectStoreException(Kind.UNAVAILABLE, what + ": no complete answer within "
+                    throw new DeadlineExceeded(what + ": no complete answer within "
                             + timeouts.deadline().toMillis() + " ms (" + started + " requests"
                             + (last == null ? "" : "; last error: " + last.getMessage()) + ")", last);
                 }
@@ -112,6 +112,13 @@ final class HedgedRead {
                 dstOwner = null; // whatever still runs can no longer touch dst
             }
             for (Attempt a : running) a.cancel();
+        }
+    }
+
+    /** The read was not complete at its deadline. */
+    static final class DeadlineExceeded extends ObjectStoreException {
+        DeadlineExceeded(String message, Throwable cause) {
+            super(Kind.UNAVAILABLE, message, cause);
         }
     }
 

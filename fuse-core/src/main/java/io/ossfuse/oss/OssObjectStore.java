@@ -23,6 +23,7 @@ import java.io.InputStream;
 import java.net.URLDecoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,12 +67,17 @@ public final class OssObjectStore implements ObjectStore {
     /** Aborts a {@link #readRun} piece still unread at the deadline (a body that trickles). */
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(daemon("oss-deadline-"));
 
+    /** A range that just hit its deadline fails at once for a moment (the kernel re-reads a failed page at once). */
+    private final RecentTimeouts recentTimeouts;
+
     OssObjectStore(OSS client, OSS bodyClient, String bucket, int bodyRetries, BodyTimeouts timeouts) {
         this.client = client;
         this.bodyClient = bodyClient;
         this.bucket = bucket;
         this.bodyRetries = bodyRetries;
         this.timeouts = timeouts;
+        Duration window = Duration.ofSeconds(1);
+        this.recentTimeouts = new RecentTimeouts(timeouts.deadline().compareTo(window) < 0 ? timeouts.deadline() : window);
     }
 
     private static ThreadFactory daemon(String prefix) {
@@ -90,7 +96,7 @@ public final class OssObjectStore implements ObjectStore {
                 client(config, bodies.idle(), 0), config.source().bucket(), config.bodyRetries(), bodies);
     }
 
-    private static OSS client(OssConfig config, java.time.Duration socketTimeout, int retries) {
+    private static OSS client(OssConfig config, Duration socketTimeout, int retries) {
         ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
         conf.setConnectionTimeout((int) config.connectTimeout().toMillis());
         conf.setSocketTimeout((int) socketTimeout.toMillis());
@@ -165,7 +171,17 @@ public final class OssObjectStore implements ObjectStore {
         if (want == 0) return;
         if (offset < 0) throw new IllegalArgumentException("offset < 0");
         String what = "read " + bucket + "/" + key + " [" + offset + "+" + want + "]";
-        new HedgedRead(attempts, timeouts, bodyRetries + 1, what, dst).run(a -> fetch(key, etag, offset, a));
+        String range = RecentTimeouts.range(key, etag, offset, want);
+        if (recentTimeouts.recent(range)) {
+            throw new ObjectStoreException(Kind.UNAVAILABLE, what + ": the endpoint left this range unanswered for "
+                    + timeouts.deadline().toMillis() + " ms a moment ago; not asked again yet");
+        }
+        try {
+            new HedgedRead(attempts, timeouts, bodyRetries + 1, what, dst).run(a -> fetch(key, etag, offset, a));
+        } catch (HedgedRead.DeadlineExceeded e) {
+            recentTimeouts.failed(range);
+            throw e;
+        }
     }
 
     /** One ranged GET for {@code a}; a short, long, broken or silent body is a plain IOException. */

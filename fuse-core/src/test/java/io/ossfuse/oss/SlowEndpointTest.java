@@ -187,6 +187,37 @@ class SlowEndpointTest {
     }
 
     @Test
+    void aRangeThatJustTimedOutFailsAtOnceForAMomentThenIsAskedAgain() throws IOException {
+        // The kernel re-reads a page whose readahead failed at once: it must not wait a second deadline.
+        BodyTimeouts t = new BodyTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMillis(1500));
+        try (OssObjectStore s = store(t)) {
+            server.faults().always().op(OssOperation.GET).stallBodyForever(0);
+            assertThrows(ObjectStoreException.class, () -> s.read(KEY, etag, 0, ByteBuffer.allocate(1000)));
+            server.faults().clear();
+            long gets = server.counters().gets();
+            long t0 = System.nanoTime();
+            ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> s.read(KEY, etag, 0, ByteBuffer.allocate(1000)));
+            assertTrue(millisSince(t0) < 500, millisSince(t0) + " ms");
+            assertTrue(e.getMessage().contains("not asked again yet"), e.getMessage());
+            assertEquals(gets, server.counters().gets(), "not sent");
+            ByteBuffer other = ByteBuffer.allocate(1000);
+            s.read(KEY, etag, 1000, other);
+            assertRange(1000, other);
+            long until = System.nanoTime() + 20_000_000_000L;
+            while (true) {
+                try {
+                    ByteBuffer dst = ByteBuffer.allocate(1000);
+                    s.read(KEY, etag, 0, dst);
+                    assertRange(0, dst);
+                    break;
+                } catch (ObjectStoreException again) {
+                    if (System.nanoTime() > until) throw again;
+                }
+            }
+        }
+    }
+
+    @Test
     void aSlowAttemptThatIsNeverIdleLongEnoughIsCutAtTheDeadline() throws IOException {
         // Each GET pauses 4 s: under the 5 s idle timeout, over the 2 s deadline; no hedge in time.
         BodyTimeouts t = new BodyTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(2));
