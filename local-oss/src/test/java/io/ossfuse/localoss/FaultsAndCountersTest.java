@@ -151,6 +151,28 @@ class FaultsAndCountersTest {
     }
 
     @Test
+    void faultSpecsFromTheCommandLine() throws IOException {
+        FaultSpec.apply(server.faults(), "close-delimited@" + KEY);
+        RawHttp.Response r = get("/bkt/" + KEY);
+        assertEquals(null, r.header("content-length"));
+        assertArrayEquals(content, r.body());
+        assertEquals("other", get("/bkt/other.txt").text(), "only that key");
+        server.faults().clear();
+        FaultSpec.apply(server.faults(), "stall:10:200ms");
+        r = get("/bkt/other.txt");
+        assertEquals("other", r.text());
+        assertTrue(r.millis() >= 200, "stalled " + r.millis());
+        server.faults().clear();
+        FaultSpec.apply(server.faults(), "status:503");
+        assertEquals(503, get("/bkt/other.txt").status());
+        for (String bad : new String[] {"stall", "stall:x", "delay:5", "close-delimited:1:2", "status:200", "nap:1s", "stall:1@"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FaultSpec.apply(server.faults(), bad));
+            assertTrue(e.getMessage().startsWith("fault '" + bad + "'"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"));
+        }
+    }
+
+    @Test
     void stallAfterBytesSendsThemThenPauses() throws IOException {
         server.faults().next(1).op(OssOperation.GET).stallBodyAfter(1000, Duration.ofMillis(300));
         RawHttp.Response r = get("/bkt/" + KEY);
