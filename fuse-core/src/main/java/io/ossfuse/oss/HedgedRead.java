@@ -75,7 +75,7 @@ final class HedgedRead {
                         running.add(launch(fetch));
                         continue;
                     }
-                    wake = nextStart;
+                    if (nextStart - wake < 0) wake = nextStart;
                 } else if (running.size() == 1) {
                     long slowAt = running.get(0).lastProgress + hedgeAfter;
                     if (now - slowAt >= 0) {
