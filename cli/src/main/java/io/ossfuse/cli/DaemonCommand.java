@@ -60,6 +60,12 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "Longest wait between restarts of a crash-looping child (default: ${DEFAULT-VALUE}).")
   String backoffCap;
 
+  @Option(names = "--read-timeout", paramLabel = "DURATION",
+      description = "Default read timeout of the mounts that set none (their --read-timeout): a read that OSS "
+          + "has not answered completely within this long fails with EIO (default: 20s, or $"
+          + io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV + ").")
+  String readTimeout;
+
   @Option(names = "--metrics-addr", paramLabel = "[HOST:]PORT",
       description = "Serve Prometheus metrics on http://HOST:PORT/metrics (off by default; a bare PORT binds 127.0.0.1; docs/METRICS.md).")
   String metricsAddr;
@@ -71,7 +77,8 @@ public final class DaemonCommand implements Callable<Integer> {
       config = DaemonConfig.builder().socket(socket).stateFile(state).allowedRoot(allowedRoot).logDir(logDir)
           .childMaxHeap(childHeap).probeInterval(duration(probeInterval, "--probe-interval"))
           .probeTimeout(duration(probeTimeout, "--probe-timeout")).probeFailures(probeFailures)
-          .backoffCap(duration(backoffCap, "--backoff-cap")).build();
+          .backoffCap(duration(backoffCap, "--backoff-cap"))
+          .readTimeout(readTimeout == null ? null : duration(readTimeout, "--read-timeout")).build();
       if (metricsAddr != null) MetricsServer.parse(metricsAddr);
     } catch (IllegalArgumentException e) {
       System.err.println("ossfuse daemon: " + e.getMessage());

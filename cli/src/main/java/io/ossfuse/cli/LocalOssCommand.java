@@ -1,5 +1,6 @@
 package io.ossfuse.cli;
 
+import io.ossfuse.localoss.FaultSpec;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
 import java.io.PrintWriter;
@@ -41,6 +42,11 @@ public final class LocalOssCommand implements Callable<Integer> {
             description = "also write the keys as fs.oss.accessKeyId/fs.oss.accessKeySecret files into DIR (for --cred-dir)")
     Path writeCredDir;
 
+    @Option(names = "--fault", paramLabel = "SPEC",
+            description = "misbehave on every object GET (repeatable; for trying timeouts by hand): "
+                    + FaultSpec.SYNTAX + ", e.g. stall:65536 (64 KiB, then silence) or close-delimited")
+    java.util.List<String> faults = java.util.List.of();
+
     @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
     boolean verbose;
 
@@ -54,6 +60,7 @@ public final class LocalOssCommand implements Callable<Integer> {
         LocalOssServer.Builder b = LocalOssServer.builder().root(dir.toAbsolutePath()).bucket(bucket).port(port);
         if (accessKeyId != null) b.credentials(accessKeyId, accessKeySecret);
         try (LocalOssServer server = start(b)) {
+            for (String f : faults) FaultSpec.apply(server.faults(), f);
             if (sample) {
                 SampleDataset ds = SampleDataset.generate(server.bucketDir(bucket));
                 out.println("sample data: " + ds.fileKeys().size() + " files in " + server.bucketDir(bucket));

@@ -46,7 +46,8 @@ public class MountCommand implements Callable<Integer> {
     Path credDir;
 
     @Option(names = "-o", paramLabel = "OPTS", split = ",",
-            description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro")
+            description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro, "
+                    + "read_timeout=SECONDS (as --read-timeout)")
     List<String> fuseOptions = List.of();
 
     @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: a small in-memory cache")
@@ -68,6 +69,12 @@ public class MountCommand implements Callable<Integer> {
     @Option(names = "--negative-ttl", paramLabel = "SECONDS", defaultValue = "5",
             description = "how long \"no such file\" is cached (default: ${DEFAULT-VALUE})")
     double negativeTtl;
+
+    @Option(names = "--read-timeout", paramLabel = "SECONDS",
+            description = "a read that OSS has not answered completely within this long fails with EIO (a stalled "
+                    + "request is retried or doubled well before; default: the daemon's --read-timeout, "
+                    + "else $" + io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV + ", else 20)")
+    Double readTimeout;
 
     @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr",
             description = "FUSE transport: jnr or raw (default: ${DEFAULT-VALUE} with --foreground, raw under the daemon)")
@@ -91,12 +98,19 @@ public class MountCommand implements Callable<Integer> {
                 .negativeTtlMillis(millis("--negative-ttl", negativeTtl))
                 .transport(transport);
         applyFuseOptions(fuseOptions, b);
+        if (readTimeout != null) b.readTimeoutMillis(positiveMillis("--read-timeout", readTimeout));
         return b.build();
     }
 
     private static long millis(String name, double seconds) {
         if (seconds < 0 || Double.isNaN(seconds)) throw new IllegalArgumentException(name + " must be >= 0 seconds");
         return Math.round(seconds * 1000);
+    }
+
+    private static long positiveMillis(String name, double seconds) {
+        long ms = millis(name, seconds);
+        if (ms <= 0) throw new IllegalArgumentException(name + " must be > 0 seconds");
+        return ms;
     }
 
     static void applyFuseOptions(List<String> opts, MountOptions.Builder b) {
@@ -111,9 +125,20 @@ public class MountCommand implements Callable<Integer> {
                 case "uid" -> b.uid(number(k, v, 10));
                 case "gid" -> b.gid(number(k, v, 10));
                 case "umask" -> b.umask(number(k, v, 8));
+                case "read_timeout" -> b.readTimeoutMillis(positiveMillis("-o read_timeout", seconds(k, v)));
                 default -> throw new IllegalArgumentException("unknown mount option -o " + o
-                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro");
+                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro, read_timeout=SECONDS");
             }
+        }
+    }
+
+    private static double seconds(String k, String v) {
+        try {
+            if (v == null) throw new NumberFormatException();
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("-o " + k + " needs a number of seconds, got "
+                    + (v == null ? "nothing" : "'" + v + "'"));
         }
     }
 

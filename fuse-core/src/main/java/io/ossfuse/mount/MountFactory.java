@@ -7,6 +7,7 @@ import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.fs.InodeTable;
 import io.ossfuse.fs.ObjectFileSystem;
 import io.ossfuse.fuse.MountInfo;
+import io.ossfuse.oss.BodyTimeouts;
 import io.ossfuse.oss.OssConfig;
 import io.ossfuse.oss.OssCredentials;
 import io.ossfuse.oss.OssObjectStore;
@@ -18,6 +19,7 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -55,6 +57,23 @@ public final class MountFactory {
         return TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore()))).build();
     }
 
+    /** Environment variable with the default read timeout (e.g. {@code 20s}) for mounts that set none. */
+    public static final String READ_TIMEOUT_ENV = "OSSFUSE_READ_TIMEOUT";
+
+    /** The mount's read timeout, else {@link #READ_TIMEOUT_ENV}, else {@link BodyTimeouts#DEFAULT_DEADLINE}. */
+    static Duration readTimeout(MountOptions o, Map<String, String> env) {
+        if (o.readTimeoutMillis() > 0) return Duration.ofMillis(o.readTimeoutMillis());
+        String v = env.get(READ_TIMEOUT_ENV);
+        if (v == null || v.isBlank()) return BodyTimeouts.DEFAULT_DEADLINE;
+        try {
+            Duration d = Durations.parse(v);
+            if (d.toMillis() > 0) return d;
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(READ_TIMEOUT_ENV + "='" + v + "' is not a duration > 0: use e.g. 20s or 1500ms");
+    }
+
     /** Opens everything a transport needs; probes the bucket with one listing of the mounted directory. */
     public MountedFileSystem open(MountOptions o) throws MountException {
         OssUri uri;
@@ -64,7 +83,8 @@ public final class MountFactory {
             CredentialsProvider creds = o.credDir() != null
                     ? OssCredentials.fromDirectory(Path.of(o.credDir()))
                     : OssCredentials.fromEnvironment(env);
-            config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region());
+            config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region())
+                    .withBodies(BodyTimeouts.withDeadline(readTimeout(o, env)));
         } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
         }

@@ -32,12 +32,15 @@ import java.time.Duration;
  * @param region            the region for V4, else null
  * @param stateDir          where the inode table persists; null = in memory only
  * @param transport         the FUSE transport name ("jnr" default)
+ * @param readTimeoutMillis a read with no complete answer from OSS this long fails with EIO; 0 = the
+ *                          default ({@code OSSFUSE_READ_TIMEOUT} of the serving process, else 20 s)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
                            int uid, int gid, int umask, boolean allowOther, String tieredstore,
                            long metadataTtlMillis, long negativeTtlMillis,
-                           SignatureVersion signatureVersion, String region, String stateDir, String transport) {
+                           SignatureVersion signatureVersion, String region, String stateDir, String transport,
+                           long readTimeoutMillis) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -61,6 +64,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
             throw new IllegalArgumentException("signature V4 needs a region: add --region (e.g. cn-hangzhou)");
         }
         if (transport == null || transport.isBlank()) transport = FuseTransports.JNR;
+        if (readTimeoutMillis < 0) throw new IllegalArgumentException("read timeout must be >= 0 (0 = the default)");
     }
 
     public OssUri ossUri() {
@@ -108,6 +112,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         b.region = region;
         b.stateDir = stateDir;
         b.transport = transport;
+        b.readTimeoutMillis = readTimeoutMillis;
         return b;
     }
 
@@ -119,6 +124,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         private boolean allowOther;
         private long metadataTtlMillis = FsOptions.DEFAULT_METADATA_TTL.toMillis();
         private long negativeTtlMillis = FsOptions.DEFAULT_NEGATIVE_TTL.toMillis();
+        private long readTimeoutMillis;
         private SignatureVersion signatureVersion = SignatureVersion.V1;
 
         private Builder(String source, String mountpoint, String endpoint) {
@@ -139,10 +145,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         public Builder region(String v) { region = v; return this; }
         public Builder stateDir(String v) { stateDir = v; return this; }
         public Builder transport(String v) { transport = v; return this; }
+        public Builder readTimeoutMillis(long v) { readTimeoutMillis = v; return this; }
 
         public MountOptions build() {
             return new MountOptions(source, mountpoint, endpoint, credDir, uid, gid, umask, allowOther, tieredstore,
-                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport);
+                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, readTimeoutMillis);
         }
     }
 }

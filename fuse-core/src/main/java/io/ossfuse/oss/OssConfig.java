@@ -14,10 +14,13 @@ import java.util.Objects;
  * @param credentials   where the access keys come from (read on every request, so rotation works)
  * @param signature     V1 (default) or V4
  * @param region        the region for V4 (e.g. {@code cn-hangzhou}); null for V1
+ * @param socketTimeout longest silence on a listing or HEAD connection
+ * @param bodies        how long an object read may wait (idle timeout, hedge delay, deadline)
  */
 public record OssConfig(String endpoint, OssUri source, CredentialsProvider credentials,
                         SignatureVersion signature, String region,
-                        Duration connectTimeout, Duration socketTimeout, int sdkRetries, int bodyRetries) {
+                        Duration connectTimeout, Duration socketTimeout, int sdkRetries, int bodyRetries,
+                        BodyTimeouts bodies) {
 
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
@@ -28,6 +31,7 @@ public record OssConfig(String endpoint, OssUri source, CredentialsProvider cred
         if (signature == null) signature = SignatureVersion.V1;
         if (connectTimeout == null) connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         if (socketTimeout == null) socketTimeout = DEFAULT_SOCKET_TIMEOUT;
+        if (bodies == null) bodies = BodyTimeouts.DEFAULTS;
         endpoint = normalizeEndpoint(endpoint);
         if (signature == SignatureVersion.V4 && (region == null || region.isBlank())) {
             throw new IllegalArgumentException("signature V4 needs a region (e.g. --region cn-hangzhou)");
@@ -38,10 +42,23 @@ public record OssConfig(String endpoint, OssUri source, CredentialsProvider cred
         }
     }
 
+    /** The same without {@code bodies}: {@link BodyTimeouts#DEFAULTS}. */
+    public OssConfig(String endpoint, OssUri source, CredentialsProvider credentials, SignatureVersion signature,
+                     String region, Duration connectTimeout, Duration socketTimeout, int sdkRetries, int bodyRetries) {
+        this(endpoint, source, credentials, signature, region, connectTimeout, socketTimeout, sdkRetries, bodyRetries,
+                null);
+    }
+
+    /** This config with other object-read timeouts. */
+    public OssConfig withBodies(BodyTimeouts b) {
+        return new OssConfig(endpoint, source, credentials, signature, region, connectTimeout, socketTimeout,
+                sdkRetries, bodyRetries, b);
+    }
+
     /** A config with default timeouts and retries. */
     public static OssConfig of(String endpoint, OssUri source, CredentialsProvider credentials,
                                SignatureVersion signature, String region) {
-        return new OssConfig(endpoint, source, credentials, signature, region, null, null, 3, 3);
+        return new OssConfig(endpoint, source, credentials, signature, region, null, null, 3, 3, null);
     }
 
     static String normalizeEndpoint(String endpoint) {

@@ -21,17 +21,28 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ObjectStore} over aliyun-sdk-oss. The SDK retries failed requests (5xx, connection errors)
- * itself; on top of that we retry a body that ends early or breaks while we read it, with capped
- * exponential backoff. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
+ * {@link ObjectStore} over aliyun-sdk-oss. Listings and HEADs go through one SDK client that retries
+ * failed requests itself. Object bodies go through a second client whose socket timeout is the idle
+ * timeout of {@link BodyTimeouts} and which does not retry: {@link HedgedRead} retries, hedges and
+ * bounds each read in time. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
  */
 public final class OssObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(OssObjectStore.class);
@@ -44,31 +55,51 @@ public final class OssObjectStore implements ObjectStore {
         SDK_LOG.setLevel(java.util.logging.Level.OFF);
     }
 
-    static final long BACKOFF_BASE_MS = 50;
-    static final long BACKOFF_CAP_MS = 2000;
-
     private final OSS client;
+    /** For object bodies only: socket timeout = the idle timeout, no SDK retries (see class comment). */
+    private final OSS bodyClient;
     private final String bucket;
     private final int bodyRetries;
-    private final Sleeper sleeper;
+    private final BodyTimeouts timeouts;
+    /** Runs the ranged GETs of {@link #read}, so that its caller can hedge them and give up at the deadline. */
+    private final ExecutorService attempts = Executors.newCachedThreadPool(daemon("oss-get-"));
+    /** Aborts a {@link #readRun} piece still unread at the deadline (a body that trickles). */
+    private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(daemon("oss-deadline-"));
 
-    interface Sleeper {
-        void sleep(long millis) throws InterruptedException;
-    }
+    /** A range that just hit its deadline fails at once for a moment (the kernel re-reads a failed page at once). */
+    private final RecentTimeouts recentTimeouts;
 
-    OssObjectStore(OSS client, String bucket, int bodyRetries, Sleeper sleeper) {
+    OssObjectStore(OSS client, OSS bodyClient, String bucket, int bodyRetries, BodyTimeouts timeouts) {
         this.client = client;
+        this.bodyClient = bodyClient;
         this.bucket = bucket;
         this.bodyRetries = bodyRetries;
-        this.sleeper = sleeper;
+        this.timeouts = timeouts;
+        Duration window = Duration.ofSeconds(1);
+        this.recentTimeouts = new RecentTimeouts(timeouts.deadline().compareTo(window) < 0 ? timeouts.deadline() : window);
     }
 
-    /** Builds the SDK client for {@code config}; nothing is sent until the first call. */
+    private static ThreadFactory daemon(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Builds the SDK clients for {@code config}; nothing is sent until the first call. */
     public static OssObjectStore open(OssConfig config) {
+        BodyTimeouts bodies = config.bodies();
+        return new OssObjectStore(client(config, config.socketTimeout(), config.sdkRetries()),
+                client(config, bodies.idle(), 0), config.source().bucket(), config.bodyRetries(), bodies);
+    }
+
+    private static OSS client(OssConfig config, Duration socketTimeout, int retries) {
         ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
         conf.setConnectionTimeout((int) config.connectTimeout().toMillis());
-        conf.setSocketTimeout((int) config.socketTimeout().toMillis());
-        conf.setMaxErrorRetry(config.sdkRetries());
+        conf.setSocketTimeout((int) socketTimeout.toMillis());
+        conf.setMaxErrorRetry(retries);
         conf.setMaxConnections(128);
         conf.setUserAgent("ossfuse");
         // Client-side CRC64 checks cover whole objects only; we read ranges and check their lengths.
@@ -79,7 +110,7 @@ public final class OssObjectStore implements ObjectStore {
                 .credentialsProvider(config.credentials())
                 .clientConfiguration(conf);
         if (config.region() != null) builder.region(config.region());
-        return new OssObjectStore(builder.build(), config.source().bucket(), config.bodyRetries(), Thread::sleep);
+        return builder.build();
     }
 
     @Override
@@ -138,38 +169,50 @@ public final class OssObjectStore implements ObjectStore {
         int want = dst.remaining();
         if (want == 0) return;
         if (offset < 0) throw new IllegalArgumentException("offset < 0");
-        int start = dst.position();
-        IOException last = null;
-        for (int attempt = 0; attempt <= bodyRetries; attempt++) {
-            if (attempt > 0) backoff(attempt, key, last);
-            dst.position(start);
-            try {
-                readOnce(key, etag, offset, want, dst);
-                return;
-            } catch (ObjectStoreException e) {
-                throw e;
-            } catch (IOException e) {
-                last = e;
-            }
+        String what = "read " + bucket + "/" + key + " [" + offset + "+" + want + "]";
+        String range = RecentTimeouts.range(key, etag, offset, want);
+        if (recentTimeouts.recent(range)) {
+            throw new ObjectStoreException(Kind.UNAVAILABLE, what + ": the endpoint left this range unanswered for "
+                    + timeouts.deadline().toMillis() + " ms a moment ago; not asked again yet");
         }
-        dst.position(start);
-        throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + " [" + offset + "+" + want
-                + "] failed after " + (bodyRetries + 1) + " attempts: " + last.getMessage(), last);
+        try {
+            new HedgedRead(attempts, timeouts, bodyRetries + 1, what, dst).run(a -> fetch(key, etag, offset, a));
+        } catch (HedgedRead.DeadlineExceeded e) {
+            recentTimeouts.failed(range);
+            throw e;
+        }
     }
 
-    /** One ranged GET; a short or broken body is a plain IOException (retried), the rest translated. */
-    private void readOnce(String key, String etag, long offset, int want, ByteBuffer dst) throws IOException {
+    /** One ranged GET for {@code a}; a short, long, broken or silent body is a plain IOException. */
+    private void fetch(String key, String etag, long offset, HedgedRead.Attempt a) throws IOException {
+        int want = a.want();
         OSSObject obj = get(key, etag, offset, want);
+        a.alive();
+        a.onCancel(() -> close(obj, false));
         boolean clean = false;
         try {
-            readFully(key, body(obj), dst, want);
-            clean = true;
+            InputStream in = body(obj);
+            byte[] buf = SCRATCH.get();
+            while (a.got() < want) {
+                int n = in.read(buf, 0, Math.min(buf.length, want - a.got()));
+                if (n < 0) throw new EOFException("body of " + key + " ended after " + a.got() + " of " + want + " bytes");
+                a.write(buf, 0, n);
+            }
+            expectEnd(key, in, want);
+            clean = !a.cancelled();
+        } catch (RuntimeException e) {
+            // The SDK wraps socket errors of the body stream in ClientException.
+            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
         } finally {
+            a.onCancel(null);
             close(obj, clean);
         }
     }
 
-    /** One ranged GET for the whole run, each piece handed over as soon as it is in; no retries. */
+    /**
+     * One ranged GET for the whole run, each piece handed over as soon as it is in; no retries. Each
+     * piece must arrive within the read deadline of the moment it was asked for, else the run fails.
+     */
     @Override
     public void readRun(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
         if (offset < 0) throw new IllegalArgumentException("offset < 0");
@@ -180,21 +223,42 @@ public final class OssObjectStore implements ObjectStore {
         }
         if (total == 0) return;
         OSSObject obj = get(key, etag, offset, total);
+        AtomicBoolean late = new AtomicBoolean();
         boolean clean = false;
         try {
             InputStream in = body(obj);
             for (int i = 0; i < lengths.length; i++) {
                 ByteBuffer dst = sink.buffer(i, lengths[i]);
-                readFully(key, in, dst, lengths[i]);
+                ScheduledFuture<?> abort = deadlines.schedule(() -> {
+                    late.set(true);
+                    close(obj, false);
+                }, timeouts.deadline().toMillis(), TimeUnit.MILLISECONDS);
+                try {
+                    readFully(key, in, dst, lengths[i]);
+                } finally {
+                    abort.cancel(false);
+                }
+                if (late.get()) throw new IOException("aborted at the deadline");
+                // The last piece only once the body has ended where it should: a longer one is wrong.
+                if (i == lengths.length - 1) expectEnd(key, in, total);
                 sink.filled(i, dst);
             }
             clean = true;
+        } catch (IOException e) {
+            if (late.get()) {
+                throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
+                        + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
+            }
+            throw e;
         } finally {
             close(obj, clean);
         }
     }
 
-    /** Sends a ranged GET pinned to {@code etag} and checks that the answer is exactly that range. */
+    /**
+     * Sends a ranged GET pinned to {@code etag} and checks that the answer is exactly that range: by
+     * Content-Length, or for a body ended by closing the connection (no Content-Length), by Content-Range.
+     */
     private OSSObject get(String key, String etag, long offset, long length) throws IOException {
         GetObjectRequest req = new GetObjectRequest(bucket, key);
         req.setRange(offset, offset + length - 1);
@@ -203,7 +267,7 @@ public final class OssObjectStore implements ObjectStore {
         if (etag != null) req.setMatchingETagConstraints(List.of(etag));
         OSSObject obj;
         try {
-            obj = client.getObject(req);
+            obj = bodyClient.getObject(req);
         } catch (OSSException e) {
             if ("PreconditionFailed".equals(e.getErrorCode())) {
                 throw new io.ossfuse.store.ObjectChangedException(key, etag);
@@ -212,19 +276,63 @@ public final class OssObjectStore implements ObjectStore {
         } catch (ClientException e) {
             throw translate(e, "get " + bucket + "/" + key);
         }
-        long len;
+        String problem;
         try {
-            len = obj.getObjectMetadata().getContentLength();
+            problem = rangeProblem(header(obj, "Content-Length"), header(obj, "Content-Range"), offset, length);
         } catch (RuntimeException e) {
             close(obj, false);
             throw new IOException("answer for " + key + " unreadable: " + e.getMessage(), e);
         }
-        if (len != length) {
+        if (problem != null) {
             close(obj, false);
-            throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+" + length
-                    + ": server sent Content-Length " + len + " (range ignored or object shorter than expected)");
+            throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+"
+                    + length + ": " + problem);
         }
         return obj;
+    }
+
+    /** Null when the headers say the body is bytes [offset, offset+length) of the object, else why not. */
+    static String rangeProblem(String contentLength, String contentRange, long offset, long length) {
+        if (contentLength != null) {
+            long len = Long.parseLong(contentLength.strip());
+            if (len != length) return "server sent Content-Length " + len + " (range ignored or object shorter than expected)";
+        }
+        if (contentRange != null) {
+            // "bytes FIRST-LAST/TOTAL" (TOTAL may be "*")
+            String cr = contentRange.strip();
+            int sp = cr.indexOf(' '), dash = cr.indexOf('-'), slash = cr.indexOf('/');
+            if (!cr.regionMatches(true, 0, "bytes", 0, 5) || sp < 0 || dash < sp || slash < dash) {
+                return "unreadable Content-Range '" + cr + "'";
+            }
+            long first = Long.parseLong(cr.substring(sp + 1, dash).strip());
+            long last = Long.parseLong(cr.substring(dash + 1, slash).strip());
+            if (first != offset || last != offset + length - 1) {
+                return "server sent Content-Range " + cr + " for bytes " + offset + "-" + (offset + length - 1);
+            }
+        } else if (contentLength == null) {
+            return "the answer has neither Content-Length nor Content-Range";
+        }
+        return null;
+    }
+
+    private static String header(OSSObject obj, String name) {
+        var headers = obj.getResponse() != null ? obj.getResponse().getHeaders() : null;
+        if (headers == null) return null;
+        for (var e : headers.entrySet()) {
+            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) return e.getValue();
+        }
+        return null;
+    }
+
+    /** The body must end where the range does: one byte more is a wrong answer, never served. */
+    private static void expectEnd(String key, InputStream in, long want) throws IOException {
+        int next;
+        try {
+            next = in.read();
+        } catch (RuntimeException e) {
+            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
+        }
+        if (next >= 0) throw new IOException("body of " + key + " is longer than the " + want + " bytes asked for");
     }
 
     /**
@@ -281,17 +389,6 @@ public final class OssObjectStore implements ObjectStore {
         }
     }
 
-    private void backoff(int attempt, String key, IOException cause) throws ObjectStoreException {
-        long ms = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS << Math.min(attempt - 1, 20));
-        LOG.debug("retrying read of {} in {} ms after: {}", key, ms, cause == null ? "?" : cause.getMessage());
-        try {
-            sleeper.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ObjectStoreException(Kind.OTHER, "interrupted while retrying " + key, e);
-        }
-    }
-
     /** The one place SDK exceptions become {@link ObjectStoreException}s. */
     static ObjectStoreException translate(RuntimeException e, String what) {
         if (e instanceof OSSException oe) {
@@ -334,7 +431,10 @@ public final class OssObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        attempts.shutdownNow();
+        deadlines.shutdownNow();
         client.shutdown();
+        bodyClient.shutdown();
     }
 
     @Override

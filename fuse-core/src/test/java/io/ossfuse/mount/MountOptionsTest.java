@@ -2,7 +2,10 @@ package io.ossfuse.mount;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.ossfuse.oss.BodyTimeouts;
 import io.ossfuse.oss.SignatureVersion;
+import java.time.Duration;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MountOptionsTest {
@@ -11,7 +14,7 @@ class MountOptionsTest {
         MountOptions o = MountOptions.builder("oss://bkt/data/set", "/mnt/x", "http://127.0.0.1:9000")
                 .credDir("/etc/oss").uid(1000).gid(1001).umask(027).allowOther(true).tieredstore("/etc/t.yaml")
                 .metadataTtlMillis(60_000).negativeTtlMillis(1000).signatureVersion(SignatureVersion.V4).region("cn-hangzhou")
-                .stateDir("/var/lib/ossfuse/x").transport("jnr").build();
+                .stateDir("/var/lib/ossfuse/x").transport("jnr").readTimeoutMillis(12_500).build();
         String json = o.toJson();
         assertEquals(o, MountOptions.fromJson(json));
         assertTrue(json.contains("\"source\":\"oss://bkt/data/set\""), json);
@@ -22,6 +25,25 @@ class MountOptionsTest {
         MountOptions o = MountOptions.fromJson("{\"source\":\"oss://bkt\",\"mountpoint\":\"/m\",\"endpoint\":\"e\",\"future\":1}");
         assertEquals(SignatureVersion.V1, o.signatureVersion());
         assertEquals("jnr", o.transport());
+        assertEquals(0, o.readTimeoutMillis(), "a state file from before the option: the default");
+    }
+
+    @Test
+    void theReadTimeoutComesFromTheMountThenTheEnvironmentThenTheDefault() {
+        MountOptions unset = MountOptions.builder("oss://bkt", "/m", "e").build();
+        MountOptions set = unset.toBuilder().readTimeoutMillis(3000).build();
+        Map<String, String> env = Map.of(MountFactory.READ_TIMEOUT_ENV, "7s");
+        assertEquals(Duration.ofSeconds(3), MountFactory.readTimeout(set, env));
+        assertEquals(Duration.ofSeconds(7), MountFactory.readTimeout(unset, env));
+        assertEquals(Duration.ofMillis(1500), MountFactory.readTimeout(unset, Map.of(MountFactory.READ_TIMEOUT_ENV, "1500ms")));
+        assertEquals(BodyTimeouts.DEFAULT_DEADLINE, MountFactory.readTimeout(unset, Map.of()));
+        assertTrue(BodyTimeouts.DEFAULT_DEADLINE.compareTo(Duration.ofSeconds(30)) <= 0, "issue 10: default <= 30 s");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MountFactory.readTimeout(unset, Map.of(MountFactory.READ_TIMEOUT_ENV, "soon")));
+        assertEquals("OSSFUSE_READ_TIMEOUT='soon' is not a duration > 0: use e.g. 20s or 1500ms", e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MountFactory.readTimeout(unset, Map.of(MountFactory.READ_TIMEOUT_ENV, "0")));
+        assertThrows(IllegalArgumentException.class, () -> unset.toBuilder().readTimeoutMillis(-1).build());
+        assertEquals(Duration.ofSeconds(2), BodyTimeouts.withDeadline(Duration.ofSeconds(2)).idle(), "idle <= deadline");
     }
 
     @Test

@@ -13,6 +13,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>{@code
  * server.faults().next(2).op(OssOperation.GET).key("big.bin").status(503);   // two 503s, then normal
  * server.faults().next(1).op(OssOperation.GET).truncateBody(1000);           // 1000 bytes, then close
+ * server.faults().next(1).op(OssOperation.GET).stallBodyForever(4096);       // 4 KiB, then silence
+ * server.faults().next(1).op(OssOperation.GET).closeDelimitedBody();         // no Content-Length, close
  * server.faults().latency(Duration.ofMillis(20));                            // every request waits 20 ms
  * server.faults().clear();
  * }</pre>
@@ -20,14 +22,17 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A rule applies to the next {@code count} requests that match its operation and key (both optional),
  * after authentication; rules are tried in the order they were added and each matching request consumes
  * one use of the first matching rule. Body faults ({@code resetMidBody}, {@code truncateBody},
- * {@code stallBody}) act on any answer with a body (objects and listings); on HEAD they act like
+ * {@code stallBody...}, {@code closeDelimitedBody}) act on any answer with a body (objects and listings); on HEAD they act like
  * {@code dropConnection}. The JDK HTTP server closes sockets gracefully, so a "reset" reaches the client as
  * an early end of stream (Apache: "Premature end of Content-Length delimited message body"), not a TCP RST.
  */
 public final class Faults {
-    enum Kind { STATUS, DROP, RESET_MID_BODY, TRUNCATE, STALL_BODY, DELAY }
+    enum Kind { STATUS, DROP, RESET_MID_BODY, TRUNCATE, STALL_BODY, STALL_AFTER, CLOSE_DELIMITED, DELAY }
 
-    /** What to do to one request. */
+    /**
+     * What to do to one request. {@code bytes}: how many body bytes to send first (-1: all of them);
+     * {@code duration}: how long to wait (null with STALL_AFTER: until the client or the server goes).
+     */
     record Action(Kind kind, int status, long bytes, Duration duration) {
     }
 
@@ -154,7 +159,39 @@ public final class Faults {
             add(new Action(Kind.STALL_BODY, 0, 0, requireNonNegative(pause)));
         }
 
-        /** Wait {@code delay} before answering normally. */
+        /**
+         * Send the headers and the first {@code bytesSent} body bytes (0: none, a first-byte delay), pause
+         * for {@code pause}, then finish normally.
+         */
+        public void stallBodyAfter(long bytesSent, Duration pause) {
+            add(new Action(Kind.STALL_AFTER, 0, requireNonNegative(bytesSent), requireNonNegative(pause)));
+        }
+
+        /**
+         * Send the headers and the first {@code bytesSent} body bytes, then send nothing more and keep the
+         * connection open until the server closes (a dead peer that never resets).
+         */
+        public void stallBodyForever(long bytesSent) {
+            add(new Action(Kind.STALL_AFTER, 0, requireNonNegative(bytesSent), null));
+        }
+
+        /**
+         * Answer without Content-Length (nor chunking): the headers, the whole body, then close the
+         * connection to end it, as some OSS-compatible servers do; Content-Range still states the range.
+         */
+        public void closeDelimitedBody() {
+            add(new Action(Kind.CLOSE_DELIMITED, 0, -1, null));
+        }
+
+        /**
+         * Like {@link #closeDelimitedBody()} but send exactly {@code bytesSent} body bytes before closing:
+         * fewer than the answer's length is a short body, more adds zero bytes past its end (a long one).
+         */
+        public void closeDelimitedBody(long bytesSent) {
+            add(new Action(Kind.CLOSE_DELIMITED, 0, requireNonNegative(bytesSent), null));
+        }
+
+        /** Wait {@code delay} before answering normally (the headers and first byte come late). */
         public void delay(Duration delay) {
             add(new Action(Kind.DELAY, 0, 0, requireNonNegative(delay)));
         }
@@ -166,6 +203,13 @@ public final class Faults {
             action = a;
             rules.add(this);
         }
+    }
+
+    private static long requireNonNegative(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("bytesSent must be >= 0, was " + bytes);
+        }
+        return bytes;
     }
 
     private static Duration requireNonNegative(Duration d) {

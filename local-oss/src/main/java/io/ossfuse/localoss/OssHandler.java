@@ -511,6 +511,9 @@ final class OssHandler implements HttpHandler {
     /** Sends headers and a body of {@code length} bytes, applying a body fault if one was drawn. */
     private void sendBody(HttpExchange ex, int status, long length, Faults.Action fault, String key,
                           BodyWriter writer) throws IOException {
+        if (fault != null && fault.kind() == Faults.Kind.CLOSE_DELIMITED) {
+            sendCloseDelimited(ex, status, length, fault.bytes() < 0 ? length : fault.bytes(), writer);
+        }
         ex.sendResponseHeaders(status, length == 0 ? -1 : length);
         if (length == 0 && fault == null) {
             return;
@@ -539,8 +542,46 @@ final class OssHandler implements HttpHandler {
                 sleep(fault.duration());
                 writer.write(o, half, length - half);
             }
+            case STALL_AFTER -> {
+                long n = Math.min(fault.bytes(), length);
+                writer.write(o, 0, n);
+                o.flush();
+                while (fault.duration() == null) {
+                    sleep(Duration.ofHours(1)); // until close() interrupts this thread
+                }
+                sleep(fault.duration());
+                writer.write(o, n, length - n);
+            }
             default -> writer.write(o, 0, length);
         }
+    }
+
+    /**
+     * Writes status line, headers (without Content-Length) and {@code sent} body bytes straight to the
+     * socket, then ends the body by closing the connection. The JDK server frames every HTTP/1.1 answer
+     * itself (fixed length or chunked), so this one goes under it.
+     */
+    private void sendCloseDelimited(HttpExchange ex, int status, long length, long sent, BodyWriter writer)
+            throws IOException {
+        OutputStream raw = RawExchange.socketOutput(ex);
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(status)
+                .append(status == 206 ? " Partial Content" : " OK").append("\r\n");
+        head.append("Date: ").append(HTTP_DATE.format(Instant.now())).append("\r\n");
+        ex.getResponseHeaders().forEach((name, values) -> {
+            if (!name.equalsIgnoreCase("Content-Length")) {
+                values.forEach(v -> head.append(name).append(": ").append(v).append("\r\n"));
+            }
+        });
+        head.append("\r\n");
+        raw.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        writer.write(raw, 0, Math.min(sent, length));
+        for (long extra = sent - length; extra > 0; ) {
+            int n = (int) Math.min(extra, 8192);
+            raw.write(new byte[n]);
+            extra -= n;
+        }
+        raw.flush();
+        throw new AbortConnection("injected: close-delimited body of " + sent + " bytes (answer has " + length + ")");
     }
 
     private void sendError(HttpExchange ex, OssError e, String requestId, boolean head, Route route)

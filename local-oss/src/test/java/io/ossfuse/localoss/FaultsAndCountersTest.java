@@ -130,6 +130,85 @@ class FaultsAndCountersTest {
     }
 
     @Test
+    void closeDelimitedBodyHasNoContentLengthAndEndsWithTheConnection() throws IOException {
+        server.faults().next(1).op(OssOperation.GET).closeDelimitedBody();
+        RawHttp.Response r = RawHttp.send(server.port(), "GET", "/bkt/" + KEY, Map.of("Range", "bytes=100-1099"));
+        assertEquals(206, r.status());
+        assertEquals(null, r.header("content-length"));
+        assertEquals(null, r.header("transfer-encoding"));
+        assertEquals("bytes 100-1099/" + SIZE, r.header("content-range"));
+        assertArrayEquals(Arrays.copyOfRange(content, 100, 1100), r.body());
+
+        server.faults().next(1).op(OssOperation.GET).closeDelimitedBody(10);
+        r = RawHttp.send(server.port(), "GET", "/bkt/" + KEY, Map.of("Range", "bytes=100-1099"));
+        assertArrayEquals(Arrays.copyOfRange(content, 100, 110), r.body(), "short: 10 bytes, then close");
+
+        server.faults().next(1).op(OssOperation.GET).closeDelimitedBody(1010);
+        r = RawHttp.send(server.port(), "GET", "/bkt/" + KEY, Map.of("Range", "bytes=100-1099"));
+        assertEquals(1010, r.body().length, "long: 10 extra bytes");
+        assertArrayEquals(Arrays.copyOfRange(content, 100, 1100), Arrays.copyOf(r.body(), 1000));
+        assertEquals(200, get("/bkt/" + KEY).status(), "rules used up");
+    }
+
+    @Test
+    void faultSpecsFromTheCommandLine() throws IOException {
+        FaultSpec.apply(server.faults(), "close-delimited@" + KEY);
+        RawHttp.Response r = get("/bkt/" + KEY);
+        assertEquals(null, r.header("content-length"));
+        assertArrayEquals(content, r.body());
+        assertEquals("other", get("/bkt/other.txt").text(), "only that key");
+        server.faults().clear();
+        FaultSpec.apply(server.faults(), "stall:10:200ms");
+        r = get("/bkt/other.txt");
+        assertEquals("other", r.text());
+        assertTrue(r.millis() >= 200, "stalled " + r.millis());
+        server.faults().clear();
+        FaultSpec.apply(server.faults(), "status:503");
+        assertEquals(503, get("/bkt/other.txt").status());
+        for (String bad : new String[] {"stall", "stall:x", "delay:5", "close-delimited:1:2", "status:200", "nap:1s", "stall:1@"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FaultSpec.apply(server.faults(), bad));
+            assertTrue(e.getMessage().startsWith("fault '" + bad + "'"), e.getMessage());
+            assertFalse(e.getMessage().contains("\n"));
+        }
+    }
+
+    @Test
+    void stallAfterBytesSendsThemThenPauses() throws IOException {
+        server.faults().next(1).op(OssOperation.GET).stallBodyAfter(1000, Duration.ofMillis(300));
+        RawHttp.Response r = get("/bkt/" + KEY);
+        assertArrayEquals(content, r.body());
+        assertTrue(r.millis() >= 300, "stalled " + r.millis());
+    }
+
+    @Test
+    void stallForeverSendsTheFirstBytesThenNothing() throws IOException {
+        server.faults().next(1).op(OssOperation.GET).stallBodyForever(1000);
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", server.port())) {
+            s.getOutputStream().write(("GET /bkt/" + KEY + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            java.io.InputStream in = s.getInputStream();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            s.setSoTimeout(10_000);
+            // Headers and 1000 body bytes arrive; then silence (polled with a short timeout).
+            byte[] buf = new byte[8192];
+            int bodyStart = -1;
+            while (bodyStart < 0 || got.size() - bodyStart < 1000) {
+                int n = in.read(buf);
+                assertTrue(n > 0, "the first bytes come");
+                got.write(buf, 0, n);
+                if (bodyStart < 0) {
+                    String text = got.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+                    int e = text.indexOf("\r\n\r\n");
+                    bodyStart = e < 0 ? -1 : e + 4;
+                }
+            }
+            assertEquals(1000, got.size() - bodyStart);
+            s.setSoTimeout(300);
+            assertThrows(java.net.SocketTimeoutException.class, () -> in.read(buf));
+        }
+    }
+
+    @Test
     void stallAndDelayAndLatencySlowAnswersDown() throws IOException {
         server.faults().next(1).stallBody(Duration.ofMillis(300));
         RawHttp.Response r = get("/bkt/" + KEY);

@@ -33,6 +33,14 @@ public interface ChildCommand {
 
   /** {@code java -Xmx.. <CHILD_JVM_OPTIONS> -cp <the daemon's classpath> io.ossfuse.recovery.FuseChildMain --spec FILE}. */
   static ChildCommand java(String javaBin, String classpath, String maxHeap) {
+    return java(javaBin, classpath, maxHeap, null);
+  }
+
+  /** As above; {@code readTimeout} (null: the child's default) goes to the child as {@code OSSFUSE_READ_TIMEOUT}. */
+  static ChildCommand java(String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout) {
+    Map<String, String> env = new java.util.HashMap<>(CHILD_ENVIRONMENT);
+    if (readTimeout != null) env.put(io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV, readTimeout.toMillis() + "ms");
+    Map<String, String> childEnv = Map.copyOf(env);
     return new ChildCommand() {
       @Override
       public List<String> command(MountSpec spec, Path specFile) {
@@ -44,7 +52,7 @@ public interface ChildCommand {
 
       @Override
       public Map<String, String> environment() {
-        return CHILD_ENVIRONMENT;
+        return childEnv;
       }
     };
   }

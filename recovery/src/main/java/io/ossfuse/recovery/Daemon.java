@@ -96,7 +96,7 @@ public final class Daemon implements AutoCloseable {
   /** {@code session}: the state file's, for a mount brought back on start; null for a new one. */
   private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets, String session) {
     ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
-        : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap());
+        : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap(), config.readTimeout());
     Connection conn;
     if (spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)) {
       DaemonHeld held = new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"), fdStore);

@@ -14,11 +14,13 @@ import java.time.Duration;
  * @param childMaxHeap  {@code -Xmx} of each ossfuse child JVM, e.g. {@code 512m}
  * @param javaBin       the java launcher for ossfuse children
  * @param classpath     the children's classpath (the daemon's own by default)
+ * @param readTimeout   the read timeout of the mounts that set none (handed to each ossfuse child as
+ *                      {@code OSSFUSE_READ_TIMEOUT}); null: the child's own default
  */
 public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path logDir,
     String childMaxHeap, String javaBin, String classpath, Duration probeInterval,
     Duration probeTimeout, int probeFailures, Duration startTimeout, Duration backoffBase,
-    Duration backoffCap, Duration stableAfter) {
+    Duration backoffCap, Duration stableAfter, Duration readTimeout) {
   /** Also the CLI flag default, so it is a compile-time constant. */
   public static final String DEFAULT_SOCKET_PATH = "/run/ossfuse/ossfuse.sock";
   public static final Path DEFAULT_SOCKET = Path.of(DEFAULT_SOCKET_PATH);
@@ -43,6 +45,7 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     positive(backoffBase, "backoff base");
     positive(backoffCap, "backoff cap");
     positive(stableAfter, "stable-after");
+    if (readTimeout != null) positive(readTimeout, "read timeout");
     if (probeFailures < 1) throw new IllegalArgumentException("probe failures must be >= 1, was " + probeFailures);
     if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
       throw new IllegalArgumentException("socket path " + socket + " is longer than 107 bytes: pick a shorter path");
@@ -85,6 +88,7 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration backoffCap = Duration.ofSeconds(30);
     private Duration stableAfter = Duration.ofSeconds(30);
+    private Duration readTimeout;
 
     public Builder socket(Path v) { socket = v; return this; }
     public Builder stateFile(Path v) { stateFile = v; return this; }
@@ -100,6 +104,7 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     public Builder backoffBase(Duration v) { backoffBase = v; return this; }
     public Builder backoffCap(Duration v) { backoffCap = v; return this; }
     public Builder stableAfter(Duration v) { stableAfter = v; return this; }
+    public Builder readTimeout(Duration v) { readTimeout = v; return this; }
 
     /** Children may run with another working directory: make every entry absolute. */
     static String absoluteClasspath(String cp) {
@@ -114,7 +119,8 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
 
     public DaemonConfig build() {
       return new DaemonConfig(socket, stateFile, allowedRoot, logDir, childMaxHeap, javaBin, classpath,
-          probeInterval, probeTimeout, probeFailures, startTimeout, backoffBase, backoffCap, stableAfter);
+          probeInterval, probeTimeout, probeFailures, startTimeout, backoffBase, backoffCap, stableAfter,
+          readTimeout);
     }
   }
 }

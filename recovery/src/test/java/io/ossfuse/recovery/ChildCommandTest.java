@@ -25,6 +25,13 @@ class ChildCommandTest {
     assertEquals(Map.of(), ChildCommand.bindfs().environment());
   }
 
+  @Test
+  void theDaemonsReadTimeoutReachesEachJavaChild() {
+    ChildCommand child = ChildCommand.java("/jdk/bin/java", "/lib/*", "768m", java.time.Duration.ofMillis(7500));
+    assertEquals(Map.of("LC_ALL", "C.UTF-8", "OSSFUSE_READ_TIMEOUT", "7500ms"), child.environment());
+    assertEquals(Map.of("LC_ALL", "C.UTF-8"), ChildCommand.java("j", "", "1m", null).environment());
+  }
+
   /** Flags and environment really take effect on this JDK when the daemon runs under a C locale (systemd's default). */
   @Test
   void utf8FileNamesUnderTheCLocale() throws Exception {
