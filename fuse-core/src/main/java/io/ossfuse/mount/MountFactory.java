@@ -7,6 +7,7 @@ import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.fs.InodeTable;
 import io.ossfuse.fs.ObjectFileSystem;
 import io.ossfuse.fuse.MountInfo;
+import io.ossfuse.oss.CredentialSources;
 import io.ossfuse.oss.OssConfig;
 import io.ossfuse.oss.OssCredentials;
 import io.ossfuse.oss.OssObjectStore;
@@ -63,7 +64,7 @@ public final class MountFactory {
             uri = o.ossUri();
             CredentialsProvider creds = o.credDir() != null
                     ? OssCredentials.fromDirectory(Path.of(o.credDir()))
-                    : OssCredentials.fromEnvironment(env);
+                    : CredentialSources.fromEnvironment(env);
             config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region());
         } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
@@ -110,7 +111,7 @@ public final class MountFactory {
             }
         } catch (ObjectStoreException e) {
             String where = config.source() + " at " + config.endpoint();
-            String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the keys in $" + OssCredentials.ENV_ID + "/$" + OssCredentials.ENV_SECRET;
+            String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the credentials from the environment (" + config.credentials() + ")";
             throw switch (e.kind()) {
                 case NO_SUCH_BUCKET -> new MountException("bucket '" + config.source().bucket() + "' does not exist at "
                         + config.endpoint() + ": check the bucket name and the endpoint's region", e);
