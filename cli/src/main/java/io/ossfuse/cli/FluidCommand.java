@@ -36,7 +36,7 @@ import picocli.CommandLine.Model.CommandSpec;
         "Dataset mounts[].options: fs.oss.endpoint (required), fs.oss.region, fs.oss.signatureVersion; keys as "
             + "encryptOptions fs.oss.accessKeyId / fs.oss.accessKeySecret [/ fs.oss.securityToken] from a Secret, or none "
             + "and RRSA / the ECS RAM role from the environment. ThinRuntime spec.fuse.options: uid, gid, umask, "
-            + "allow_other, metadata-ttl, negative-ttl, transport, tieredstore (a YAML file in the container). Unknown "
+            + "allow_other, metadata-ttl, negative-ttl, transport, tieredstore (the YAML, or a file in the container). Unknown "
             + "fields and options are logged once and ignored. See docs/OPERATIONS.md."})
 public final class FluidCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(FluidCommand.class);

@@ -25,7 +25,8 @@ import java.util.Set;
  *       option Fluid handed over as a file (so kubelet's Secret rotation reaches us, see
  *       SecretDirCredentialsProvider), a 0600 file per secret given inline; none when the entry has no
  *       keys (then the environment: AK/SK, RRSA or the ECS role);</li>
- *   <li>{@code <runDir>/tieredstore.json} when the config carries a {@code tieredstore} block.</li>
+ *   <li>{@code <runDir>/tieredstore.yaml} when the runtime option {@code tieredstore} holds the YAML
+ *       itself, or the config carries a {@code tieredstore} block.</li>
  * </ul>
  *
  * <p>One source per runtime: a Dataset with one {@code mounts[]} entry is served at the root of
@@ -149,16 +150,22 @@ final class FluidPlan {
         if (rt.containsKey("metadata-ttl")) b.metadataTtlMillis(seconds(rt.get("metadata-ttl"), "metadata-ttl"));
         if (rt.containsKey("negative-ttl")) b.negativeTtlMillis(seconds(rt.get("negative-ttl"), "negative-ttl"));
 
-        String tsJson = null;
+        // The cache levels: --tieredstore, else the runtime option (a file in the container, or the YAML
+        // itself: ThinRuntime's own spec.tieredstore never reaches the FUSE config), else a block in the config.
+        String tsText = null;
+        String rtTs = rt.get("tieredstore");
         if (tieredstore != null) {
             b.tieredstore(tieredstore.toAbsolutePath().toString());
-        } else if (rt.containsKey("tieredstore")) {
-            b.tieredstore(rt.get("tieredstore"));
+        } else if (rtTs != null && rtTs.strip().startsWith("/")) {
+            b.tieredstore(rtTs.strip());
+        } else if (rtTs != null && !rtTs.isBlank()) {
+            tsText = rtTs;
+            b.tieredstore(runDir.resolve("tieredstore.yaml").toString());
         } else if (c.tieredstore() != null) {
-            tsJson = c.tieredstore().toString();
-            b.tieredstore(runDir.resolve("tieredstore.json").toString());
+            tsText = c.tieredstore().toString();   // JSON is YAML
+            b.tieredstore(runDir.resolve("tieredstore.yaml").toString());
         }
-        return new FluidPlan(b.build(), files, values, tsJson, warnings, runDir);
+        return new FluidPlan(b.build(), files, values, tsText, warnings, runDir);
     }
 
     private static long seconds(String v, String key) {
@@ -214,7 +221,7 @@ final class FluidPlan {
             }
             if (tieredstoreJson != null) {
                 Path f = Path.of(options.tieredstore());
-                Path tmp = f.resolveSibling(".tieredstore.json.tmp");
+                Path tmp = f.resolveSibling(".tieredstore.yaml.tmp");
                 Files.writeString(tmp, tieredstoreJson, StandardCharsets.UTF_8);
                 Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }

@@ -171,7 +171,7 @@ class FluidConfigTest {
                 .formatted(dir.resolve("t"), dir.resolve("cache"));
         FluidPlan plan = FluidPlan.of(FluidConfig.parse(json, "c"), dir.resolve("run"), null, "raw");
         plan.prepare();
-        assertEquals(dir.resolve("run/tieredstore.json").toString(), plan.options().tieredstore());
+        assertEquals(dir.resolve("run/tieredstore.yaml").toString(), plan.options().tieredstore());
         TieredStoreConfig ts = TieredStoreConfig.load(Path.of(plan.options().tieredstore()));
         assertEquals(Long.valueOf(64L << 20), ts.levels().get(0).quotas().get(0));
         String viaOption = """
@@ -180,6 +180,14 @@ class FluidConfigTest {
         assertEquals("/etc/ossfuse/tieredstore.yaml", FluidPlan.of(FluidConfig.parse(viaOption, "c"), dir, null, "raw").options().tieredstore());
         assertEquals(dir.resolve("x.yaml").toString(), FluidPlan.of(FluidConfig.parse(viaOption, "c"), dir, dir.resolve("x.yaml"), "raw")
                 .options().tieredstore(), "--tieredstore wins");
+        // The YAML inline in ThinRuntime spec.fuse.options.tieredstore (a block scalar in the manifest).
+        String inline = """
+                {"mounts":[{"mountPoint":"oss://bkt","name":"d","options":{"fs.oss.endpoint":"http://e"}}],"targetPath":"%s",
+                 "runtimeOptions":{"tieredstore":"levels:\\n  - mediumtype: SSD\\n    path: %s\\n    quota: 1Gi\\n    high: 0.9\\n    low: 0.7\\n"}}"""
+                .formatted(dir.resolve("t2"), dir.resolve("ssd"));
+        FluidPlan p2 = FluidPlan.of(FluidConfig.parse(inline, "c"), dir.resolve("run2"), null, "raw");
+        p2.prepare();
+        assertEquals(Long.valueOf(1L << 30), TieredStoreConfig.load(Path.of(p2.options().tieredstore())).levels().get(0).quotas().get(0));
     }
 
     @Test
