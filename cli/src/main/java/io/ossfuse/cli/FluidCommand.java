@@ -27,12 +27,13 @@ import picocli.CommandLine.Model.CommandSpec;
 /**
  * {@code ossfuse fluid}: the entrypoint of a Fluid ThinRuntime FUSE container. Reads the config Fluid
  * writes into the container, starts the daemon in this process and has it mount the Dataset's OSS
- * source at {@code targetPath}; then serves until SIGTERM. The daemon keeps its state file (on a host
+ * sources at {@code targetPath} (one FUSE mount; several sources are one directory each); then serves
+ * until SIGTERM. The daemon keeps its state file (on a host
  * path, per runtime), so the next container brings the mount back by itself.
  */
 @Command(name = "fluid", mixinStandardHelpOptions = true,
     description = {"Run as the FUSE of a Fluid ThinRuntime: read Fluid's config.json, start the daemon and mount the "
-        + "Dataset's oss:// source at its targetPath, then serve until SIGTERM.",
+        + "Dataset's oss:// source at its targetPath (several mounts[] entries: one directory each), then serve until SIGTERM.",
         "Dataset mounts[].options: fs.oss.endpoint (required), fs.oss.region, fs.oss.signatureVersion; keys as "
             + "encryptOptions fs.oss.accessKeyId / fs.oss.accessKeySecret [/ fs.oss.securityToken] from a Secret, or none "
             + "and RRSA / the ECS RAM role from the environment. ThinRuntime spec.fuse.options: uid, gid, umask, "
@@ -99,7 +100,9 @@ public final class FluidCommand implements Callable<Integer> {
     }, "shutdown"));
     try {
       String msg = mount(new ControlClient(dc.socket()), o);
-      out.println("ossfuse fluid: " + msg + " (Fluid config " + file + ")");
+      String dirs = o.sources().isEmpty() ? "" : "; sources " + String.join(", ", o.sources().stream()
+          .map(src -> src.name() + " = " + src.source()).toList());
+      out.println("ossfuse fluid: " + msg + dirs + " (Fluid config " + file + ")");
       out.flush();
     } catch (RuntimeException | IOException e) {
       d.close();

@@ -2,6 +2,7 @@ package io.ossfuse.cli;
 
 import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.MountSource;
 import io.ossfuse.oss.SignatureVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,12 +31,12 @@ import java.util.Set;
  *       itself, or the config carries a {@code tieredstore} block.</li>
  * </ul>
  *
- * <p>One source per runtime: a Dataset with one {@code mounts[]} entry is served at the root of
- * {@code targetPath}, whatever its {@code path} (what Fluid's own single-mount rule does, and what
- * Fluid's CSI needs: it bind-mounts {@code targetPath} non-recursively, so separate FUSE mounts under
- * {@code targetPath/<name>} would never reach a pod). Several entries need a root directory whose
- * children are separate sources inside one FUSE mount; that is a follow-up (docs/OPERATIONS.md), and
- * such a config is refused with one line.
+ * <p>Where each entry appears: a Dataset with one {@code mounts[]} entry is served at the root of
+ * {@code targetPath}, whatever its {@code path} (Fluid's own single-mount rule). With several entries
+ * each is a directory of the root, named after its {@code path} when that is {@code /x}, else after its
+ * {@code name} (Fluid's rule for several mounts), each with its own bucket, endpoint and keys, all in
+ * one FUSE mount ({@link MountSource}): Fluid's CSI bind-mounts {@code targetPath} non-recursively, so
+ * separate FUSE mounts under {@code targetPath/<name>} would never reach a pod.
  */
 final class FluidPlan {
     static final String ENDPOINT = "fs.oss.endpoint";
@@ -50,18 +52,31 @@ final class FluidPlan {
             "transport", "tieredstore", ENDPOINT);
 
     private final MountOptions options;
-    private final Map<String, String> credentialFiles;
-    private final Map<String, String> credentialValues;
-    private final String tieredstoreJson;
+    private final List<Entry> entries;
+    private final String tieredstoreText;
     private final List<String> warnings;
     private final Path runDir;
 
-    private FluidPlan(MountOptions options, Map<String, String> credentialFiles, Map<String, String> credentialValues,
-                      String tieredstoreJson, List<String> warnings, Path runDir) {
+    /**
+     * One {@code mounts[]} entry, resolved.
+     *
+     * @param dir       its directory at the root (several entries), or null (one entry: the root itself)
+     * @param credDir   where its keys go, or null (the environment)
+     * @param files     secret option → the file Fluid put the value in
+     * @param values    secret option → the value, when Fluid inlined it
+     */
+    private record Entry(FluidConfig.Mount mount, String dir, String endpoint, Path credDir, Map<String, String> files,
+                         Map<String, String> values, SignatureVersion signature) {
+        MountSource source() {
+            return new MountSource(dir, mount.mountPoint(), endpoint, credDir == null ? null : credDir.toString(), signature,
+                    mount.options().get(REGION));
+        }
+    }
+
+    private FluidPlan(MountOptions options, List<Entry> entries, String tieredstoreText, List<String> warnings, Path runDir) {
         this.options = options;
-        this.credentialFiles = credentialFiles;
-        this.credentialValues = credentialValues;
-        this.tieredstoreJson = tieredstoreJson;
+        this.entries = entries;
+        this.tieredstoreText = tieredstoreText;
         this.warnings = warnings;
         this.runDir = runDir;
     }
@@ -80,65 +95,28 @@ final class FluidPlan {
                 break;
             }
         }
-        if (c.mounts().size() > 1) {
-            throw new IllegalArgumentException("the Dataset has " + c.mounts().size() + " mounts ("
-                    + String.join(", ", c.mounts().stream().map(FluidConfig.Mount::name).toList())
-                    + "): ossfuse serves one OSS source per ThinRuntime for now; make one Dataset per source");
-        }
-        FluidConfig.Mount m = c.mounts().get(0);
-        if (!m.mountPoint().startsWith("oss://")) {
-            throw new IllegalArgumentException("mount '" + m.name() + "': mountPoint '" + m.mountPoint()
-                    + "' is not oss://bucket[/dir]; ossfuse serves OSS only");
-        }
-        if (m.path() != null && !m.path().isBlank() && !m.path().equals("/")) {
-            warnings.add("mount '" + m.name() + "' has path " + m.path() + "; it is served at the root of " + c.targetPath()
-                    + " (one source per runtime)");
-        }
-        for (String k : m.options().keySet()) {
-            if (!MOUNT_KEYS.contains(k) && !m.encryptOptions().containsKey(k)) warnings.add("ignoring option '" + k + "' of mount '" + m.name() + "'");
-        }
-        for (String k : m.encryptOptions().keySet()) {
-            if (!SECRET_KEYS.contains(k)) warnings.add("ignoring encryptOption '" + k + "' of mount '" + m.name() + "'");
-        }
         Map<String, String> rt = c.runtimeOptions();
         for (String k : rt.keySet()) {
             if (!RUNTIME_KEYS.contains(k)) warnings.add("ignoring runtime option '" + k + "' (ThinRuntime spec.fuse.options)");
         }
-
-        // Secrets: an encryptOptions file, an option naming a file (Fluid's ConfigMap storage), or an inline value.
-        Map<String, String> files = new LinkedHashMap<>();
-        Map<String, String> values = new LinkedHashMap<>();
-        for (String k : SECRET_KEYS) {
-            String v = m.encryptOptions().containsKey(k) ? m.encryptOptions().get(k) : m.options().get(k);
-            if (v == null || v.isBlank()) continue;
-            if (m.encryptOptions().containsKey(k) || v.startsWith("/")) files.put(k, v.strip());
-            else values.put(k, v.strip());
-        }
-        boolean hasId = files.containsKey(ACCESS_KEY_ID) || values.containsKey(ACCESS_KEY_ID);
-        boolean hasSecret = files.containsKey(ACCESS_KEY_SECRET) || values.containsKey(ACCESS_KEY_SECRET);
-        if (hasId != hasSecret) {
-            throw new IllegalArgumentException("mount '" + m.name() + "' has " + (hasId ? ACCESS_KEY_ID + " but no " + ACCESS_KEY_SECRET
-                    : ACCESS_KEY_SECRET + " but no " + ACCESS_KEY_ID) + ": give both (encryptOptions from one Secret)");
-        }
-        Path credDir = hasId ? runDir.resolve(slug(m.name())).resolve("credentials") : null;
-
-        String endpoint = m.options().getOrDefault(ENDPOINT, rt.get(ENDPOINT));
-        if (endpoint == null || endpoint.isBlank()) {
-            throw new IllegalArgumentException("mount '" + m.name() + "' has no " + ENDPOINT
-                    + " option: add it to the Dataset's mounts[].options, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com");
-        }
-        MountOptions.Builder b = MountOptions.builder(m.mountPoint(), c.targetPath(), endpoint.strip())
-                .credDir(credDir == null ? null : credDir.toString())
-                .transport(rt.getOrDefault("transport", transport))
-                .region(m.options().get(REGION));
-        String sig = m.options().get(SIGNATURE);
-        if (sig != null) {
-            try {
-                b.signatureVersion(SignatureVersion.valueOf(sig.strip().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("mount '" + m.name() + "': " + SIGNATURE + " '" + sig + "' is not V1 or V4");
+        boolean several = c.mounts().size() > 1;
+        List<Entry> entries = new ArrayList<>();
+        Set<String> dirs = new HashSet<>();
+        for (FluidConfig.Mount m : c.mounts()) {
+            Entry e = entry(m, several, c.targetPath(), rt, runDir, warnings);
+            if (several && !dirs.add(e.dir())) {
+                throw new IllegalArgumentException("mounts '" + m.name() + "' and another one both want the directory /" + e.dir()
+                        + ": give them different names or paths");
             }
+            entries.add(e);
         }
+        Entry first = entries.get(0);
+        MountOptions.Builder b = MountOptions.builder(first.mount().mountPoint(), c.targetPath(), first.endpoint())
+                .credDir(first.credDir() == null ? null : first.credDir().toString())
+                .transport(rt.getOrDefault("transport", transport))
+                .region(first.mount().options().get(REGION))
+                .signatureVersion(first.signature());
+        if (several) b.sources(entries.stream().map(Entry::source).toList());
         List<String> fuse = new ArrayList<>();
         for (String k : List.of("uid", "gid", "umask")) if (rt.containsKey(k)) fuse.add(k + "=" + rt.get(k));
         if (rt.containsKey("allow_other") && !"false".equalsIgnoreCase(rt.get("allow_other"))) fuse.add("allow_other");
@@ -165,7 +143,74 @@ final class FluidPlan {
             tsText = c.tieredstore().toString();   // JSON is YAML
             b.tieredstore(runDir.resolve("tieredstore.yaml").toString());
         }
-        return new FluidPlan(b.build(), files, values, tsText, warnings, runDir);
+        try {
+            return new FluidPlan(b.build(), List.copyOf(entries), tsText, warnings, runDir);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Fluid config: " + e.getMessage(), e);
+        }
+    }
+
+    /** Checks one entry and finds its endpoint, keys and (with several entries) its directory. */
+    private static Entry entry(FluidConfig.Mount m, boolean several, String target, Map<String, String> rt, Path runDir,
+                               List<String> warnings) {
+        if (!m.mountPoint().startsWith("oss://")) {
+            throw new IllegalArgumentException("mount '" + m.name() + "': mountPoint '" + m.mountPoint()
+                    + "' is not oss://bucket[/dir]; ossfuse serves OSS only");
+        }
+        String path = m.path() == null || m.path().isBlank() ? null : m.path().strip();
+        String dir = null;
+        if (!several) {
+            if (path != null && !path.equals("/")) {
+                warnings.add("mount '" + m.name() + "' has path " + path + "; as the Dataset's only mount it is served at the root of "
+                        + target);
+            }
+        } else if (path != null && path.matches("/[^/]+")) {
+            dir = path.substring(1);
+        } else {
+            if (path != null && path.equals("/")) {
+                throw new IllegalArgumentException("mount '" + m.name() + "' has path / but the Dataset has several mounts: "
+                        + "each needs its own directory (drop path, or give /" + m.name() + ")");
+            }
+            if (path != null) warnings.add("mount '" + m.name() + "' has path " + path + "; it is served at /" + m.name());
+            dir = m.name();
+        }
+        for (String k : m.options().keySet()) {
+            if (!MOUNT_KEYS.contains(k) && !m.encryptOptions().containsKey(k)) warnings.add("ignoring option '" + k + "' of mount '" + m.name() + "'");
+        }
+        for (String k : m.encryptOptions().keySet()) {
+            if (!SECRET_KEYS.contains(k)) warnings.add("ignoring encryptOption '" + k + "' of mount '" + m.name() + "'");
+        }
+        // Secrets: an encryptOptions file, an option naming a file (Fluid's ConfigMap storage), or an inline value.
+        Map<String, String> files = new LinkedHashMap<>();
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String k : SECRET_KEYS) {
+            String v = m.encryptOptions().containsKey(k) ? m.encryptOptions().get(k) : m.options().get(k);
+            if (v == null || v.isBlank()) continue;
+            if (m.encryptOptions().containsKey(k) || v.startsWith("/")) files.put(k, v.strip());
+            else values.put(k, v.strip());
+        }
+        boolean hasId = files.containsKey(ACCESS_KEY_ID) || values.containsKey(ACCESS_KEY_ID);
+        boolean hasSecret = files.containsKey(ACCESS_KEY_SECRET) || values.containsKey(ACCESS_KEY_SECRET);
+        if (hasId != hasSecret) {
+            throw new IllegalArgumentException("mount '" + m.name() + "' has " + (hasId ? ACCESS_KEY_ID + " but no " + ACCESS_KEY_SECRET
+                    : ACCESS_KEY_SECRET + " but no " + ACCESS_KEY_ID) + ": give both (encryptOptions from one Secret)");
+        }
+        Path credDir = hasId ? runDir.resolve(slug(m.name())).resolve("credentials") : null;
+        String endpoint = m.options().getOrDefault(ENDPOINT, rt.get(ENDPOINT));
+        if (endpoint == null || endpoint.isBlank()) {
+            throw new IllegalArgumentException("mount '" + m.name() + "' has no " + ENDPOINT
+                    + " option: add it to the Dataset's mounts[].options, e.g. https://oss-cn-hangzhou-internal.aliyuncs.com");
+        }
+        SignatureVersion sig = SignatureVersion.V1;
+        String sv = m.options().get(SIGNATURE);
+        if (sv != null) {
+            try {
+                sig = SignatureVersion.valueOf(sv.strip().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("mount '" + m.name() + "': " + SIGNATURE + " '" + sv + "' is not V1 or V4");
+            }
+        }
+        return new Entry(m, dir, endpoint.strip(), credDir, files, values, sig);
     }
 
     private static long seconds(String v, String key) {
@@ -198,31 +243,11 @@ final class FluidPlan {
         try {
             Files.createDirectories(runDir);
             Files.setPosixFilePermissions(runDir, PosixFilePermissions.fromString("rwx------"));
-            if (options.credDir() != null) {
-                Path dir = Files.createDirectories(Path.of(options.credDir()));
-                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-                for (String k : SECRET_KEYS) Files.deleteIfExists(dir.resolve(k));
-                for (var e : credentialFiles.entrySet()) {
-                    Path target = Path.of(e.getValue());
-                    if (!Files.isRegularFile(target)) {
-                        throw new IllegalArgumentException("secret option " + e.getKey() + " names " + target
-                                + ", which is not a file: check the Dataset's encryptOptions (Fluid mounts each Secret under "
-                                + FluidConfig.SECRETS_ROOT + "/<secret>/)");
-                    }
-                    Files.createSymbolicLink(dir.resolve(e.getKey()), target);
-                }
-                for (var e : credentialValues.entrySet()) {
-                    Path tmp = dir.resolve("." + e.getKey() + ".tmp");
-                    Files.deleteIfExists(tmp);
-                    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                    Files.writeString(tmp, e.getValue(), StandardCharsets.UTF_8);
-                    Files.move(tmp, dir.resolve(e.getKey()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                }
-            }
-            if (tieredstoreJson != null) {
+            for (Entry e : entries) if (e.credDir() != null) writeCredentials(e);
+            if (tieredstoreText != null) {
                 Path f = Path.of(options.tieredstore());
                 Path tmp = f.resolveSibling(".tieredstore.yaml.tmp");
-                Files.writeString(tmp, tieredstoreJson, StandardCharsets.UTF_8);
+                Files.writeString(tmp, tieredstoreText, StandardCharsets.UTF_8);
                 Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
             // A mount left there by the previous container answers stat with ENOTCONN: the daemon deals with it.
@@ -230,6 +255,29 @@ final class FluidPlan {
             if (!MountInfo.isMounted(target) && !Files.exists(target, LinkOption.NOFOLLOW_LINKS)) Files.createDirectories(target);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot prepare " + runDir + " for the Fluid mount: " + e.getMessage());
+        }
+    }
+
+    /** Links or writes one entry's key files into its credential directory (0700). */
+    private static void writeCredentials(Entry e) throws IOException {
+        Path dir = Files.createDirectories(e.credDir());
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        for (String k : SECRET_KEYS) Files.deleteIfExists(dir.resolve(k));
+        for (var f : e.files().entrySet()) {
+            Path target = Path.of(f.getValue());
+            if (!Files.isRegularFile(target)) {
+                throw new IllegalArgumentException("secret option " + f.getKey() + " of mount '" + e.mount().name() + "' names " + target
+                        + ", which is not a file: check the Dataset's encryptOptions (Fluid mounts each Secret under "
+                        + FluidConfig.SECRETS_ROOT + "/<secret>/)");
+            }
+            Files.createSymbolicLink(dir.resolve(f.getKey()), target);
+        }
+        for (var v : e.values().entrySet()) {
+            Path tmp = dir.resolve("." + v.getKey() + ".tmp");
+            Files.deleteIfExists(tmp);
+            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, v.getValue(), StandardCharsets.UTF_8);
+            Files.move(tmp, dir.resolve(v.getKey()), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.MountSource;
+import io.ossfuse.oss.SignatureVersion;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -128,22 +130,40 @@ class FluidConfigTest {
                  "targetPath":"/t"}""";
         assertEquals("/etc/fluid/secrets/s/key", FluidConfig.parse(mapShape, "c").mounts().get(0).encryptOptions().get("fs.oss.accessKeySecret"));
         var e = assertThrows(IllegalArgumentException.class, () -> FluidPlan.of(FluidConfig.parse(mapShape, "c"), dir, null, "raw").prepare());
-        assertTrue(e.getMessage().startsWith("secret option fs.oss.accessKeyId names /etc/fluid/secrets/s/id, which is not a file"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("secret option fs.oss.accessKeyId of mount 'a' names /etc/fluid/secrets/s/id, which is not a file"), e.getMessage());
     }
 
     @Test
-    void twoMountsAreParsedAndRefusedWithOneLineUntilMultiSourceLands() {
-        // Two Dataset mounts, as in Fluid's multi-mount samples: each would sit under its name.
+    void twoMountsBecomeTwoDirectoriesOfOneMountEachWithItsOwnKeys() throws Exception {
+        // Two Dataset mounts, as in Fluid's multi-mount samples: each sits under its name (or its /path).
+        Path secrets = secretVolume();
         String json = """
-                {"mounts":[{"mountPoint":"oss://bkt-a/images","name":"images","options":{"fs.oss.endpoint":"http://e"}},
-                           {"mountPoint":"oss://bkt-b/labels","name":"labels","options":{"fs.oss.endpoint":"http://e"}}],
-                 "targetPath":"/runtime-mnt/thin/default/multi/thin-fuse","accessModes":["ReadOnlyMany"]}""";
+                {"mounts":[{"mountPoint":"oss://bkt-a/images","name":"images","options":{"fs.oss.endpoint":"http://a",
+                             "fs.oss.accessKeyId":"%s/oss-secret/fs.oss.accessKeyId",
+                             "fs.oss.accessKeySecret":"%s/oss-secret/fs.oss.accessKeySecret"}},
+                           {"mountPoint":"oss://bkt-b/labels","name":"labels","path":"/lbl","options":{"fs.oss.endpoint":"http://b"}}],
+                 "targetPath":"%s","accessModes":["ReadOnlyMany"]}""".formatted(secrets, secrets, dir.resolve("t"));
         FluidConfig c = FluidConfig.parse(json, "c");
         assertEquals(List.of("images", "labels"), c.mounts().stream().map(FluidConfig.Mount::name).toList());
-        assertEquals("oss://bkt-b/labels", c.mounts().get(1).mountPoint());
-        var e = assertThrows(IllegalArgumentException.class, () -> FluidPlan.of(c, dir, null, "raw"));
-        assertEquals("the Dataset has 2 mounts (images, labels): ossfuse serves one OSS source per ThinRuntime for now; "
-                + "make one Dataset per source", e.getMessage());
+        FluidPlan plan = FluidPlan.of(c, dir.resolve("run"), null, "raw");
+        List<MountSource> sources = plan.options().sources();
+        assertEquals(2, sources.size());
+        assertEquals(new MountSource("images", "oss://bkt-a/images", "http://a", dir.resolve("run/images/credentials").toString(),
+                SignatureVersion.V1, null), sources.get(0));
+        assertEquals(new MountSource("lbl", "oss://bkt-b/labels", "http://b", null, SignatureVersion.V1, null), sources.get(1),
+                "path /lbl names the directory; no keys: the environment");
+        assertEquals(List.of(), plan.warnings());
+        plan.prepare();
+        assertEquals("LTAIexampleid", Files.readString(dir.resolve("run/images/credentials/fs.oss.accessKeyId")).strip());
+        assertEquals(plan.options(), MountOptions.fromJson(plan.options().toJson()), "the daemon's state file keeps the sources");
+
+        String rootTwice = json.replace("\"name\":\"labels\",\"path\":\"/lbl\"", "\"name\":\"labels\",\"path\":\"/\"");
+        assertEquals("mount 'labels' has path / but the Dataset has several mounts: each needs its own directory (drop path, "
+                + "or give /labels)", assertThrows(IllegalArgumentException.class,
+                () -> FluidPlan.of(FluidConfig.parse(rootTwice, "c"), dir, null, "raw")).getMessage());
+        String sameDir = json.replace("\"path\":\"/lbl\"", "\"path\":\"/images\"");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> FluidPlan.of(FluidConfig.parse(sameDir, "c"), dir, null, "raw"))
+                .getMessage().contains("both want the directory /images"));
     }
 
     @Test
@@ -155,7 +175,7 @@ class FluidConfigTest {
         FluidPlan plan = FluidPlan.of(FluidConfig.parse(json, "c"), dir, null, "raw");
         assertEquals(List.of("ignoring unknown Fluid config field 'newTopLevel'",
                 "the Dataset asks for ReadWriteMany; ossfuse is read-only, writes fail with EROFS",
-                "mount 'd' has path /d; it is served at the root of /t (one source per runtime)",
+                "mount 'd' has path /d; as the Dataset's only mount it is served at the root of /t",
                 "ignoring option 'fs.oss.tuning' of mount 'd'"), plan.warnings().stream()
                 .filter(w -> !w.contains("mounts.d.future")).toList());
         assertTrue(plan.warnings().contains("ignoring unknown Fluid config field 'mounts.d.future'"), plan.warnings().toString());

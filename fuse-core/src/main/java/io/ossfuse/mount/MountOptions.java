@@ -1,6 +1,7 @@
 package io.ossfuse.mount;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,9 @@ import io.ossfuse.oss.OssUri;
 import io.ossfuse.oss.SignatureVersion;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Everything needed to (re)create one mount. Immutable, validated where built (messages name the
@@ -32,12 +36,15 @@ import java.time.Duration;
  * @param region            the region for V4, else null
  * @param stateDir          where the inode table persists; null = in memory only
  * @param transport         the FUSE transport name ("jnr" default)
+ * @param sources           more than one source: each a directory of the root named after it; then
+ *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
                            int uid, int gid, int umask, boolean allowOther, String tieredstore,
                            long metadataTtlMillis, long negativeTtlMillis,
-                           SignatureVersion signatureVersion, String region, String stateDir, String transport) {
+                           SignatureVersion signatureVersion, String region, String stateDir, String transport,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MountSource> sources) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -61,6 +68,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
             throw new IllegalArgumentException("signature V4 needs a region: add --region (e.g. cn-hangzhou)");
         }
         if (transport == null || transport.isBlank()) transport = FuseTransports.JNR;
+        sources = sources == null ? List.of() : List.copyOf(sources);
+        Set<String> names = new HashSet<>();
+        for (MountSource m : sources) {
+            if (!names.add(m.name())) throw new IllegalArgumentException("two sources are named '" + m.name() + "': names must differ");
+        }
     }
 
     public OssUri ossUri() {
@@ -95,6 +107,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
     }
 
     public Builder toBuilder() {
+        return toBuilder(source, endpoint);
+    }
+
+    /** A builder with everything but the source and endpoint copied. */
+    public Builder toBuilder(String source, String endpoint) {
         Builder b = new Builder(source, mountpoint, endpoint);
         b.credDir = credDir;
         b.uid = uid;
@@ -108,6 +125,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         b.region = region;
         b.stateDir = stateDir;
         b.transport = transport;
+        b.sources = sources;
         return b;
     }
 
@@ -120,6 +138,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         private long metadataTtlMillis = FsOptions.DEFAULT_METADATA_TTL.toMillis();
         private long negativeTtlMillis = FsOptions.DEFAULT_NEGATIVE_TTL.toMillis();
         private SignatureVersion signatureVersion = SignatureVersion.V1;
+        private List<MountSource> sources = List.of();
 
         private Builder(String source, String mountpoint, String endpoint) {
             this.source = source;
@@ -139,10 +158,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         public Builder region(String v) { region = v; return this; }
         public Builder stateDir(String v) { stateDir = v; return this; }
         public Builder transport(String v) { transport = v; return this; }
+        public Builder sources(List<MountSource> v) { sources = v; return this; }
 
         public MountOptions build() {
             return new MountOptions(source, mountpoint, endpoint, credDir, uid, gid, umask, allowOther, tieredstore,
-                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport);
+                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, sources);
         }
     }
 }

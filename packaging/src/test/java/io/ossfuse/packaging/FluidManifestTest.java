@@ -85,7 +85,7 @@ class FluidManifestTest {
         assertEquals("Dataset", dataset.path("kind").asText());
         assertEquals("ReadOnlyMany", dataset.path("spec").path("accessModes").path(0).asText());
         JsonNode mounts = dataset.path("spec").path("mounts");
-        assertEquals(1, mounts.size(), "ossfuse serves one source per runtime");
+        assertEquals(1, mounts.size(), "the sample serves one source, at the root of the volume");
         JsonNode m = mounts.get(0);
         assertTrue(m.path("mountPoint").asText().startsWith("oss://"));
         assertFalse(m.path("options").path("fs.oss.endpoint").asText().isEmpty());
