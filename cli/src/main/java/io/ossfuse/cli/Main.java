@@ -31,6 +31,7 @@ public final class Main implements Runnable {
             UnbindCommand::new,
             StatusCommand::new,
             DaemonCommand::new,
+            FluidCommand::new,
             DemoCommand::new,
             LocalOssCommand::new);
 
@@ -121,7 +122,7 @@ public final class Main implements Runnable {
         String level = System.getenv("OSSFUSE_LOG");
         // The daemon logs every recovery event at INFO: that is its job, not verbosity.
         int first = args.length > 1 && args[0].equals("--config") ? 2 : 0;  // ossfuse --config FILE daemon
-        boolean daemon = args.length > first && args[first].equals("daemon");
+        boolean daemon = args.length > first && (args[first].equals("daemon") || args[first].equals("fluid"));
         if (level == null) level = daemon || List.of(args).contains("-v") || List.of(args).contains("--verbose") ? "info" : "warn";
         System.setProperty(key, level);
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");

@@ -25,7 +25,9 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Credentials: --cred-dir DIR holding files fs.oss.accessKeyId and fs.oss.accessKeySecret "
                 + "(optionally fs.oss.securityToken), e.g. a Kubernetes Secret volume; rotated keys are picked up "
                 + "without a restart. Without --cred-dir: OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET "
-                + "[/ OSS_SESSION_TOKEN].",
+                + "[/ OSS_SESSION_TOKEN], or RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, "
+                + "ALIBABA_CLOUD_OIDC_TOKEN_FILE), or the ECS instance RAM role (ALIBABA_CLOUD_ECS_METADATA=<role>); "
+                + "role keys are renewed before they expire.",
                 "Example: ossfuse mount oss://my-bucket/datasets/imagenet /mnt/imagenet "
                         + "--endpoint https://oss-cn-hangzhou-internal.aliyuncs.com --cred-dir /etc/oss-secret "
                         + "-o uid=1000,gid=1000,allow_other --foreground"})

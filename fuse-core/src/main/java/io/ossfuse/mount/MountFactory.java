@@ -8,10 +8,10 @@ import io.ossfuse.fs.InodeTable;
 import io.ossfuse.fs.ObjectFileSystem;
 import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.oss.BodyTimeouts;
+import io.ossfuse.oss.CredentialSources;
 import io.ossfuse.oss.OssConfig;
 import io.ossfuse.oss.OssCredentials;
 import io.ossfuse.oss.OssObjectStore;
-import io.ossfuse.oss.OssUri;
 import io.ossfuse.stats.Metrics;
 import io.ossfuse.store.ObjectStore;
 import io.ossfuse.store.ObjectStoreException;
@@ -20,6 +20,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -74,25 +76,16 @@ public final class MountFactory {
         throw new IllegalArgumentException(READ_TIMEOUT_ENV + "='" + v + "' is not a duration > 0: use e.g. 20s or 1500ms");
     }
 
-    /** Opens everything a transport needs; probes the bucket with one listing of the mounted directory. */
+    /**
+     * Opens everything a transport needs; probes the bucket with one listing of the mounted directory
+     * (of each source's, for a mount of several sources: those become directories of the root).
+     */
     public MountedFileSystem open(MountOptions o) throws MountException {
-        OssUri uri;
-        OssConfig config;
-        try {
-            uri = o.ossUri();
-            CredentialsProvider creds = o.credDir() != null
-                    ? OssCredentials.fromDirectory(Path.of(o.credDir()))
-                    : OssCredentials.fromEnvironment(env);
-            config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region())
-                    .withBodies(BodyTimeouts.withDeadline(readTimeout(o, env)));
-        } catch (IllegalArgumentException e) {
-            throw new MountException(e.getMessage(), e);
-        }
-        OssObjectStore store = OssObjectStore.open(config);
+        ObjectStore store = o.sources().isEmpty() ? connect(o) : connectAll(o);
+        String prefix = o.sources().isEmpty() ? o.ossUri().prefix() : "";
         BlockCache cache = null;
         InodeTable inodes = null;
         try {
-            probe(store, config, o);
             try {
                 cache = cacheFactory.apply(o);
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -104,7 +97,7 @@ public final class MountFactory {
                 throw new MountException("cannot open the state directory " + o.stateDir() + ": " + e.getMessage(), e);
             }
             Metrics.watchCache(cache);
-            ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(uri.prefix()).cache(cache).inodes(inodes)
+            ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(prefix).cache(cache).inodes(inodes)
                     .options(o.fsOptions()).build();
             return new MountedFileSystem(o, store, cache, inodes, fs);
         } catch (MountException | RuntimeException e) {
@@ -116,8 +109,62 @@ public final class MountFactory {
                     // already failing
                 }
             }
+            closeQuietly(store);
+            throw e;
+        }
+    }
+
+    /** Credentials, client and a probe of one source. */
+    private OssObjectStore connect(MountOptions o) throws MountException {
+        OssConfig config;
+        try {
+            CredentialsProvider creds = o.credDir() != null
+                    ? OssCredentials.fromDirectory(Path.of(o.credDir()))
+                    : CredentialSources.fromEnvironment(env);
+            config = OssConfig.of(o.endpoint(), o.ossUri(), creds, o.signatureVersion(), o.region())
+                    .withBodies(BodyTimeouts.withDeadline(readTimeout(o, env)));
+        } catch (IllegalArgumentException e) {
+            throw new MountException(e.getMessage(), e);
+        }
+        OssObjectStore store = OssObjectStore.open(config);
+        try {
+            probe(store, config, o);
+        } catch (MountException | RuntimeException e) {
             store.close();
             throw e;
+        }
+        return store;
+    }
+
+    /** Every source of {@code o}, each probed, routed by its name. */
+    private ObjectStore connectAll(MountOptions o) throws MountException {
+        List<SourceRoutingObjectStore.Route> routes = new ArrayList<>();
+        try {
+            for (MountSource src : o.sources()) {
+                MountOptions alone;
+                try {
+                    alone = src.alone(o);
+                } catch (IllegalArgumentException e) {
+                    throw new MountException("source '" + src.name() + "': " + e.getMessage(), e);
+                }
+                try {
+                    routes.add(new SourceRoutingObjectStore.Route(src.name(), connect(alone), alone.ossUri().prefix()));
+                } catch (MountException e) {
+                    throw new MountException("source '" + src.name() + "': " + e.getMessage(), e);
+                }
+            }
+        } catch (MountException | RuntimeException e) {
+            for (SourceRoutingObjectStore.Route r : routes) closeQuietly(r.store());
+            throw e;
+        }
+        return new SourceRoutingObjectStore(routes);
+    }
+
+    private static void closeQuietly(ObjectStore store) {
+        try {
+            store.close();
+        } catch (IOException | RuntimeException ignored) {
+            // already failing
         }
     }
 
@@ -130,7 +177,7 @@ public final class MountFactory {
             }
         } catch (ObjectStoreException e) {
             String where = config.source() + " at " + config.endpoint();
-            String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the keys in $" + OssCredentials.ENV_ID + "/$" + OssCredentials.ENV_SECRET;
+            String creds = o.credDir() != null ? "the keys in " + o.credDir() : "the credentials from the environment (" + config.credentials() + ")";
             throw switch (e.kind()) {
                 case NO_SUCH_BUCKET -> new MountException("bucket '" + config.source().bucket() + "' does not exist at "
                         + config.endpoint() + ": check the bucket name and the endpoint's region", e);

@@ -1,6 +1,7 @@
 package io.ossfuse.mount;
 
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,9 @@ import io.ossfuse.oss.OssUri;
 import io.ossfuse.oss.SignatureVersion;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Everything needed to (re)create one mount. Immutable, validated where built (messages name the
@@ -34,13 +38,16 @@ import java.time.Duration;
  * @param transport         the FUSE transport name ("jnr" default)
  * @param readTimeoutMillis a read with no complete answer from OSS this long fails with EIO; 0 = the
  *                          default ({@code OSSFUSE_READ_TIMEOUT} of the serving process, else 20 s)
+ * @param sources           more than one source: each a directory of the root named after it; then
+ *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
                            int uid, int gid, int umask, boolean allowOther, String tieredstore,
                            long metadataTtlMillis, long negativeTtlMillis,
                            SignatureVersion signatureVersion, String region, String stateDir, String transport,
-                           long readTimeoutMillis) {
+                           long readTimeoutMillis,
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MountSource> sources) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -65,6 +72,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         }
         if (transport == null || transport.isBlank()) transport = FuseTransports.JNR;
         if (readTimeoutMillis < 0) throw new IllegalArgumentException("read timeout must be >= 0 (0 = the default)");
+        sources = sources == null ? List.of() : List.copyOf(sources);
+        Set<String> names = new HashSet<>();
+        for (MountSource m : sources) {
+            if (!names.add(m.name())) throw new IllegalArgumentException("two sources are named '" + m.name() + "': names must differ");
+        }
     }
 
     public OssUri ossUri() {
@@ -99,6 +111,11 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
     }
 
     public Builder toBuilder() {
+        return toBuilder(source, endpoint);
+    }
+
+    /** A builder with everything but the source and endpoint copied. */
+    public Builder toBuilder(String source, String endpoint) {
         Builder b = new Builder(source, mountpoint, endpoint);
         b.credDir = credDir;
         b.uid = uid;
@@ -113,6 +130,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         b.stateDir = stateDir;
         b.transport = transport;
         b.readTimeoutMillis = readTimeoutMillis;
+        b.sources = sources;
         return b;
     }
 
@@ -126,6 +144,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         private long negativeTtlMillis = FsOptions.DEFAULT_NEGATIVE_TTL.toMillis();
         private long readTimeoutMillis;
         private SignatureVersion signatureVersion = SignatureVersion.V1;
+        private List<MountSource> sources = List.of();
 
         private Builder(String source, String mountpoint, String endpoint) {
             this.source = source;
@@ -146,10 +165,12 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         public Builder stateDir(String v) { stateDir = v; return this; }
         public Builder transport(String v) { transport = v; return this; }
         public Builder readTimeoutMillis(long v) { readTimeoutMillis = v; return this; }
+        public Builder sources(List<MountSource> v) { sources = v; return this; }
 
         public MountOptions build() {
             return new MountOptions(source, mountpoint, endpoint, credDir, uid, gid, umask, allowOther, tieredstore,
-                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, readTimeoutMillis);
+                    metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, readTimeoutMillis,
+                    sources);
         }
     }
 }

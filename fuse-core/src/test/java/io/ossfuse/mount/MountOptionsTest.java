@@ -57,4 +57,20 @@ class MountOptionsTest {
                 .signatureVersion(SignatureVersion.V4).build());
         assertThrows(IllegalArgumentException.class, () -> MountOptions.builder("oss://bkt", "/m", "e").umask(01000).build());
     }
+
+    @Test
+    void sourcesRoundTripAndAreLeftOutOfOneSourceMounts() {
+        MountOptions one = MountOptions.builder("oss://bkt", "/m", "e").build();
+        assertTrue(one.sources().isEmpty());
+        assertFalse(one.toJson().contains("sources"), "a state file of one source reads as before: " + one.toJson());
+        MountOptions two = one.toBuilder().sources(java.util.List.of(
+                new MountSource("a", "oss://bkt/x", "e", "/run/a", null, null),
+                new MountSource("b", "oss://other", "e2", null, SignatureVersion.V4, "cn-hangzhou"))).build();
+        assertEquals(two, MountOptions.fromJson(two.toJson()));
+        assertEquals("two sources are named 'a': names must differ", assertThrows(IllegalArgumentException.class,
+                () -> one.toBuilder().sources(java.util.List.of(new MountSource("a", "oss://bkt", "e", null, null, null),
+                        new MountSource("a", "oss://bkt2", "e", null, null, null))).build()).getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MountSource("a/b", "oss://bkt", "e", null, null, null));
+        assertThrows(IllegalArgumentException.class, () -> new MountSource("..", "oss://bkt", "e", null, null, null));
+    }
 }
