@@ -7,6 +7,7 @@ import io.ossfuse.fuse.raw.SessionState;
 import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.MountedFileSystem;
 import io.ossfuse.mount.ServedMount;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.stats.Metrics;
@@ -75,8 +76,11 @@ public final class FuseChildMain {
   static int serveDaemonHeld(MountOptions options) throws Exception {
     MountFactory factory = new MountFactory();
     if (System.getenv(Standby.ENV_FIFO) != null) {
-      // A standby pays the SDK/HTTP start-up now; the inode table (the active child's) after activation.
-      factory.open(options.toBuilder().stateDir(null).build()).close();
+      // A standby pays the SDK/HTTP start-up now; the inode table and the tiered cache (both the
+      // active child's, the cache locked by it) only after activation.
+      try (MountedFileSystem warm = factory.open(options.toBuilder().stateDir(null).tieredstore(null).build())) {
+        RawFuseTransport.warmUp(warm.fs(), rawConfig(options));
+      }
     }
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
         + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));

@@ -20,10 +20,17 @@ import java.util.stream.Stream;
 final class DaemonHarness implements AutoCloseable {
   final Path base;
   private final Set<Long> pids = new HashSet<>();
+  private final boolean defaults;
   private Process daemon;
   private int starts;
 
   DaemonHarness() throws IOException {
+    this(false);
+  }
+
+  /** @param defaults the daemon runs with its default settings (else short test timings) */
+  DaemonHarness(boolean defaults) throws IOException {
+    this.defaults = defaults;
     base = Files.createTempDirectory(Path.of("/tmp"), "wd");
     Files.createDirectories(base.resolve("pods"));
   }
@@ -49,7 +56,8 @@ final class DaemonHarness implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1",
         "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString())
+        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString(),
+        defaults ? "defaults" : "test-timings")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
     daemon = pb.start();
