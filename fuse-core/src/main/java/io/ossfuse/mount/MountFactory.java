@@ -57,22 +57,56 @@ public final class MountFactory {
 
     /** Opens everything a transport needs; probes the bucket with one listing of the mounted directory. */
     public MountedFileSystem open(MountOptions o) throws MountException {
-        OssUri uri;
-        OssConfig config;
+        OssObjectStore store = openStore(o);
         try {
-            uri = o.ossUri();
+            return open(o, store, true);
+        } catch (MountException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The OSS client of {@code o}, its bucket probed with one listing: for a process that builds
+     * its filesystem later over the same client ({@link #open(MountOptions, ObjectStore)}), e.g. a
+     * standby child, which pays the client's start-up before it takes over.
+     */
+    public OssObjectStore openStore(MountOptions o) throws MountException {
+        OssConfig config = ossConfig(o);
+        OssObjectStore store = OssObjectStore.open(config);
+        try {
+            probe(store, config, o);
+            return store;
+        } catch (MountException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Builds cache, inode table and filesystem over an open {@code store} ({@link #openStore});
+     * closing the result leaves the store open.
+     */
+    public MountedFileSystem open(MountOptions o, ObjectStore store) throws MountException {
+        return open(o, store, false);
+    }
+
+    private OssConfig ossConfig(MountOptions o) throws MountException {
+        try {
             CredentialsProvider creds = o.credDir() != null
                     ? OssCredentials.fromDirectory(Path.of(o.credDir()))
                     : OssCredentials.fromEnvironment(env);
-            config = OssConfig.of(o.endpoint(), uri, creds, o.signatureVersion(), o.region());
+            return OssConfig.of(o.endpoint(), o.ossUri(), creds, o.signatureVersion(), o.region());
         } catch (IllegalArgumentException e) {
             throw new MountException(e.getMessage(), e);
         }
-        OssObjectStore store = OssObjectStore.open(config);
+    }
+
+    private MountedFileSystem open(MountOptions o, ObjectStore store, boolean ownsStore) throws MountException {
+        OssUri uri = o.ossUri();
         BlockCache cache = null;
         InodeTable inodes = null;
         try {
-            probe(store, config, o);
             try {
                 cache = cacheFactory.apply(o);
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -86,7 +120,7 @@ public final class MountFactory {
             Metrics.watchCache(cache);
             ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(uri.prefix()).cache(cache).inodes(inodes)
                     .options(o.fsOptions()).build();
-            return new MountedFileSystem(o, store, cache, inodes, fs);
+            return new MountedFileSystem(o, store, cache, inodes, fs, ownsStore);
         } catch (MountException | RuntimeException e) {
             if (inodes != null) inodes.close();
             if (cache != null) {
@@ -96,7 +130,6 @@ public final class MountFactory {
                     // already failing
                 }
             }
-            store.close();
             throw e;
         }
     }

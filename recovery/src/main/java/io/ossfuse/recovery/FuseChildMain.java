@@ -8,6 +8,7 @@ import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.MountedFileSystem;
+import io.ossfuse.store.ObjectStore;
 import io.ossfuse.mount.ServedMount;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.stats.Metrics;
@@ -75,19 +76,25 @@ public final class FuseChildMain {
   /** Daemon-held connection: fd 0 is /dev/fuse, the session comes in the environment. */
   static int serveDaemonHeld(MountOptions options) throws Exception {
     MountFactory factory = new MountFactory();
-    if (System.getenv(Standby.ENV_FIFO) != null) {
-      // A standby pays the SDK/HTTP start-up now; the inode table and the tiered cache (both the
-      // active child's, the cache locked by it) only after activation.
-      try (MountedFileSystem warm = factory.open(options.toBuilder().stateDir(null).tieredstore(null).build())) {
+    boolean standby = System.getenv(Standby.ENV_FIFO) != null;
+    // A standby pays the SDK/HTTP start-up and the bucket probe now, and runs the first requests
+    // once on a throw-away filesystem; the inode table and the tiered cache (both the active
+    // child's, the cache locked by it) are opened only after activation, over the same client.
+    ObjectStore store = standby ? factory.openStore(options) : null;
+    if (standby) {
+      try (MountedFileSystem warm = factory.open(options.toBuilder().stateDir(null).tieredstore(null).build(), store)) {
         RawFuseTransport.warmUp(warm.fs(), rawConfig(options));
       }
     }
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
-        + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
+        + " on the daemon's connection" + (standby ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
       try {
-        ReadOnlyFileSystem fs = Metrics.meter(factory.open(options).fs());
+        long t0 = System.nanoTime();
+        ReadOnlyFileSystem fs = Metrics.meter((store != null ? factory.open(options, store) : factory.open(options)).fs());
         startStats(); // after activation: a standby must not overwrite the active child's numbers
+        System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": filesystem opened in "
+            + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return fs;
       } catch (MountException e) {
         throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
