@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every state change and every mount operation of this mount runs on one thread (its own
  * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race.
- * A probe that hangs costs that thread at most the probe timeout (the stat runs in a subprocess).
+ * The periodic probe's stat runs on another thread and hands its result back: a probe in flight
+ * when the child dies waits for the next child, and must not delay the takeover by its timeout.
  */
 final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
@@ -57,6 +58,7 @@ final class MountSupervisor {
   private final LongSupplier nanos;
   private final Runnable onChange;
   private final ScheduledExecutorService exec;
+  private final java.util.concurrent.ExecutorService prober;
 
   // Written on exec only; volatile for status readers.
   private volatile MountState state = MountState.STARTING;
@@ -83,6 +85,7 @@ final class MountSupervisor {
   private int probeFailures;
   private boolean pendingTargets;
   private ScheduledFuture<?> probeTask;
+  private boolean probing;
   private boolean stopped;
 
   MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
@@ -99,6 +102,11 @@ final class MountSupervisor {
     this.onChange = onChange;
     this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "mount" + spec.mountpoint());
+      t.setDaemon(true);
+      return t;
+    });
+    this.prober = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "probe" + spec.mountpoint());
       t.setDaemon(true);
       return t;
     });
@@ -349,10 +357,30 @@ final class MountSupervisor {
   }
 
   private void probe(long gen) {
-    if (gen != generation || stopped || state != MountState.HEALTHY) return;
+    if (gen != generation || stopped || state != MountState.HEALTHY || probing) return;
     ChildLog.rotateIfLarge(logFile().toPath());
-    Optional<String> bad = ops.probe(spec.mountpointPath());
-    if (gen != generation) return;
+    probing = true;
+    prober.execute(() -> {
+      Optional<String> bad;
+      try {
+        bad = ops.probe(spec.mountpointPath());
+      } catch (RuntimeException e) {
+        bad = Optional.of(e.toString());
+      }
+      Optional<String> result = bad;
+      try {
+        exec.execute(guarded(() -> {
+          probing = false;
+          probed(gen, result);
+        }));
+      } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+        // supervision ended while the stat ran
+      }
+    });
+  }
+
+  private void probed(long gen, Optional<String> bad) {
+    if (gen != generation || stopped || state != MountState.HEALTHY) return;
     if (bad.isPresent()) {
       Child c = child;
       // A dead server fails the probe too (ENOTCONN) and can be seen before its exit is: report
@@ -594,6 +622,7 @@ final class MountSupervisor {
       return null;
     });
     exec.shutdown();
+    prober.shutdown();
   }
 
   /** Leaves child and mounts running (a restarted daemon adopts them); just stops supervising. */
@@ -601,6 +630,7 @@ final class MountSupervisor {
     Child sb = standby;
     if (sb != null) sb.kill(); // not serving; the next daemon starts its own
     exec.shutdownNow();
+    prober.shutdownNow();
     Standby g = standbyGate;
     if (g != null) g.close();
   }
