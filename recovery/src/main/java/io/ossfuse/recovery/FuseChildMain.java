@@ -9,6 +9,8 @@ import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.MountedFileSystem;
 import io.ossfuse.store.ObjectStore;
+import io.ossfuse.cache.TieredBlockCache;
+import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.mount.ServedMount;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.stats.Metrics;
@@ -81,11 +83,7 @@ public final class FuseChildMain {
     // once on a throw-away filesystem; the inode table and the tiered cache (both the active
     // child's, the cache locked by it) are opened only after activation, over the same client.
     ObjectStore store = standby ? factory.openStore(options) : null;
-    if (standby) {
-      try (MountedFileSystem warm = factory.open(options.toBuilder().stateDir(null).tieredstore(null).build(), store)) {
-        RawFuseTransport.warmUp(warm.fs(), rawConfig(options));
-      }
-    }
+    if (standby) warmUp(options, store);
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
         + " on the daemon's connection" + (standby ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
@@ -101,6 +99,40 @@ public final class FuseChildMain {
       }
     }, rawConfig(options));
     return 0;
+  }
+
+  /**
+   * A standby's warm-up: the first requests of a takeover on a throw-away filesystem over
+   * {@code store}, with an in-memory inode table and, for a mount with a tiered cache, a tiered
+   * cache of the same block size in a temporary directory, so the cache's open and read paths are
+   * warm too without touching the real cache (locked by the active child).
+   */
+  private static void warmUp(MountOptions options, ObjectStore store) throws Exception {
+    MountOptions warmOptions = options.toBuilder().stateDir(null).tieredstore(null).build();
+    Path cacheDir = null;
+    MountFactory warmFactory = new MountFactory();
+    try {
+      if (options.tieredstore() != null) {
+        int blockSize = TieredStoreConfig.load(Path.of(options.tieredstore())).blockSize();
+        Path shm = Path.of("/dev/shm");
+        Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
+            "ossfuse-standby-warm-up");
+        cacheDir = dir;
+        TieredStoreConfig warm = TieredStoreConfig.memory(dir, 64L << 20).withBlockSize(blockSize);
+        warmFactory = new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
+      }
+      try (MountedFileSystem fs = warmFactory.open(warmOptions, store)) {
+        RawFuseTransport.warmUp(fs.fs(), rawConfig(options));
+      }
+    } catch (RuntimeException | MountException e) {
+      System.err.println("ossfuse child: standby warm-up incomplete (" + e.getMessage() + ")");
+    } finally {
+      if (cacheDir != null) {
+        try (java.util.stream.Stream<Path> w = Files.walk(cacheDir)) {
+          w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+      }
+    }
   }
 
   /**
