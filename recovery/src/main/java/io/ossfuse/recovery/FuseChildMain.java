@@ -115,8 +115,9 @@ public final class FuseChildMain {
       if (options.tieredstore() != null) {
         int blockSize = TieredStoreConfig.load(Path.of(options.tieredstore())).blockSize();
         Path shm = Path.of("/dev/shm");
-        Path dir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir")),
-            "ossfuse-standby-warm-up");
+        Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        removeDeadWarmUpDirs(base);
+        Path dir = Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
         cacheDir = dir;
         TieredStoreConfig warm = TieredStoreConfig.memory(dir, 64L << 20).withBlockSize(blockSize);
         warmFactory = new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
@@ -127,11 +128,26 @@ public final class FuseChildMain {
     } catch (RuntimeException | MountException e) {
       System.err.println("ossfuse child: standby warm-up incomplete (" + e.getMessage() + ")");
     } finally {
-      if (cacheDir != null) {
-        try (java.util.stream.Stream<Path> w = Files.walk(cacheDir)) {
-          w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
+      if (cacheDir != null) deleteTree(cacheDir);
+    }
+  }
+
+  private static final String WARM_UP_DIR = "ossfuse-standby-warm-up-";
+
+  /** A standby killed during its warm-up leaves its directory: the next one removes it. */
+  private static void removeDeadWarmUpDirs(Path base) throws java.io.IOException {
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(base, WARM_UP_DIR + "*")) {
+      for (Path d : ds) {
+        String pid = d.getFileName().toString().substring(WARM_UP_DIR.length());
+        boolean alive = pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isPresent();
+        if (!alive) deleteTree(d);
       }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
+      w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
 
