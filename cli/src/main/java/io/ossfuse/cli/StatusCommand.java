@@ -50,6 +50,10 @@ public final class StatusCommand implements Callable<Integer> {
           m.lastRecoveryMs() == null ? "-" : m.lastRecoveryMs() + "ms",
           m.lastCrash() == null ? "-" : m.lastCrash()));
       if (m.detail() != null) b.append("    ").append(m.detail()).append('\n');
+      if (m.standbyPid() != null) {
+        b.append("    standby ").append(m.standbyPid())
+            .append(Boolean.TRUE.equals(m.standbyReady()) ? ": ready to take over" : ": warming up").append('\n');
+      }
       b.append(StatusLines.of(m.stats()));
       for (MountStatus.TargetStatus t : m.targets()) {
         b.append("    -> ").append(t.target());

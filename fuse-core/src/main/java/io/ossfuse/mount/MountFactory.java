@@ -81,7 +81,34 @@ public final class MountFactory {
      * (of each source's, for a mount of several sources: those become directories of the root).
      */
     public MountedFileSystem open(MountOptions o) throws MountException {
-        ObjectStore store = o.sources().isEmpty() ? connect(o) : connectAll(o);
+        ObjectStore store = openStore(o);
+        try {
+            return open(o, store, true);
+        } catch (MountException | RuntimeException e) {
+            closeQuietly(store);
+            throw e;
+        }
+    }
+
+    /**
+     * The OSS client of {@code o} (one per source, routed by name), each bucket probed with one
+     * listing: for a process that builds its filesystem later over the same client
+     * ({@link #open(MountOptions, ObjectStore)}), e.g. a standby child, which pays the client's
+     * start-up before it takes over.
+     */
+    public ObjectStore openStore(MountOptions o) throws MountException {
+        return o.sources().isEmpty() ? connect(o) : connectAll(o);
+    }
+
+    /**
+     * Builds cache, inode table and filesystem over an open {@code store} ({@link #openStore});
+     * closing the result leaves the store open.
+     */
+    public MountedFileSystem open(MountOptions o, ObjectStore store) throws MountException {
+        return open(o, store, false);
+    }
+
+    private MountedFileSystem open(MountOptions o, ObjectStore store, boolean ownsStore) throws MountException {
         String prefix = o.sources().isEmpty() ? o.ossUri().prefix() : "";
         BlockCache cache = null;
         InodeTable inodes = null;
@@ -99,7 +126,7 @@ public final class MountFactory {
             Metrics.watchCache(cache);
             ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(prefix).cache(cache).inodes(inodes)
                     .options(o.fsOptions()).build();
-            return new MountedFileSystem(o, store, cache, inodes, fs);
+            return new MountedFileSystem(o, store, cache, inodes, fs, ownsStore);
         } catch (MountException | RuntimeException e) {
             if (inodes != null) inodes.close();
             if (cache != null) {
@@ -109,7 +136,6 @@ public final class MountFactory {
                     // already failing
                 }
             }
-            closeQuietly(store);
             throw e;
         }
     }

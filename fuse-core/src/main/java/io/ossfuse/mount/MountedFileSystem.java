@@ -17,8 +17,16 @@ public final class MountedFileSystem implements Closeable {
     private final BlockCache cache;
     private final InodeTable inodes;
     private final ObjectFileSystem fs;
+    private final boolean ownsStore;
 
     MountedFileSystem(MountOptions options, ObjectStore store, BlockCache cache, InodeTable inodes, ObjectFileSystem fs) {
+        this(options, store, cache, inodes, fs, true);
+    }
+
+    /** @param ownsStore close() closes the store too (false: it is shared, its opener closes it) */
+    MountedFileSystem(MountOptions options, ObjectStore store, BlockCache cache, InodeTable inodes, ObjectFileSystem fs,
+            boolean ownsStore) {
+        this.ownsStore = ownsStore;
         this.options = options;
         this.store = store;
         this.cache = cache;
@@ -64,6 +72,9 @@ public final class MountedFileSystem implements Closeable {
             } catch (IOException e) {
                 LOG.warn("closing the block cache: {}", e.getMessage());
             }
+        }
+        if (!ownsStore) {
+            return;
         }
         try {
             store.close();

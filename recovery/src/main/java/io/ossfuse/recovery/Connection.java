@@ -25,23 +25,30 @@ interface Connection {
   void close();
 
   /**
-   * Environment for a new pre-started standby child, or empty if this connection cannot hand over
-   * to one (only a daemon-held connection can: a self-mounting child needs the mountpoint free).
+   * A FIFO for a new pre-started standby child (its environment goes to the child), or empty if
+   * this connection cannot hand over to one (only a daemon-held connection can: a self-mounting
+   * child needs the mountpoint free).
    */
-  default java.util.Optional<java.util.Map<String, String>> prepareStandby() throws IOException {
+  default java.util.Optional<io.ossfuse.fuse.dev.Standby> prepareStandby() throws IOException {
     return java.util.Optional.empty();
   }
 
-  /** Wakes the prepared standby after the active child is gone; false if none is waiting. */
-  default boolean activateStandby() throws IOException {
+  /**
+   * Wakes {@code standby} after the active child is gone (one still warming up takes over as soon
+   * as it is up); false if this connection is not the one it was prepared for any more.
+   */
+  default boolean activateStandby(io.ossfuse.fuse.dev.Standby standby) throws IOException {
     return false;
   }
 
   /**
-   * The mount has failed for a while (crash loop): end the connection so readers get an error
-   * instead of waiting without end; the next healthy child gets a fresh one and targets are re-bound.
+   * No child serves and none will for a while (a long restart backoff): answer requests with EIO
+   * meanwhile, so the connection stays and readers neither hang nor see ENOTCONN. Ends at the next
+   * {@link #prepare}. False if this connection cannot (self-mounted, or never initialized).
    */
-  default void abandon() {}
+  default boolean answerErrorsWhileDown() {
+    return false;
+  }
 
   /** After a daemon restart: takes the connection back from a child that still serves it. */
   default void adopt(long childPid, String session) {}

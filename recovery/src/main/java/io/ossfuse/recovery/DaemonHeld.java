@@ -5,6 +5,7 @@ import io.ossfuse.fuse.FuseMountConfig;
 import io.ossfuse.fuse.dev.ChildFd;
 import io.ossfuse.fuse.dev.FuseDevice;
 import io.ossfuse.fuse.dev.Standby;
+import io.ossfuse.fuse.raw.ErrorResponder;
 import io.ossfuse.fuse.raw.SessionState;
 import io.ossfuse.mount.MountOptions;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,8 +41,8 @@ final class DaemonHeld implements Connection {
   private int fd = -1;
   private int minor = -1;
   private String sessionId;
-  private Standby standby;
   private int standbys;
+  private ErrorResponder responder;
 
   DaemonHeld(MountSpec spec, MountOps ops, Path sessionDir, FuseFdStore fdStore) {
     this.spec = spec;
@@ -52,6 +52,13 @@ final class DaemonHeld implements Connection {
     MountOptions o = MountOptions.fromJson(spec.options().toString());
     this.mountConfig = new FuseMountConfig(fsName(o), o.allowOther(), 1 << 20,
         Duration.ofMillis(o.metadataTtlMillis()), Duration.ofMillis(o.negativeTtlMillis()), null);
+    // Standbys of an earlier daemon are killed when supervision starts: their FIFOs are stale.
+    try {
+      int stale = Standby.removeStale(sessionDir);
+      if (stale > 0) log.info("removed {} stale standby FIFO entries of {}", stale, spec.mountpoint());
+    } catch (IOException e) {
+      log.warn("cannot clean stale standby FIFOs in {}: {}", sessionDir, e.getMessage());
+    }
   }
 
   /** As {@code MountedFileSystem.fsName()}: {@code ossfuse:bucket/dir}. */
@@ -113,6 +120,7 @@ final class DaemonHeld implements Connection {
 
   @Override
   public void prepare() throws IOException {
+    stopAnswering(); // before any child reads: it must see every request the responder did not answer
     if (alive()) return;
     release();
     ops.cleanFuseMount(spec.mountpointPath());
@@ -137,31 +145,47 @@ final class DaemonHeld implements Connection {
   }
 
   @Override
-  public Optional<Map<String, String>> prepareStandby() throws IOException {
+  public Optional<Standby> prepareStandby() throws IOException {
     if (!alive()) return Optional.empty();
-    standby = Standby.prepare(sessionDir, "standby-" + (++standbys));
-    return Optional.of(standby.environment());
+    return Optional.of(Standby.prepare(sessionDir, Standby.PREFIX + (++standbys)));
   }
 
   @Override
-  public boolean activateStandby() throws IOException {
-    Standby s = standby;
-    standby = null;
-    return s != null && alive() && s.activate();
+  public boolean activateStandby(Standby s) throws IOException {
+    stopAnswering();
+    return alive() && s.activate();
   }
 
   @Override
-  public void abandon() {
-    if (fd < 0) return;
-    log.warn("ending the FUSE connection of {} while it has no server: readers get an error instead of waiting",
-        spec.mountpoint());
-    ops.abortConnection(minor);
-    release();
-    ops.cleanFuseMount(spec.mountpointPath());
+  public boolean answerErrorsWhileDown() {
+    if (responder != null) return true;
+    if (!alive() || sessionId == null) return false;
+    try {
+      Optional<ErrorResponder> r = ErrorResponder.start(fd, new SessionState(sessionDir, sessionId), spec.mountpoint());
+      if (r.isEmpty()) {
+        log.info("{}: the connection was never initialized; requests wait for the next child", spec.mountpoint());
+        return false;
+      }
+      responder = r.get();
+      return true;
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot answer requests of {} while no child serves ({}); they wait for the next child",
+          spec.mountpoint(), e.getMessage());
+      return false;
+    }
+  }
+
+  private void stopAnswering() {
+    ErrorResponder r = responder;
+    if (r == null) return;
+    responder = null;
+    r.close();
+    log.info("{}: answered {} requests with EIO while no child served", spec.mountpoint(), r.answered());
   }
 
   @Override
   public void close() {
+    stopAnswering();
     release();
     ops.cleanFuseMount(spec.mountpointPath());
   }

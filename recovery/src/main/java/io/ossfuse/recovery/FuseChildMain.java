@@ -7,6 +7,10 @@ import io.ossfuse.fuse.raw.SessionState;
 import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
+import io.ossfuse.mount.MountedFileSystem;
+import io.ossfuse.store.ObjectStore;
+import io.ossfuse.cache.TieredBlockCache;
+import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.mount.ServedMount;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.stats.Metrics;
@@ -74,23 +78,78 @@ public final class FuseChildMain {
   /** Daemon-held connection: fd 0 is /dev/fuse, the session comes in the environment. */
   static int serveDaemonHeld(MountOptions options) throws Exception {
     MountFactory factory = new MountFactory();
-    if (System.getenv(Standby.ENV_FIFO) != null) {
-      // A standby pays the SDK/HTTP start-up now; the inode table (the active child's) after activation.
-      factory.open(options.toBuilder().stateDir(null).build()).close();
-    }
+    boolean standby = System.getenv(Standby.ENV_FIFO) != null;
+    // A standby pays the SDK/HTTP start-up and the bucket probe now, and runs the first requests
+    // once on a throw-away filesystem; the inode table and the tiered cache (both the active
+    // child's, the cache locked by it) are opened only after activation, over the same client.
+    ObjectStore store = standby ? factory.openStore(options) : null;
+    if (standby) warmUp(options, store);
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
-        + " on the daemon's connection" + (System.getenv(Standby.ENV_FIFO) != null ? " (standby)" : ""));
+        + " on the daemon's connection" + (standby ? " (standby)" : ""));
     RawFuseTransport.serveStdin(() -> {
       try {
-        ReadOnlyFileSystem fs = CrashOnReadForTests.wrapIfAsked(Metrics.meter(factory.open(options).fs()),
-            System.getenv());
+        long t0 = System.nanoTime();
+        ReadOnlyFileSystem fs = CrashOnReadForTests.wrapIfAsked(
+            Metrics.meter((store != null ? factory.open(options, store) : factory.open(options)).fs()), System.getenv());
         startStats(); // after activation: a standby must not overwrite the active child's numbers
+        System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": filesystem opened in "
+            + (System.nanoTime() - t0) / 1_000_000 + " ms");
         return fs;
       } catch (MountException e) {
         throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
       }
     }, rawConfig(options));
     return 0;
+  }
+
+  /**
+   * A standby's warm-up: the first requests of a takeover on a throw-away filesystem over
+   * {@code store}, with an in-memory inode table and, for a mount with a tiered cache, a tiered
+   * cache of the same block size in a temporary directory, so the cache's open and read paths are
+   * warm too without touching the real cache (locked by the active child).
+   */
+  private static void warmUp(MountOptions options, ObjectStore store) throws Exception {
+    MountOptions warmOptions = options.toBuilder().stateDir(null).tieredstore(null).build();
+    Path cacheDir = null;
+    MountFactory warmFactory = new MountFactory();
+    try {
+      if (options.tieredstore() != null) {
+        int blockSize = TieredStoreConfig.load(Path.of(options.tieredstore())).blockSize();
+        Path shm = Path.of("/dev/shm");
+        Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+        removeDeadWarmUpDirs(base);
+        Path dir = Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
+        cacheDir = dir;
+        TieredStoreConfig warm = TieredStoreConfig.memory(dir, 64L << 20).withBlockSize(blockSize);
+        warmFactory = new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
+      }
+      try (MountedFileSystem fs = warmFactory.open(warmOptions, store)) {
+        RawFuseTransport.warmUp(fs.fs(), rawConfig(options));
+      }
+    } catch (RuntimeException | MountException e) {
+      System.err.println("ossfuse child: standby warm-up incomplete (" + e.getMessage() + ")");
+    } finally {
+      if (cacheDir != null) deleteTree(cacheDir);
+    }
+  }
+
+  private static final String WARM_UP_DIR = "ossfuse-standby-warm-up-";
+
+  /** A standby killed during its warm-up leaves its directory: the next one removes it. */
+  private static void removeDeadWarmUpDirs(Path base) throws java.io.IOException {
+    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(base, WARM_UP_DIR + "*")) {
+      for (Path d : ds) {
+        String pid = d.getFileName().toString().substring(WARM_UP_DIR.length());
+        boolean alive = pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isPresent();
+        if (!alive) deleteTree(d);
+      }
+    }
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
+      w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 
   /**

@@ -9,6 +9,7 @@ import java.util.List;
  * the mountpoint and runtime facts.
  *
  * @param standbyPid      a pre-started child waiting to take over (raw transport), if any
+ * @param standbyReady    whether that standby is warmed up and waits (it said so); null without one
  * @param uptimeMs        time since the current child became healthy (0 if it is not)
  * @param restarts        children started after a failure since the daemon started
  * @param lastCrash       e.g. {@code "child 1234: SIGKILL"}, {@code "child 1234 hung: stat timed out"}
@@ -19,7 +20,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountStatus(String source, String mountpoint, String transport, String driver,
-    MountState state, Long childPid, Long standbyPid, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
+    MountState state, Long childPid, Long standbyPid, Boolean standbyReady, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
     String detail, List<TargetStatus> targets, MountStats stats) {
 
   /** One bound target and whether it currently shows the live mount. */

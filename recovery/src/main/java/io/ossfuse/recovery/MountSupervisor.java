@@ -1,6 +1,7 @@
 package io.ossfuse.recovery;
 
 import io.ossfuse.fuse.MountInfo;
+import io.ossfuse.fuse.dev.Standby;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,23 +24,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Supervises one mount: starts its child, declares it HEALTHY on a positive probe, probes it
- * periodically, and on death or hang kills it by pid, cleans the dead FUSE mount, starts a new child
- * (with capped backoff on repeated fast failures) and re-attaches every bound target.
+ * periodically, and on death or hang kills it by pid, cleans the dead FUSE mount, hands over to the
+ * standby child (at once, ready or still warming up) or starts a new child (with capped backoff on
+ * repeated fast failures: cold starts only) and re-attaches every bound target. A daemon-held
+ * connection is never given up: during a long backoff its requests are answered with EIO.
  *
  * <p>Every state change and every mount operation of this mount runs on one thread (its own
  * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race.
- * A probe that hangs costs that thread at most the probe timeout (the stat runs in a subprocess).
+ * The periodic probe's stat runs on another thread and hands its result back: a probe in flight
+ * when the child dies waits for the next child, and must not delay the takeover by its timeout.
  */
 final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
   private static final long STARTUP_POLL_MS = 25;
+  /** After a cold start: later, so the standby's start-up does not compete with the child's first requests. */
   private static final long STANDBY_DELAY_MS = 1000;
+  private static final long STANDBY_READY_POLL_MS = 50;
+  /** A standby that exits before taking over is replaced after this, doubled per exit in a row up to the cap. */
   private static final long STANDBY_RETRY_MS = 5000;
+  private static final long STANDBY_RETRY_CAP_MS = 60_000;
   /**
-   * A crash loop this far into its backoff is no blip: a daemon-held connection is then ended, so
-   * readers fail instead of hanging until the mount comes back.
+   * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
+   * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
    */
-  private static final long ABANDON_AFTER_DELAY_MS = 2000;
+  private static final long ANSWER_ERRORS_AFTER_DELAY_MS = 2000;
 
   private final MountSpec spec;
   private final DaemonConfig config;
@@ -51,11 +59,20 @@ final class MountSupervisor {
   private final LongSupplier nanos;
   private final Runnable onChange;
   private final ScheduledExecutorService exec;
+  private final java.util.concurrent.ExecutorService prober;
 
   // Written on exec only; volatile for status readers.
   private volatile MountState state = MountState.STARTING;
   private volatile Child child;
   private volatile Child standby;
+  private volatile boolean standbyReady;
+  private Standby standbyGate;
+  private long standbyStartedNanos;
+  private int standbyExits;
+  /** The FIFO of the active child if it was a standby: closed when that child is gone. */
+  private Standby activeGate;
+  /** The current child took over warm (a standby): its own standby can start at once. */
+  private boolean warmTakeover;
   private volatile long healthySinceNanos;
   private volatile int restarts;
   private volatile String lastCrash;
@@ -69,6 +86,7 @@ final class MountSupervisor {
   private int probeFailures;
   private boolean pendingTargets;
   private ScheduledFuture<?> probeTask;
+  private boolean probing;
   private boolean stopped;
 
   MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
@@ -85,6 +103,11 @@ final class MountSupervisor {
     this.onChange = onChange;
     this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "mount" + spec.mountpoint());
+      t.setDaemon(true);
+      return t;
+    });
+    this.prober = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "probe" + spec.mountpoint());
       t.setDaemon(true);
       return t;
     });
@@ -170,6 +193,7 @@ final class MountSupervisor {
       Process p = connection.start(childProcess());
       Child c = Child.started(p);
       child = c;
+      warmTakeover = false;
       launchedAtNanos = nanos.getAsLong();
       healthySinceNanos = 0;
       log.info("started child {} for {} ({} -> {}, log {})", c.pid(), spec.mountpoint(), spec.driver(),
@@ -205,45 +229,84 @@ final class MountSupervisor {
 
   /**
    * Pre-starts a standby child (daemon-held connections only): it pays the JVM and OSS client
-   * start-up now and waits, so a takeover after a crash costs milliseconds.
+   * start-up now and waits, so a takeover after a crash costs milliseconds. It says itself when it
+   * is ready (a marker next to its FIFO); until then it can still be woken and takes over once up.
    */
   private void spawnStandby() {
     if (stopped || standby != null || state != MountState.HEALTHY) return;
+    Standby gate = null;
     try {
-      Optional<java.util.Map<String, String>> env = connection.prepareStandby();
-      if (env.isEmpty()) return;
+      Optional<Standby> g = connection.prepareStandby();
+      if (g.isEmpty()) return;
+      gate = g.get();
       ProcessBuilder pb = childProcess();
-      pb.environment().putAll(env.get());
+      pb.environment().putAll(gate.environment());
       Child s = Child.started(connection.start(pb));
       standby = s;
+      standbyGate = gate;
+      standbyReady = false;
+      standbyStartedNanos = nanos.getAsLong();
       onChange.run();
-      log.info("standby child {} waits to take over {}", s.pid(), spec.mountpoint());
+      log.info("standby child {} started for {}; warming up", s.pid(), spec.mountpoint());
+      exec.schedule(guarded(() -> pollStandbyReady(s)), STANDBY_READY_POLL_MS, TimeUnit.MILLISECONDS);
+      Standby sg = gate;
       s.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
-        if (standby != s) return;
+        if (standby != s) return; // promoted (its FIFO is then the active child's) or dropped already
         standby = null;
+        standbyGate = null;
+        standbyReady = false;
+        sg.close();
         onChange.run();
         if (stopped) return;
+        long retry = Math.min(STANDBY_RETRY_CAP_MS, STANDBY_RETRY_MS << Math.min(standbyExits, 4));
+        standbyExits++;
         log.warn("standby child {} of {} exited ({}); starting another in {} ms", s.pid(), spec.mountpoint(),
-            s.exitReason(), STANDBY_RETRY_MS);
-        exec.schedule(guarded(this::spawnStandby), STANDBY_RETRY_MS, TimeUnit.MILLISECONDS);
+            s.exitReason(), retry);
+        exec.schedule(guarded(this::spawnStandby), retry, TimeUnit.MILLISECONDS);
       })));
     } catch (IOException | RuntimeException e) {
+      if (gate != null) gate.close();
       log.warn("cannot start a standby child for {}: {}", spec.mountpoint(), e.getMessage());
     }
   }
 
-  /** Promotes the standby to active after the active child died; false if there was none to wake. */
+  /** Polls for the standby's own "ready" signal and logs it once. */
+  private void pollStandbyReady(Child s) {
+    if (standby != s || stopped || standbyReady) return;
+    if (standbyGate.isReady()) {
+      standbyReady = true;
+      standbyExits = 0;
+      log.info("standby child {} ready to take over {} ({} ms after its start)", s.pid(), spec.mountpoint(),
+          (nanos.getAsLong() - standbyStartedNanos) / 1_000_000);
+      return;
+    }
+    if (s.isAlive()) {
+      exec.schedule(guarded(() -> pollStandbyReady(s)), STANDBY_READY_POLL_MS, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Promotes the standby to active after the active child died, ready or still warming up (it is
+   * further along than a cold start); false if there was none to wake. Never delayed by backoff.
+   */
   private boolean promoteStandby() {
     Child s = standby;
     if (s == null) return false;
+    Standby gate = standbyGate;
+    boolean ready = standbyReady;
     standby = null;
+    standbyGate = null;
+    standbyReady = false;
     try {
-      if (s.isAlive() && connection.activateStandby()) {
+      if (s.isAlive() && connection.activateStandby(gate)) {
         generation++;
         long gen = generation;
         child = s;
+        activeGate = gate;
+        warmTakeover = true;
         launchedAtNanos = nanos.getAsLong();
-        log.info("standby child {} took over {}", s.pid(), spec.mountpoint());
+        log.info("standby child {} took over {}{}", s.pid(), spec.mountpoint(),
+            ready ? "" : " (still warming up: it serves as soon as it is up)");
         onChange.run();
         watch(s, gen);
         exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
@@ -253,7 +316,14 @@ final class MountSupervisor {
       log.warn("cannot wake the standby child {} of {}: {}", s.pid(), spec.mountpoint(), e.getMessage());
     }
     killAndWait(s);
+    gate.close();
     return false;
+  }
+
+  private void closeActiveGate() {
+    Standby g = activeGate;
+    activeGate = null;
+    if (g != null) g.close();
   }
 
   private void watch(Child c, long gen) {
@@ -298,15 +368,35 @@ final class MountSupervisor {
     onChange.run();
     long every = config.probeInterval().toMillis();
     probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
-    // Later, so the standby's start-up does not compete with the active child's first requests.
-    exec.schedule(guarded(this::spawnStandby), STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
+    // After a warm takeover at once: the next crash may come soon and the new child is warm already.
+    exec.schedule(guarded(this::spawnStandby), warmTakeover ? 0 : STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
   }
 
   private void probe(long gen) {
-    if (gen != generation || stopped || state != MountState.HEALTHY) return;
+    if (gen != generation || stopped || state != MountState.HEALTHY || probing) return;
     ChildLog.rotateIfLarge(logFile().toPath());
-    Optional<String> bad = ops.probe(spec.mountpointPath());
-    if (gen != generation) return;
+    probing = true;
+    prober.execute(() -> {
+      Optional<String> bad;
+      try {
+        bad = ops.probe(spec.mountpointPath());
+      } catch (RuntimeException e) {
+        bad = Optional.of(e.toString());
+      }
+      Optional<String> result = bad;
+      try {
+        exec.execute(guarded(() -> {
+          probing = false;
+          probed(gen, result);
+        }));
+      } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+        // supervision ended while the stat ran
+      }
+    });
+  }
+
+  private void probed(long gen, Optional<String> bad) {
+    if (gen != generation || stopped || state != MountState.HEALTHY) return;
     if (bad.isPresent()) {
       Child c = child;
       // A dead server fails the probe too (ENOTCONN) and can be seen before its exit is: report
@@ -341,7 +431,10 @@ final class MountSupervisor {
     }
   }
 
-  /** Death or hang: kill what is left, clean the dead mount, restart now or after the backoff. */
+  /**
+   * Death or hang: kill what is left, clean the dead mount, hand over to the standby at once or
+   * start a new child now or after the backoff. The connection is never given up.
+   */
   private void fail(long gen, String reason) {
     if (gen != generation || stopped) return;
     generation++;
@@ -357,25 +450,25 @@ final class MountSupervisor {
     child = null;
     healthySinceNanos = 0;
     if (c != null) killAndWait(c);
+    closeActiveGate();
     connection.afterChildDeath();
-    Duration delay = backoff.onFailure(lived);
     restarts++;
-    if (delay.isZero() && promoteStandby()) {
+    // A takeover costs no JVM start: backoff (which limits cold starts) does not apply to it.
+    if (promoteStandby()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
       return;
     }
+    Duration delay = backoff.onFailure(lived);
     if (delay.isZero()) {
       setState(MountState.RECOVERING, null);
-      log.warn("{} failed: {}; restarting now", spec.mountpoint(), reason);
+      log.warn("{} failed: {}; no standby, starting a new child now", spec.mountpoint(), reason);
     } else {
-      Child sb = standby;
-      standby = null;
-      if (sb != null) killAndWait(sb);
-      if (delay.toMillis() >= ABANDON_AFTER_DELAY_MS) connection.abandon();
-      setState(MountState.FAILED, "retrying in " + delay.toMillis() + " ms (" + backoff.fastFailures() + " fast failures)");
-      log.warn("{} failed: {}; {} fast failures in a row, retrying in {} ms", spec.mountpoint(), reason,
-          backoff.fastFailures(), delay.toMillis());
+      boolean answering = delay.toMillis() >= ANSWER_ERRORS_AFTER_DELAY_MS && connection.answerErrorsWhileDown();
+      setState(MountState.FAILED, "retrying in " + delay.toMillis() + " ms (" + backoff.fastFailures() + " fast failures)"
+          + (answering ? "; answering requests with EIO meanwhile" : ""));
+      log.warn("{} failed: {}; {} fast failures in a row, retrying in {} ms{}", spec.mountpoint(), reason,
+          backoff.fastFailures(), delay.toMillis(), answering ? "; requests are answered with EIO meanwhile" : "");
     }
     onChange.run();
     exec.schedule(guarded(this::launch), delay.toMillis(), TimeUnit.MILLISECONDS);
@@ -526,6 +619,8 @@ final class MountSupervisor {
       Child sb = standby;
       standby = null;
       if (sb != null) killAndWait(sb);
+      if (standbyGate != null) standbyGate.close();
+      standbyGate = null;
       Child c = child;
       child = null;
       if (c != null && c.isAlive()) {
@@ -536,12 +631,14 @@ final class MountSupervisor {
           killAndWait(c);
         }
       }
+      closeActiveGate();
       connection.close();
       setState(MountState.STOPPED, null);
       log.info("stopped {}", spec.mountpoint());
       return null;
     });
     exec.shutdown();
+    prober.shutdown();
   }
 
   /** Leaves child and mounts running (a restarted daemon adopts them); just stops supervising. */
@@ -549,10 +646,15 @@ final class MountSupervisor {
     Child sb = standby;
     if (sb != null) sb.kill(); // not serving; the next daemon starts its own
     exec.shutdownNow();
+    prober.shutdownNow();
+    Standby g = standbyGate;
+    if (g != null) g.close();
   }
 
   MountStatus status() {
     Child c = child;
+    Child sb = standby;
+    boolean sbReady = standbyReady;
     long since = healthySinceNanos;
     List<MountStatus.TargetStatus> ts = new ArrayList<>();
     MountInfo mi = MountOps.mounts();
@@ -562,7 +664,7 @@ final class MountSupervisor {
     }
     long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
     return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
-        c == null ? null : c.pid(), standby == null ? null : standby.pid(), uptime, restarts, lastCrash, lastRecoveryMs, detail, ts,
+        c == null ? null : c.pid(), sb == null ? null : sb.pid(), sb == null ? null : sbReady, uptime, restarts, lastCrash, lastRecoveryMs, detail, ts,
         MountStats.of(DaemonMetrics.statsFile(config, spec), c == null ? null : c.pid(),
             RecoveryHistory.global().recent(spec.mountpoint()), System.currentTimeMillis()));
   }

@@ -23,10 +23,17 @@ final class DaemonHarness implements AutoCloseable {
   /** Added to the daemon's environment (its children inherit it) and to its arguments at each start. */
   final java.util.Map<String, String> env = new java.util.HashMap<>();
   final List<String> daemonArgs = new ArrayList<>();
+  private final boolean defaults;
   private Process daemon;
   private int starts;
 
   DaemonHarness() throws IOException {
+    this(false);
+  }
+
+  /** @param defaults the daemon runs with its default settings (else short test timings) */
+  DaemonHarness(boolean defaults) throws IOException {
+    this.defaults = defaults;
     base = Files.createTempDirectory(Path.of("/tmp"), "wd");
     Files.createDirectories(base.resolve("pods"));
   }
@@ -52,7 +59,8 @@ final class DaemonHarness implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1",
         "-Dorg.slf4j.simpleLogger.showDateTime=true",
         "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString())
+        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString(),
+        defaults ? "defaults" : "test-timings")
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
     pb.command().addAll(daemonArgs);

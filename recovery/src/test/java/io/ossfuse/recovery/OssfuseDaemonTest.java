@@ -1,6 +1,7 @@
 package io.ossfuse.recovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -72,9 +73,10 @@ abstract class OssfuseDaemonTest {
   private void settle() throws Exception {
     h.await(mp, m -> m.state() == MountState.HEALTHY && m.uptimeMs() > 1100, LOADED);
     if (!transport().equals("raw")) return;
-    long standby = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, LOADED).standbyPid();
+    // the standby's own "ready" signal: warmed up, waiting on its FIFO
+    long standby = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LOADED)
+        .standbyPid();
     h.trackPid(standby);
-    h.awaitStandingBy(standby, LOADED);
   }
 
   @Test
@@ -175,7 +177,7 @@ abstract class OssfuseDaemonTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(transport().equals("raw"));
     Path t1 = h.pods().resolve("p1/vol");
     h.ok(ControlRequest.bind(mp, t1.toString()));
-    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, RECOVER).childPid();
+    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), RECOVER).childPid();
     h.trackPid(pid);
     settle();
     try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
@@ -209,38 +211,56 @@ abstract class OssfuseDaemonTest {
   }
 
   /**
-   * Raw only: a crash loop (the bucket is gone, every new child exits) must not leave readers
-   * hanging on the daemon-held connection: once the backoff is no blip the connection is ended and
-   * reads fail fast; when the bucket is back the mount and its bind come back.
+   * Raw only: a crash loop (the bucket is gone, every new child exits) never ends the daemon-held
+   * connection: once the backoff is no blip, requests are answered with EIO (fast, never ENOTCONN,
+   * never hanging); when the bucket is back a child takes the same connection over, the bind is
+   * never re-made.
    */
   @Test
-  void rawCrashLoopEndsTheConnectionThenComesBack() throws Exception {
+  void rawCrashLoopAnswersEioOnTheSameConnectionThenComesBack() throws Exception {
     org.junit.jupiter.api.Assumptions.assumeTrue(transport().equals("raw"));
     Path t1 = h.pods().resolve("p1/vol");
     h.ok(ControlRequest.bind(mp, t1.toString()));
     long pid = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER).childPid();
     h.trackPid(pid);
+    int minor = MountOps.mounts().top(t1).orElseThrow().minor();
     Path bucket = oss.bucketDir("bkt");
     Path away = bucket.resolveSibling("bkt-away");
     Files.move(bucket, away);
     try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
       assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-      h.await(mp, m -> m.state() == MountState.FAILED && m.detail() != null && m.detail().startsWith("retrying in 2000"), RECOVER);
-      Thread.sleep(500);
+      // 0, 250, 500, 1000 ms of backoff, each after a child JVM that fails to start: slow under load
+      MountStatus failed = h.await(mp, m -> m.state() == MountState.FAILED && m.detail() != null
+          && m.detail().startsWith("retrying in 2000"), Duration.ofSeconds(180));
+      assertTrue(failed.detail().contains("answering requests with EIO"), failed.detail());
       long at = System.nanoTime();
-      Thread.sleep(1000);
-      List<ReaderLoop.Read> failed = r.failures(at, System.nanoTime());
-      assertTrue(!failed.isEmpty() && failed.stream().noneMatch(f -> f.detail().equals("timed out")),
-          "reads fail fast instead of hanging: " + r.tail());
+      ReaderLoop.Read eio = awaitFailureAfter(r, at);
+      assertTrue(eio.detail().contains("Input/output error"), "EIO, not ENOTCONN: " + r.tail());
+      List<ReaderLoop.Read> bad = r.failures(at, System.nanoTime());
+      assertTrue(bad.stream().noneMatch(f -> f.detail().equals("timed out") || f.detail().contains("not connected")),
+          "reads fail fast with EIO: " + bad);
+      assertEquals(minor, MountOps.mounts().top(t1).orElseThrow().minor(), "the same connection stays mounted");
       Files.move(away, bucket);
       MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY
           && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
-      r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
-      assertTrue(h.log().contains("ending the FUSE connection of " + mp), "log line");
       h.trackPid(s.childPid());
+      r.awaitGoodAfter(System.nanoTime(), RECOVER);
+      assertEquals(minor, MountOps.mounts().top(t1).orElseThrow().minor(), "no new connection, no re-bind");
+      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      String log = h.log();
+      assertFalse(log.contains("ending the FUSE connection"), log);
+      assertTrue(log.contains("requests with EIO while no child served"), log);
     } finally {
       if (Files.exists(away)) Files.move(away, bucket);
     }
+  }
+
+  private static ReaderLoop.Read awaitFailureAfter(ReaderLoop r, long at) throws InterruptedException {
+    long deadline = System.nanoTime() + RECOVER.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (ReaderLoop.Read x : r.reads()) if (x.atNanos() > at && !x.ok()) return x;
+      Thread.sleep(20);
+    }
+    throw new AssertionError("no failed read after the crash loop began: " + r.tail());
   }
 }

@@ -14,8 +14,9 @@ final class ReaderLoop implements AutoCloseable {
 
   private final Duration timeout;
   private final Path dir;
-  private final String file;
+  private final List<String> command;
   private final String expected;
+  private final long intervalMillis;
   private final List<Read> reads = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
@@ -26,10 +27,25 @@ final class ReaderLoop implements AutoCloseable {
 
   /** @param timeout a read slower than this counts as failed (a pause longer than an app would wait) */
   ReaderLoop(Path dir, String file, String expected, Duration timeout) {
+    this(dir, List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh", dir.toString(), file), expected,
+        timeout, 100);
+  }
+
+  /**
+   * {@code ls -l DIR && sha256sum < DIR/FILE} every {@code intervalMillis}: for files larger than a
+   * pipe buffer. {@code sha256} is the expected hex digest.
+   */
+  static ReaderLoop sha256(Path dir, String file, String sha256, Duration timeout, long intervalMillis) {
+    return new ReaderLoop(dir, List.of("sh", "-c", "ls -l \"$1\" >/dev/null && sha256sum < \"$1/$2\"", "sh",
+        dir.toString(), file), sha256 + "  -\n", timeout, intervalMillis);
+  }
+
+  private ReaderLoop(Path dir, List<String> command, String expected, Duration timeout, long intervalMillis) {
     this.timeout = timeout;
     this.dir = dir;
-    this.file = file;
+    this.command = command;
     this.expected = expected;
+    this.intervalMillis = intervalMillis;
     this.thread = new Thread(this::loop, "reader " + dir);
     thread.setDaemon(true);
     thread.start();
@@ -38,14 +54,13 @@ final class ReaderLoop implements AutoCloseable {
   private void loop() {
     while (running) {
       long at = System.nanoTime();
-      Exec.Result r = Exec.run(List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh",
-          dir.toString(), file), timeout);
+      Exec.Result r = Exec.run(command, timeout);
       boolean ok = r.ok() && r.output().equals(expected);
       synchronized (reads) {
         reads.add(new Read(at, System.nanoTime() - at, ok, ok ? "" : r.describe()));
       }
       try {
-        Thread.sleep(100);
+        Thread.sleep(intervalMillis);
       } catch (InterruptedException e) {
         return;
       }

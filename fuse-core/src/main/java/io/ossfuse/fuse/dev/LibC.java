@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
@@ -23,7 +24,7 @@ public interface LibC {
     /** {@code _IOR(229, 0, uint32_t)} from include/uapi/linux/fuse.h. */
     long FUSE_DEV_IOC_CLONE = 0x8004e500L;
 
-    int ENOENT = 2, EINTR = 4, EBADF = 9, EAGAIN = 11, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
+    int ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
         ECONNABORTED = 103;
 
     int O_WRONLY = 1;
@@ -49,6 +50,9 @@ public interface LibC {
     int dup2(int oldfd, int newfd);
 
     int ioctl(int fd, long request, @In int[] arg);
+
+    /** struct pollfd[] as bytes (native order): int fd, short events, short revents. */
+    int poll(@In @Out byte[] fds, long nfds, int timeout);
 
     String strerror(int errnum);
 

@@ -94,6 +94,15 @@ public final class RawFuseTransport {
         serve(0, fs.get(), state, config);
     }
 
+    /**
+     * For a standby child before it waits: runs the first requests of a takeover through the
+     * request path on {@code fs} (a throw-away filesystem of the same source, without the active
+     * child's inode table and cache), so their code is loaded and compiled when the takeover comes.
+     */
+    public static void warmUp(ReadOnlyFileSystem fs, RawFuseConfig config) {
+        WarmUp.run(fs, config, 50);
+    }
+
     /** Loads and initializes what the first requests need, so a standby takes over quickly. */
     private static void warmUp() {
         LibC.get();
