@@ -20,7 +20,7 @@ import java.time.Duration;
 public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path logDir,
     String childMaxHeap, String javaBin, String classpath, Duration probeInterval,
     Duration probeTimeout, int probeFailures, Duration startTimeout, Duration backoffBase,
-    Duration backoffCap, Duration stableAfter, Duration readTimeout) {
+    Duration backoffCap, Duration readTimeout) {
   /** Also the CLI flag default, so it is a compile-time constant. */
   public static final String DEFAULT_SOCKET_PATH = "/run/ossfuse/ossfuse.sock";
   public static final Path DEFAULT_SOCKET = Path.of(DEFAULT_SOCKET_PATH);
@@ -44,7 +44,6 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     positive(startTimeout, "start timeout");
     positive(backoffBase, "backoff base");
     positive(backoffCap, "backoff cap");
-    positive(stableAfter, "stable-after");
     if (readTimeout != null) positive(readTimeout, "read timeout");
     if (probeFailures < 1) throw new IllegalArgumentException("probe failures must be >= 1, was " + probeFailures);
     if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
@@ -87,7 +86,6 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     private Duration startTimeout = Duration.ofSeconds(30);
     private Duration backoffBase = Duration.ofMillis(500);
     private Duration backoffCap = Duration.ofSeconds(30);
-    private Duration stableAfter = Duration.ofSeconds(30);
     private Duration readTimeout;
 
     public Builder socket(Path v) { socket = v; return this; }
@@ -103,7 +101,6 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     public Builder startTimeout(Duration v) { startTimeout = v; return this; }
     public Builder backoffBase(Duration v) { backoffBase = v; return this; }
     public Builder backoffCap(Duration v) { backoffCap = v; return this; }
-    public Builder stableAfter(Duration v) { stableAfter = v; return this; }
     public Builder readTimeout(Duration v) { readTimeout = v; return this; }
 
     /** Children may run with another working directory: make every entry absolute. */
@@ -119,7 +116,7 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
 
     public DaemonConfig build() {
       return new DaemonConfig(socket, stateFile, allowedRoot, logDir, childMaxHeap, javaBin, classpath,
-          probeInterval, probeTimeout, probeFailures, startTimeout, backoffBase, backoffCap, stableAfter,
+          probeInterval, probeTimeout, probeFailures, startTimeout, backoffBase, backoffCap,
           readTimeout);
     }
   }

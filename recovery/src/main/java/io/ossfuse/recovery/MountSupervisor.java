@@ -98,7 +98,7 @@ final class MountSupervisor {
     this.connection = connection;
     this.ops = ops;
     this.binder = binder;
-    this.backoff = new Backoff(config.backoffBase(), config.backoffCap(), config.stableAfter());
+    this.backoff = new Backoff(config.backoffBase(), config.backoffCap());
     this.nanos = nanos;
     this.onChange = onChange;
     this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -440,7 +440,7 @@ final class MountSupervisor {
     generation++;
     if (probeTask != null) probeTask.cancel(false);
     long now = nanos.getAsLong();
-    Duration lived = Duration.ofNanos(healthySinceNanos == 0 ? 0 : now - healthySinceNanos);
+    boolean served = healthySinceNanos != 0;
     if (failureDetectedNanos == 0) {
       failureDetectedNanos = now;
       failureCause = reason;
@@ -459,7 +459,7 @@ final class MountSupervisor {
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
       return;
     }
-    Duration delay = backoff.onFailure(lived);
+    Duration delay = backoff.onFailure(served);
     if (delay.isZero()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; no standby, starting a new child now", spec.mountpoint(), reason);

@@ -66,12 +66,11 @@ abstract class OssfuseDaemonTest {
   }
 
   /**
-   * Before a kill: the child has been healthy past the daemon's stable-after (1 s), so the kill is a
-   * fresh crash, not a crash loop; with raw, its standby is started and blocked on its FIFO, so the
-   * takeover is not a cold start (which a loaded machine can stretch past the readers' timeout).
+   * Before a kill: the child serves (healthy); with raw, its standby said it is ready, so the takeover
+   * is not a cold start (which a loaded machine can stretch past the readers' timeout).
    */
   private void settle() throws Exception {
-    h.await(mp, m -> m.state() == MountState.HEALTHY && m.uptimeMs() > 1100, LOADED);
+    h.await(mp, m -> m.state() == MountState.HEALTHY, LOADED);
     if (!transport().equals("raw")) return;
     // the standby's own "ready" signal: warmed up, waiting on its FIFO
     long standby = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LOADED)

@@ -27,8 +27,7 @@ public final class TestDaemonMain {
           .probeFailures(2)
           .startTimeout(Duration.ofSeconds(60)) // a child JVM on a loaded machine: not a failure at 20 s
           .backoffBase(Duration.ofMillis(250))
-          .backoffCap(Duration.ofSeconds(2))
-          .stableAfter(Duration.ofSeconds(1));
+          .backoffCap(Duration.ofSeconds(2));
     }
     DaemonConfig config = b.build();
     Daemon d = Daemon.start(config);
