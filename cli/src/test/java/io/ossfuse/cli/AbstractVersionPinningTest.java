@@ -103,13 +103,15 @@ abstract class AbstractVersionPinningTest {
             writeVersion("concurrent.bin", 2);
             assertThrows(IOException.class, () -> read(f, SIZE - MIB, MIB), "a block of the old version not cached");
             assertEquals(Version.NEW, classify(read(f, 0, (int) SIZE), 0), "a new open while the old version is open");
-            assertEquals(Version.OLD, classify(read(old, 0, 16 * MIB), 0), "the old reader's pages are its own");
-            for (long off = 16L * MIB; off < SIZE; off += 4 * MIB) {
+            for (long off = 0; off < SIZE; off += 4 * MIB) {
                 ByteBuffer b;
                 try {
                     b = read(old, off, 4 * MIB);
                 } catch (IOException e) {
-                    continue; // the old version is gone from the store: EIO is fine, other bytes are not
+                    // the old version is gone from the store: EIO is fine, other bytes are not. Also for its
+                    // first 16 MiB: the kernel keeps them only until it drops the pages (memory
+                    // pressure, or attributes that expired and showed the new mtime).
+                    continue;
                 }
                 assertEquals(Version.OLD, classify(b, off), "the old reader at " + off);
             }
