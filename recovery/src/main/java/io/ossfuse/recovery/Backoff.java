@@ -3,12 +3,13 @@ package io.ossfuse.recovery;
 import java.time.Duration;
 
 /**
- * Restart delays of cold starts. A child that had served (passed a positive probe) and then died is
- * replaced at once, however often: its death came from outside (a kill, the OOM killer) or from a
- * request, which the children's poison quarantine answers alone, and readers wait while no child
- * serves. Only children that die before they serve form a crash loop worth slowing down (bad keys, a
- * missing bucket, a broken install): the first restarts at once, the next wait base, 2*base, 4*base...
- * up to {@code cap}. There is no give-up: the daemon retries forever.
+ * Restart delays of cold starts. A child that had served (passed a positive probe) and then died, or
+ * that was SIGKILLed from outside (the OOM killer, an operator) at any time, is replaced at once,
+ * however often: such a death says nothing about its configuration (a request that kills every child
+ * is answered alone by the children's poison quarantine), and readers wait while no child serves.
+ * Only children that fail on their own before they serve form a crash loop worth slowing down (bad
+ * keys, a missing bucket, a broken install, no readiness in time): the first restarts at once, the
+ * next wait base, 2*base, 4*base... up to {@code cap}. There is no give-up: the daemon retries forever.
  */
 final class Backoff {
   private final Duration base;
@@ -20,9 +21,12 @@ final class Backoff {
     this.cap = cap;
   }
 
-  /** Records the death of a child that had {@code served} or not; returns how long to wait. */
-  Duration onFailure(boolean served) {
-    if (served) {
+  /**
+   * Records a child's death; {@code crashLoop}: it failed on its own before it served. Returns how
+   * long to wait before the next cold start.
+   */
+  Duration onFailure(boolean crashLoop) {
+    if (!crashLoop) {
       fastFailures = 0;
       return Duration.ZERO;
     }
@@ -34,7 +38,7 @@ final class Backoff {
     return Duration.ofMillis(ms);
   }
 
-  /** Children in a row that died before they served. */
+  /** Children in a row that failed on their own before they served. */
   int fastFailures() {
     return fastFailures;
   }

@@ -12,6 +12,8 @@ final class Child {
   private final ProcessHandle handle;
   private final Process process;
   private final Instant startedAt;
+  /** Set before the daemon signals this child, so its death is not taken for an outside kill. */
+  private volatile boolean signalledByDaemon;
 
   private Child(ProcessHandle handle, Process process) {
     this.handle = handle;
@@ -52,11 +54,21 @@ final class Child {
   }
 
   void kill() {
+    signalledByDaemon = true;
     handle.destroyForcibly();
   }
 
   void terminate() {
+    signalledByDaemon = true;
     handle.destroy();
+  }
+
+  /**
+   * Died of a SIGKILL the daemon did not send: the OOM killer, an operator, a test. Such a death says
+   * nothing about the child's configuration, unlike an exit of its own.
+   */
+  boolean killedFromOutside() {
+    return process != null && !process.isAlive() && !signalledByDaemon && process.exitValue() == 128 + 9;
   }
 
   /** "exit 1", "SIGKILL", "SIGSEGV"...: the JDK reports death by signal N as exit 128+N. */

@@ -440,7 +440,8 @@ final class MountSupervisor {
     generation++;
     if (probeTask != null) probeTask.cancel(false);
     long now = nanos.getAsLong();
-    boolean served = healthySinceNanos != 0;
+    // checked before killAndWait below, which signals what is left of the child
+    boolean crashLoop = healthySinceNanos == 0 && (child == null || !child.killedFromOutside());
     if (failureDetectedNanos == 0) {
       failureDetectedNanos = now;
       failureCause = reason;
@@ -459,7 +460,7 @@ final class MountSupervisor {
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
       return;
     }
-    Duration delay = backoff.onFailure(served);
+    Duration delay = backoff.onFailure(crashLoop);
     if (delay.isZero()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; no standby, starting a new child now", spec.mountpoint(), reason);

@@ -6,8 +6,8 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class BackoffTest {
-  private static final boolean NEVER_SERVED = false;
-  private static final boolean SERVED = true;
+  private static final boolean NEVER_SERVED = true;
+  private static final boolean SERVED = false;
 
   @Test
   void firstFailureRestartsAtOnceThenDoublesUpToTheCap() {
@@ -28,7 +28,7 @@ class BackoffTest {
     assertEquals(Duration.ofMillis(500), b.onFailure(NEVER_SERVED));
   }
 
-  /** Repeated kills of children that served (the OOM killer, a crash-torture) never wait: issue 10. */
+  /** Repeated kills (the OOM killer, a crash torture) never wait: issue 10. */
   @Test
   void childrenKilledAfterServingAreReplacedAtOnceHoweverOften() {
     Backoff b = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
