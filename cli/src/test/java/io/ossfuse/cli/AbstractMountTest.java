@@ -77,15 +77,7 @@ public abstract class AbstractMountTest {
 
     @AfterAll
     void unmountIt() throws Exception {
-        try {
-            if (mount != null) mount.close();
-        } finally {
-            if (mnt != null && MountInfo.isMounted(mnt)) {
-                new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).inheritIO().start().waitFor();
-            }
-            if (server != null) server.close();
-            if (work != null && !MountInfo.isMounted(mnt)) DemoCommand.deleteTree(work);
-        }
+        MountFixtures.tearDown(mount, mnt, server, work);
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.ossfuse.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
@@ -60,15 +59,7 @@ abstract class AbstractUnservableKeysTest {
 
     @AfterAll
     void unmountIt() throws Exception {
-        try {
-            if (mount != null) mount.close();
-        } finally {
-            if (mnt != null && MountInfo.isMounted(mnt)) {
-                new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).inheritIO().start().waitFor();
-            }
-            if (server != null) server.close();
-            if (work != null && !MountInfo.isMounted(mnt)) DemoCommand.deleteTree(work);
-        }
+        MountFixtures.tearDown(mount, mnt, server, work);
     }
 
     private static List<String> names(Path dir) throws Exception {

@@ -2,7 +2,6 @@ package io.ossfuse.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.OssOperation;
 import io.ossfuse.mount.MountFactory;
@@ -69,15 +68,7 @@ class SlowEndpointMountTest {
 
     @AfterAll
     void unmountIt() throws Exception {
-        try {
-            if (mount != null) mount.close();
-        } finally {
-            if (mnt != null && MountInfo.isMounted(mnt)) {
-                new ProcessBuilder("fusermount", "-u", "-z", mnt.toString()).inheritIO().start().waitFor();
-            }
-            if (server != null) server.close();
-            if (work != null && !MountInfo.isMounted(mnt)) DemoCommand.deleteTree(work);
-        }
+        MountFixtures.tearDown(mount, mnt, server, work);
     }
 
     /** {@code len} bytes at {@code off} of the mounted file, read with one pread. */
