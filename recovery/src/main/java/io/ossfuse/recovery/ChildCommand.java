@@ -13,6 +13,19 @@ public interface ChildCommand {
    */
   List<String> command(MountSpec spec, Path specFile);
 
+  /**
+   * As {@link #command}, with JVM options of this launch (the class archive, a cheaper JIT for a
+   * standby of a crash storm); a child that is no JVM ignores them.
+   */
+  default List<String> command(MountSpec spec, Path specFile, List<String> jvmOptions) {
+    return command(spec, specFile);
+  }
+
+  /** The class-data archive of this command's children, if it can have one. */
+  default java.util.Optional<ClassArchive> classArchive() {
+    return java.util.Optional.empty();
+  }
+
   /** Variables set in the child's environment on top of the daemon's. */
   default Map<String, String> environment() {
     return Map.of();
@@ -38,16 +51,34 @@ public interface ChildCommand {
 
   /** As above; {@code readTimeout} (null: the child's default) goes to the child as {@code OSSFUSE_READ_TIMEOUT}. */
   static ChildCommand java(String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout) {
+    return java(javaBin, classpath, maxHeap, readTimeout, null);
+  }
+
+  /** As above; children map {@code archive} once it exists (null: never). */
+  static ChildCommand java(String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout,
+      ClassArchive archive) {
     Map<String, String> env = new java.util.HashMap<>(CHILD_ENVIRONMENT);
     if (readTimeout != null) env.put(io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV, readTimeout.toMillis() + "ms");
     Map<String, String> childEnv = Map.copyOf(env);
     return new ChildCommand() {
       @Override
       public List<String> command(MountSpec spec, Path specFile) {
+        return command(spec, specFile, List.of());
+      }
+
+      @Override
+      public List<String> command(MountSpec spec, Path specFile, List<String> jvmOptions) {
         List<String> cmd = new ArrayList<>(List.of(javaBin, "-Xmx" + maxHeap));
         cmd.addAll(CHILD_JVM_OPTIONS);
+        if (archive != null) cmd.addAll(archive.useOptions());
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-cp", classpath, FuseChildMain.class.getName(), "--spec", specFile.toString()));
         return List.copyOf(cmd);
+      }
+
+      @Override
+      public java.util.Optional<ClassArchive> classArchive() {
+        return java.util.Optional.ofNullable(archive);
       }
 
       @Override

@@ -33,6 +33,8 @@ public final class Daemon implements AutoCloseable {
   private final MountOps ops;
   private final TargetBinder binder;
   private final FuseFdStore fdStore;
+  /** One for every mount: children of one JVM and classpath load the same classes. */
+  private final ClassArchive classArchive;
   private final Map<String, MountSupervisor> mounts = new ConcurrentSkipListMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean loaded;
@@ -45,6 +47,8 @@ public final class Daemon implements AutoCloseable {
     this.paths = new TargetPaths(config.allowedRoot());
     this.ops = new MountOps(config.probeTimeout());
     this.binder = new TargetBinder(ops, paths);
+    this.classArchive = ClassArchive.in(config.stateFile().resolveSibling("class-archive"), config.javaBin(),
+        config.classpath());
   }
 
   /** Loads the state file, brings every mount back and opens the control socket. */
@@ -96,7 +100,8 @@ public final class Daemon implements AutoCloseable {
   /** {@code session}: the state file's, for a mount brought back on start; null for a new one. */
   private MountSupervisor supervisor(MountSpec spec, List<BindTarget> targets, String session) {
     ChildCommand cmd = spec.driver().equals(MountSpec.DRIVER_BINDFS) ? ChildCommand.bindfs()
-        : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap(), config.readTimeout());
+        : ChildCommand.java(config.javaBin(), config.classpath(), config.childMaxHeap(), config.readTimeout(),
+            classArchive);
     Connection conn;
     if (spec.driver().equals(MountSpec.DRIVER_OSSFUSE) && spec.transport().equals(MountSpec.TRANSPORT_RAW)) {
       DaemonHeld held = new DaemonHeld(spec, ops, config.specDir().resolve(spec.id() + ".session"), fdStore);

@@ -65,6 +65,16 @@ public final class FuseChildMain {
       System.exit(3);
       return;
     }
+    if (System.getenv(ClassArchive.ENV_TRAINING) != null) {
+      // A standby's start-up and warm-up, then a normal exit: the JVM writes the class archive.
+      try {
+        warmUp(options, new MountFactory().openStore(options));
+        System.exit(0);
+      } catch (MountException | RuntimeException e) {
+        System.err.println("ossfuse child: class archive training failed: " + e.getMessage());
+        System.exit(2);
+      }
+    }
     boolean daemonHeld = System.getenv(SessionState.ENV_SESSION) != null;
     statsFile = StatsFiles.forSpecFile(specFile);
     try {

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -39,10 +40,18 @@ final class MountSupervisor {
   private static final long STARTUP_POLL_MS = 25;
   /** After a cold start: later, so the standby's start-up does not compete with the child's first requests. */
   private static final long STANDBY_DELAY_MS = 1000;
-  private static final long STANDBY_READY_POLL_MS = 50;
-  /** A standby that exits before taking over is replaced after this, doubled per exit in a row up to the cap. */
-  private static final long STANDBY_RETRY_MS = 5000;
-  private static final long STANDBY_RETRY_CAP_MS = 60_000;
+  /**
+   * Failures this close together are a crash storm (an OOM-kill loop): more standbys then, since
+   * the next kill may come before the standby started at the last takeover is warm.
+   */
+  private static final long STORM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
+  private static final int STORM_FAILURES = 2;
+  private static final int STORM_STANDBYS = 2;
+  /**
+   * A standby started in a storm compiles with C1 only: it starts with about half the CPU, and is
+   * likely to be killed long before code optimised further would pay off.
+   */
+  private static final List<String> STORM_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
   /**
    * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
    * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
@@ -64,11 +73,9 @@ final class MountSupervisor {
   // Written on exec only; volatile for status readers.
   private volatile MountState state = MountState.STARTING;
   private volatile Child child;
-  private volatile Child standby;
-  private volatile boolean standbyReady;
-  private Standby standbyGate;
-  private long standbyStartedNanos;
-  private int standbyExits;
+  private final StandbyPool standbys;
+  /** When the recent failures were detected, oldest first: what tells a storm. */
+  private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
   /** The FIFO of the active child if it was a standby: closed when that child is gone. */
   private Standby activeGate;
   /** The current child took over warm (a standby): its own standby can start at once. */
@@ -111,6 +118,11 @@ final class MountSupervisor {
       t.setDaemon(true);
       return t;
     });
+    this.standbys = new StandbyPool(spec.mountpoint(), connection, gate -> {
+      ProcessBuilder pb = childProcess(inStorm() ? STORM_JVM_OPTIONS : List.of());
+      pb.environment().putAll(gate.environment());
+      return Child.started(connection.start(pb));
+    }, exec, this::guarded, nanos, onChange);
   }
 
   MountSpec spec() {
@@ -128,7 +140,7 @@ final class MountSupervisor {
   /** The state-file view of this mount. */
   MountRecord record() {
     Child c = child;
-    Child s = standby;
+    Child s = standbys.next().orElse(null);
     long since = healthySinceNanos;
     String healthySince = since == 0 ? null
         : Instant.now().minusNanos(Math.max(0, nanos.getAsLong() - since)).toString();
@@ -210,14 +222,18 @@ final class MountSupervisor {
     return config.logDir().resolve(spec.id() + ".log").toFile();
   }
 
-  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
   private ProcessBuilder childProcess() throws IOException {
+    return childProcess(List.of());
+  }
+
+  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
+  private ProcessBuilder childProcess(List<String> jvmOptions) throws IOException {
     Path specFile = config.specDir().resolve(spec.id() + ".json");
     FileModes.writePrivate(specFile, Json.mapper().writeValueAsBytes(spec));
     FileModes.createDirs(config.logDir(), FileModes.LOG_DIR);
     ChildLog.rotateIfLarge(logFile().toPath());
     FileModes.ensureFile(logFile().toPath(), FileModes.LOG_FILE);
-    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile))
+    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile, jvmOptions))
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
         .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
@@ -228,96 +244,40 @@ final class MountSupervisor {
   }
 
   /**
-   * Pre-starts a standby child (daemon-held connections only): it pays the JVM and OSS client
-   * start-up now and waits, so a takeover after a crash costs milliseconds. It says itself when it
-   * is ready (a marker next to its FIFO); until then it can still be woken and takes over once up.
+   * Standbys wanted now: one, or {@link #STORM_STANDBYS} while failures come close together. Fewer
+   * are started at once, never more: a child that just failed on its own stops the refill instead.
    */
-  private void spawnStandby() {
-    if (stopped || standby != null || state != MountState.HEALTHY) return;
-    Standby gate = null;
-    try {
-      Optional<Standby> g = connection.prepareStandby();
-      if (g.isEmpty()) return;
-      gate = g.get();
-      ProcessBuilder pb = childProcess();
-      pb.environment().putAll(gate.environment());
-      Child s = Child.started(connection.start(pb));
-      standby = s;
-      standbyGate = gate;
-      standbyReady = false;
-      standbyStartedNanos = nanos.getAsLong();
-      onChange.run();
-      log.info("standby child {} started for {}; warming up", s.pid(), spec.mountpoint());
-      exec.schedule(guarded(() -> pollStandbyReady(s)), STANDBY_READY_POLL_MS, TimeUnit.MILLISECONDS);
-      Standby sg = gate;
-      s.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
-        if (standby != s) return; // promoted (its FIFO is then the active child's) or dropped already
-        standby = null;
-        standbyGate = null;
-        standbyReady = false;
-        sg.close();
-        onChange.run();
-        if (stopped) return;
-        long retry = Math.min(STANDBY_RETRY_CAP_MS, STANDBY_RETRY_MS << Math.min(standbyExits, 4));
-        standbyExits++;
-        log.warn("standby child {} of {} exited ({}); starting another in {} ms", s.pid(), spec.mountpoint(),
-            s.exitReason(), retry);
-        exec.schedule(guarded(this::spawnStandby), retry, TimeUnit.MILLISECONDS);
-      })));
-    } catch (IOException | RuntimeException e) {
-      if (gate != null) gate.close();
-      log.warn("cannot start a standby child for {}: {}", spec.mountpoint(), e.getMessage());
-    }
+  private void fillStandbys() {
+    if (stopped) return;
+    standbys.fill(inStorm() ? STORM_STANDBYS : 1);
   }
 
-  /** Polls for the standby's own "ready" signal and logs it once. */
-  private void pollStandbyReady(Child s) {
-    if (standby != s || stopped || standbyReady) return;
-    if (standbyGate.isReady()) {
-      standbyReady = true;
-      standbyExits = 0;
-      log.info("standby child {} ready to take over {} ({} ms after its start)", s.pid(), spec.mountpoint(),
-          (nanos.getAsLong() - standbyStartedNanos) / 1_000_000);
-      return;
-    }
-    if (s.isAlive()) {
-      exec.schedule(guarded(() -> pollStandbyReady(s)), STANDBY_READY_POLL_MS, TimeUnit.MILLISECONDS);
-    }
+  private boolean inStorm() {
+    long now = nanos.getAsLong();
+    while (!recentFailures.isEmpty() && now - recentFailures.peekFirst() > STORM_WINDOW_NANOS) recentFailures.pollFirst();
+    return recentFailures.size() >= STORM_FAILURES;
   }
 
   /**
-   * Promotes the standby to active after the active child died, ready or still warming up (it is
-   * further along than a cold start); false if there was none to wake. Never delayed by backoff.
+   * Promotes the warmest standby to active after the active child died, ready or still warming up
+   * (it is further along than a cold start); false if there was none to wake.
    */
   private boolean promoteStandby() {
-    Child s = standby;
-    if (s == null) return false;
-    Standby gate = standbyGate;
-    boolean ready = standbyReady;
-    standby = null;
-    standbyGate = null;
-    standbyReady = false;
-    try {
-      if (s.isAlive() && connection.activateStandby(gate)) {
-        generation++;
-        long gen = generation;
-        child = s;
-        activeGate = gate;
-        warmTakeover = true;
-        launchedAtNanos = nanos.getAsLong();
-        log.info("standby child {} took over {}{}", s.pid(), spec.mountpoint(),
-            ready ? "" : " (still warming up: it serves as soon as it is up)");
-        onChange.run();
-        watch(s, gen);
-        exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
-        return true;
-      }
-    } catch (IOException | RuntimeException e) {
-      log.warn("cannot wake the standby child {} of {}: {}", s.pid(), spec.mountpoint(), e.getMessage());
-    }
-    killAndWait(s);
-    gate.close();
-    return false;
+    Optional<StandbyPool.Promoted> p = standbys.promote();
+    if (p.isEmpty()) return false;
+    Child s = p.get().child();
+    generation++;
+    long gen = generation;
+    child = s;
+    activeGate = p.get().gate();
+    warmTakeover = true;
+    launchedAtNanos = nanos.getAsLong();
+    log.info("standby child {} took over {}{}", s.pid(), spec.mountpoint(),
+        p.get().wasReady() ? "" : " (still warming up: it serves as soon as it is up)");
+    onChange.run();
+    watch(s, gen);
+    exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
+    return true;
   }
 
   private void closeActiveGate() {
@@ -366,10 +326,17 @@ final class MountSupervisor {
           (nanos.getAsLong() - launchedAtNanos) / 1_000_000, targets.size());
     }
     onChange.run();
+    command.classArchive().ifPresent(a -> a.trainIfMissing((jvm, env) -> {
+      ProcessBuilder pb = childProcess(jvm);
+      pb.environment().putAll(env);
+      return pb;
+    }, spec.mountpoint()));
     long every = config.probeInterval().toMillis();
     probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
-    // After a warm takeover at once: the next crash may come soon and the new child is warm already.
-    exec.schedule(guarded(this::spawnStandby), warmTakeover ? 0 : STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
+    // After a takeover or in a storm at once: the next crash may come soon. After a quiet cold
+    // start a little later, so the standby's start-up does not compete with the first requests.
+    boolean soon = warmTakeover || !recentFailures.isEmpty();
+    exec.schedule(guarded(this::fillStandbys), soon ? 0 : STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
   }
 
   private void probe(long gen) {
@@ -411,6 +378,7 @@ final class MountSupervisor {
       return;
     }
     probeFailures = 0;
+    fillStandbys(); // replaces a standby that exited, or lets the storm's extra one go
     if (pendingTargets) {
       reattachAll();
       onChange.run();
@@ -446,6 +414,7 @@ final class MountSupervisor {
       failureDetectedNanos = now;
       failureCause = reason;
     }
+    recentFailures.addLast(now);
     lastCrash = reason;
     Child c = child;
     child = null;
@@ -458,6 +427,9 @@ final class MountSupervisor {
     if (promoteStandby()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
+      // The next standby starts now, not once this one serves: in a storm the next kill is near.
+      // Not after a child that failed on its own before serving: that is no storm but a bad config.
+      if (!crashLoop) fillStandbys();
       return;
     }
     Duration delay = backoff.onFailure(crashLoop);
@@ -473,6 +445,9 @@ final class MountSupervisor {
     }
     onChange.run();
     exec.schedule(guarded(this::launch), delay.toMillis(), TimeUnit.MILLISECONDS);
+    // Killed from outside while nothing was warm: a standby warms up beside the cold start, so the
+    // next kill of a storm finds one.
+    if (!crashLoop) exec.schedule(guarded(this::fillStandbys), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void killAndWait(Child c) {
@@ -617,11 +592,7 @@ final class MountSupervisor {
       stopped = true;
       generation++;
       if (probeTask != null) probeTask.cancel(false);
-      Child sb = standby;
-      standby = null;
-      if (sb != null) killAndWait(sb);
-      if (standbyGate != null) standbyGate.close();
-      standbyGate = null;
+      standbys.stopAll();
       Child c = child;
       child = null;
       if (c != null && c.isAlive()) {
@@ -644,18 +615,15 @@ final class MountSupervisor {
 
   /** Leaves child and mounts running (a restarted daemon adopts them); just stops supervising. */
   void detach() {
-    Child sb = standby;
-    if (sb != null) sb.kill(); // not serving; the next daemon starts its own
     exec.shutdownNow();
     prober.shutdownNow();
-    Standby g = standbyGate;
-    if (g != null) g.close();
+    standbys.abandon(); // not serving; the next daemon starts its own
   }
 
   MountStatus status() {
     Child c = child;
-    Child sb = standby;
-    boolean sbReady = standbyReady;
+    Child sb = standbys.next().orElse(null);
+    Boolean sbReady = standbys.nextReady();
     long since = healthySinceNanos;
     List<MountStatus.TargetStatus> ts = new ArrayList<>();
     MountInfo mi = MountOps.mounts();

@@ -168,6 +168,15 @@ final class DaemonHarness implements AutoCloseable {
     return Files.exists(daemonLog()) ? Files.readString(daemonLog()) : "";
   }
 
+  /** Waits until the daemon's log says {@code text} (polling, with a deadline). */
+  void awaitLog(String text, java.time.Duration timeout) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!log().contains(text)) {
+      if (System.nanoTime() > deadline) throw new AssertionError("the log never said '" + text + "':\n" + log());
+      Thread.sleep(100); // polling a condition, with a deadline
+    }
+  }
+
   int starts() {
     return starts;
   }
