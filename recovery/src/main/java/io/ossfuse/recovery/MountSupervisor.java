@@ -162,7 +162,7 @@ final class MountSupervisor {
       }
       if (adoptPid != null) {
         Optional<Child> c = Child.adopt(adoptPid, adoptStart);
-        if (c.isPresent() && ops.probe(spec.mountpointPath()).isEmpty()) {
+        if (c.isPresent() && answersAProbe()) {
           generation++;
           connection.adopt(adoptPid, rec.session());
           child = c.get();
@@ -180,6 +180,20 @@ final class MountSupervisor {
       }
       launch();
     }));
+  }
+
+  /**
+   * Whether an adopted child serves: as many tries as the periodic probe allows before it calls a
+   * child hung, so one slow stat on a loaded node does not replace a healthy child.
+   */
+  private boolean answersAProbe() {
+    for (int i = 0; i < config.probeFailures(); i++) {
+      Optional<String> bad = ops.probe(spec.mountpointPath());
+      if (bad.isEmpty()) return true;
+      log.warn("probe of adopted child's mount {} failed ({} of {}): {}", spec.mountpoint(), i + 1,
+          config.probeFailures(), bad.get());
+    }
+    return false;
   }
 
   /** An adopted child has served all along: its uptime goes on from the state file's. */
