@@ -33,10 +33,13 @@ public interface ChildCommand {
 
   /**
    * The JVM options of every FUSE child besides -Xmx. An OutOfMemoryError ends the child (the
-   * watchdog restarts it cleanly). UTF-8 for file contents and names.
+   * watchdog restarts it cleanly). UTF-8 for file contents and names. C1 only: a child or standby
+   * starts with about half the CPU (what decides whether a standby is warm before the next kill of
+   * a crash storm), and a raw mount read 5 GiB cold as fast with fewer CPU-seconds per GiB than
+   * with C2 (the data path is copies and system calls, not code C2 improves much).
    */
-  List<String> CHILD_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
-      "-Dsun.jnu.encoding=UTF-8");
+  List<String> CHILD_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
+      "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8");
 
   /**
    * The locale of java children. Java 17 ignores {@code -Dsun.jnu.encoding} and takes the file-name

@@ -48,11 +48,6 @@ final class MountSupervisor {
   private static final int STORM_FAILURES = 2;
   private static final int STORM_STANDBYS = 2;
   /**
-   * A standby started in a storm compiles with C1 only: it starts with about half the CPU, and is
-   * likely to be killed long before code optimised further would pay off.
-   */
-  private static final List<String> STORM_JVM_OPTIONS = List.of("-XX:TieredStopAtLevel=1");
-  /**
    * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
    * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
    */
@@ -119,7 +114,7 @@ final class MountSupervisor {
       return t;
     });
     this.standbys = new StandbyPool(spec.mountpoint(), connection, gate -> {
-      ProcessBuilder pb = childProcess(inStorm() ? STORM_JVM_OPTIONS : List.of());
+      ProcessBuilder pb = childProcess();
       pb.environment().putAll(gate.environment());
       return Child.started(connection.start(pb));
     }, exec, this::guarded, nanos, onChange);

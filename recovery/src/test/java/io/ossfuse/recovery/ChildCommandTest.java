@@ -19,8 +19,9 @@ class ChildCommandTest {
         new ObjectMapper().createObjectNode());
     ChildCommand java = ChildCommand.java("/jdk/bin/java", "/lib/*", "768m");
     List<String> cmd = java.command(spec, Path.of("/run/s.json"));
-    assertEquals(List.of("/jdk/bin/java", "-Xmx768m", "-XX:+ExitOnOutOfMemoryError", "-Dfile.encoding=UTF-8",
-        "-Dsun.jnu.encoding=UTF-8", "-cp", "/lib/*", FuseChildMain.class.getName(), "--spec", "/run/s.json"), cmd);
+    assertEquals(List.of("/jdk/bin/java", "-Xmx768m", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
+        "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8", "-cp", "/lib/*", FuseChildMain.class.getName(), "--spec",
+        "/run/s.json"), cmd);
     assertEquals(Map.of("LC_ALL", "C.UTF-8"), java.environment());
     assertEquals(Map.of(), ChildCommand.bindfs().environment());
   }
