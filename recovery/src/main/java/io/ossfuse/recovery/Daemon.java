@@ -33,6 +33,10 @@ public final class Daemon implements AutoCloseable {
   private final MountOps ops;
   private final TargetBinder binder;
   private final FuseFdStore fdStore;
+  private final BindAdopter adopter;
+  private final MountTableWatcher mountTable;
+  /** How often the mount table is read for binds made by others (Fluid's CSI): they are adopted within this. */
+  static final java.time.Duration MOUNT_TABLE_POLL = java.time.Duration.ofSeconds(1);
   private final Map<String, MountSupervisor> mounts = new ConcurrentSkipListMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean loaded;
@@ -45,6 +49,8 @@ public final class Daemon implements AutoCloseable {
     this.paths = new TargetPaths(config.allowedRoot());
     this.ops = new MountOps(config.probeTimeout());
     this.binder = new TargetBinder(ops, paths);
+    this.adopter = new BindAdopter(ops, paths);
+    this.mountTable = new MountTableWatcher(io.ossfuse.fuse.MountInfo.PROC_MOUNTINFO, MOUNT_TABLE_POLL, this::adoptBinds);
   }
 
   /** Loads the state file, brings every mount back and opens the control socket. */
@@ -65,6 +71,7 @@ public final class Daemon implements AutoCloseable {
     Daemon d = new Daemon(config, fdStore);
     d.resume();
     d.server = new ControlServer(config.socket(), d::handle);
+    d.mountTable.start();
     log.info("ossfuse daemon listening on {} (state {}, allowed root {}, {} mounts)", config.socket(),
         config.stateFile(), d.paths.root(), d.mounts.size());
     return d;
@@ -108,8 +115,14 @@ public final class Daemon implements AutoCloseable {
     return new MountSupervisor(spec, targets, config, cmd, conn, ops, binder, System::nanoTime, this::persist);
   }
 
+  /** The mount table changed (or a mount did): every mount looks for binds made by others. */
+  private void adoptBinds() {
+    for (MountSupervisor s : mounts.values()) s.reconcileTargets(adopter);
+  }
+
   private synchronized void persist() {
     if (!loaded) return;
+    mountTable.poke(); // e.g. a mount became healthy: binds it could not adopt while recovering are due
     List<MountRecord> recs = new ArrayList<>();
     for (MountSupervisor s : mounts.values()) recs.add(s.record());
     try {
@@ -267,6 +280,7 @@ public final class Daemon implements AutoCloseable {
   /** Closes the socket and stops supervising; children and mounts stay up for the next daemon. */
   @Override
   public void close() throws IOException {
+    mountTable.close();
     if (server != null) server.close();
     for (MountSupervisor s : mounts.values()) s.detach();
     closed.countDown();
