@@ -72,6 +72,12 @@ public final class FluidCommand implements Callable<Integer> {
           + "/var/lib/ossfuse on a host path so a new container brings the mount back).")
   Path state;
 
+  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}",
+      paramLabel = "DIR", description = "Binds of targetPath under this directory (Fluid's CSI binds into the pods' volume "
+          + "paths) are adopted and re-bound after a restart of this container; mount it from the host with "
+          + "Bidirectional propagation (default: ${DEFAULT-VALUE}; env OSSFUSE_ALLOWED_ROOT).")
+  Path allowedRoot;
+
   @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-" + DaemonConfig.DEFAULT_LOG_DIR_PATH + "}", paramLabel = "DIR",
       description = "One log file per mount with its FUSE child's output (default: ${DEFAULT-VALUE}).")
   Path logDir;
@@ -89,7 +95,7 @@ public final class FluidCommand implements Callable<Integer> {
     plan.prepare();
     MountOptions o = plan.options();
     DaemonConfig dc = DaemonConfig.builder().socket(socket).stateFile(state != null ? state : defaultState(System.getenv()))
-        .logDir(logDir).childMaxHeap(childHeap).build();
+        .allowedRoot(allowedRoot).logDir(logDir).childMaxHeap(childHeap).build();
     Daemon d = Daemon.start(dc, System.getenv());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

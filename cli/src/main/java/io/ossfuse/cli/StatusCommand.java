@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code ossfuse status [--json]}. */
 @Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show every mount of the daemon: state, child, restarts, last crash and recovery, bound targets.")
+    description = "Show every mount of the daemon: state, child, restarts, last crash and recovery, bound targets "
+        + "(\"adopted\": a bind someone else made, found in the mount table and healed too).")
 public final class StatusCommand implements Callable<Integer> {
   @Mixin DaemonClientOptions daemon;
   @Spec CommandSpec spec;
@@ -58,6 +59,7 @@ public final class StatusCommand implements Callable<Integer> {
       for (MountStatus.TargetStatus t : m.targets()) {
         b.append("    -> ").append(t.target());
         if (!t.subPath().isEmpty()) b.append("  (subPath ").append(t.subPath()).append(')');
+        if (t.adopted()) b.append("  adopted");
         b.append(t.healthy() ? "  healthy" : "  NOT HEALTHY").append('\n');
       }
     }

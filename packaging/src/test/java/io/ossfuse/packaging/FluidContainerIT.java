@@ -152,7 +152,7 @@ class FluidContainerIT {
      * Waits until the standby says it is warm (its "serving ... (standby)" line in the mount's log): a
      * kill before that meets a standby still starting its JVM, and a fresh child is started instead.
      */
-    private static void awaitStandbyWarm(GenericContainer<?> c, Path mountpoint) throws Exception {
+    static void awaitStandbyWarm(GenericContainer<?> c, Path mountpoint) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             for (JsonNode m : JSON.readTree(exec(c, "ossfuse", "status", "--json"))) {
@@ -166,7 +166,7 @@ class FluidContainerIT {
     }
 
     /** The serving child's pid once the mount is healthy, other than {@code not} (and with a standby ready). */
-    private static long childPid(GenericContainer<?> c, Path mountpoint, long not, boolean withStandby) throws Exception {
+    static long childPid(GenericContainer<?> c, Path mountpoint, long not, boolean withStandby) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         JsonNode found = null;
         while (System.nanoTime() < deadline) {

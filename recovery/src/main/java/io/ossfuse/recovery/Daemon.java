@@ -35,6 +35,10 @@ public final class Daemon implements AutoCloseable {
   private final FuseFdStore fdStore;
   /** One for every mount: children of one JVM and classpath load the same classes. */
   private final ClassArchive classArchive;
+  private final BindAdopter adopter;
+  private final MountTableWatcher mountTable;
+  /** How often the mount table is read for binds made by others (Fluid's CSI): they are adopted within this. */
+  static final java.time.Duration MOUNT_TABLE_POLL = java.time.Duration.ofSeconds(1);
   private final Map<String, MountSupervisor> mounts = new ConcurrentSkipListMap<>();
   private final CountDownLatch closed = new CountDownLatch(1);
   private volatile boolean loaded;
@@ -49,6 +53,8 @@ public final class Daemon implements AutoCloseable {
     this.binder = new TargetBinder(ops, paths);
     this.classArchive = ClassArchive.in(config.stateFile().resolveSibling("class-archive"), config.javaBin(),
         config.classpath());
+    this.adopter = new BindAdopter(ops, paths);
+    this.mountTable = new MountTableWatcher(io.ossfuse.fuse.MountInfo.PROC_MOUNTINFO, MOUNT_TABLE_POLL, this::adoptBinds);
   }
 
   /** Loads the state file, brings every mount back and opens the control socket. */
@@ -69,6 +75,7 @@ public final class Daemon implements AutoCloseable {
     Daemon d = new Daemon(config, fdStore);
     d.resume();
     d.server = new ControlServer(config.socket(), d::handle);
+    d.mountTable.start();
     log.info("ossfuse daemon listening on {} (state {}, allowed root {}, {} mounts)", config.socket(),
         config.stateFile(), d.paths.root(), d.mounts.size());
     return d;
@@ -113,8 +120,14 @@ public final class Daemon implements AutoCloseable {
     return new MountSupervisor(spec, targets, config, cmd, conn, ops, binder, System::nanoTime, this::persist);
   }
 
+  /** The mount table changed (or a mount did): every mount looks for binds made by others. */
+  private void adoptBinds() {
+    for (MountSupervisor s : mounts.values()) s.reconcileTargets(adopter);
+  }
+
   private synchronized void persist() {
     if (!loaded) return;
+    mountTable.poke(); // e.g. a mount became healthy: binds it could not adopt while recovering are due
     List<MountRecord> recs = new ArrayList<>();
     for (MountSupervisor s : mounts.values()) recs.add(s.record());
     try {
@@ -272,6 +285,7 @@ public final class Daemon implements AutoCloseable {
   /** Closes the socket and stops supervising; children and mounts stay up for the next daemon. */
   @Override
   public void close() throws IOException {
+    mountTable.close();
     if (server != null) server.close();
     for (MountSupervisor s : mounts.values()) s.detach();
     closed.countDown();

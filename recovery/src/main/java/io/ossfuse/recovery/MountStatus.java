@@ -23,7 +23,10 @@ public record MountStatus(String source, String mountpoint, String transport, St
     MountState state, Long childPid, Long standbyPid, Boolean standbyReady, long uptimeMs, int restarts, String lastCrash, Long lastRecoveryMs,
     String detail, List<TargetStatus> targets, MountStats stats) {
 
-  /** One bound target and whether it currently shows the live mount. */
+  /**
+   * One bound target and whether it currently shows the live mount; {@code adopted}: a bind someone
+   * else made (Fluid's CSI, the kubelet) that the daemon found in the mount table and heals too.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record TargetStatus(String target, String subPath, boolean healthy) {}
+  public record TargetStatus(String target, String subPath, boolean healthy, boolean adopted) {}
 }

@@ -533,6 +533,7 @@ final class MountSupervisor {
       }
       if (!targets.contains(t)) {
         List<BindTarget> n = new ArrayList<>(targets);
+        n.removeIf(o -> o.target().equals(t.target())); // an adopted bind of it becomes a bound target
         n.add(t);
         targets = List.copyOf(n);
         onChange.run();
@@ -588,6 +589,26 @@ final class MountSupervisor {
     log.info("unbound {} from {}", tp, spec.mountpoint());
   }
 
+  /**
+   * Lets {@code adopter} adopt, forget and collapse binds by the mount table (binds made by others).
+   * On this mount's thread and only while HEALTHY: during a recovery the table shows dead binds that
+   * the re-attach heals. Not {@link #guarded}: an adoption problem is no reason to restart the child.
+   */
+  void reconcileTargets(BindAdopter adopter) {
+    try {
+      exec.execute(() -> {
+        if (stopped || state != MountState.HEALTHY) return;
+        List<BindTarget> n = adopter.reconcile(spec.mountpointPath(), targets, pendingTargets);
+        if (n != targets) {
+          targets = List.copyOf(n);
+          onChange.run();
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+      // supervision ended
+    }
+  }
+
   /** Stops the child and removes the mount; refuses while targets are bound unless {@code force}. */
   void stop(boolean force) throws Exception {
     call(() -> {
@@ -638,7 +659,7 @@ final class MountSupervisor {
     MountInfo mi = MountOps.mounts();
     MountInfo.Entry live = state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
     for (BindTarget t : targets) {
-      ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi)));
+      ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi), t.adopted()));
     }
     long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
     return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
