@@ -58,6 +58,8 @@ final class HttpBodies implements Bodies {
     private final Set<HttpConnection> busy = ConcurrentHashMap.newKeySet();
     private final ScheduledFuture<?> watchdog;
     private volatile boolean closed;
+    /** Connections opened so far (tests check that keep-alive works). */
+    private final java.util.concurrent.atomic.AtomicLong opened = new java.util.concurrent.atomic.AtomicLong();
 
     HttpBodies(OSS signer, String bucket, Duration connectTimeout, Duration idle, ScheduledExecutorService timer) {
         this.signer = signer;
@@ -87,6 +89,7 @@ final class HttpBodies implements Bodies {
             if (c == null) {
                 try {
                     c = HttpConnection.open(host, port, connectTimeoutMillis);
+                    opened.incrementAndGet();
                 } catch (IOException e) {
                     throw new ObjectStoreException(Kind.UNAVAILABLE, what + ": cannot reach the endpoint (" + e.getMessage() + ")", e);
                 }
@@ -109,6 +112,10 @@ final class HttpBodies implements Bodies {
             }
             return answer(c, head, what, key, etag, offset, length);
         }
+    }
+
+    long connectionsOpened() {
+        return opened.get();
     }
 
     private URL presign(String key, String what) throws IOException {

@@ -117,6 +117,11 @@ public final class OssObjectStore implements ObjectStore {
         return bodies instanceof HttpBodies;
     }
 
+    /** Connections the lean path has opened so far; -1 when it is not in use. */
+    long leanConnectionsOpened() {
+        return bodies instanceof HttpBodies h ? h.connectionsOpened() : -1;
+    }
+
     private static OSS client(OssConfig config, Duration socketTimeout, int retries) {
         ClientBuilderConfiguration conf = new ClientBuilderConfiguration();
         conf.setConnectionTimeout((int) config.connectTimeout().toMillis());

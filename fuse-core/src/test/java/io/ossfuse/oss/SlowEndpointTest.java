@@ -59,9 +59,12 @@ class SlowEndpointTest {
         server.counters().reset();
     }
 
+    /** Object bodies over the lean path (the default for http), or through the SDK ({@link SlowEndpointSdkBodiesTest}). */
+    static boolean leanBodies = true;
+
     static OssObjectStore store(BodyTimeouts t) {
         return OssObjectStore.open(OssConfig.of(server.endpoint(), new OssUri("bkt", ""),
-                OssCredentials.fixed("test-ak-0001", "test-sk-0001", null), SignatureVersion.V1, null).withBodies(t));
+                OssCredentials.fixed("test-ak-0001", "test-sk-0001", null), SignatureVersion.V1, null).withBodies(t), leanBodies);
     }
 
     static void assertRange(long off, ByteBuffer got) {

@@ -1,0 +1,238 @@
+package io.ossfuse.oss;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.ossfuse.localoss.LocalOssServer;
+import io.ossfuse.localoss.OssOperation;
+import io.ossfuse.store.ObjectChangedException;
+import io.ossfuse.store.ObjectStore;
+import io.ossfuse.store.ObjectStoreException;
+import io.ossfuse.store.ObjectStoreException.Kind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lean body path ({@link HttpBodies}) against local-oss over real HTTP: its Authenticator checks the
+ * SDK-presigned URLs (V1, V4, STS token), its faults stall and frame bodies oddly. Every test first
+ * makes sure the lean path is the one in use.
+ */
+class HttpBodiesTest {
+    static final int MIB = 1 << 20;
+    static final String KEY = "dir/blob.bin";
+    static final BodyTimeouts FAST = new BodyTimeouts(Duration.ofSeconds(2), Duration.ofMillis(300), Duration.ofSeconds(6));
+
+    @TempDir
+    static Path root;
+    static LocalOssServer server;
+    static byte[] blob = new byte[6 * MIB];
+
+    @BeforeAll
+    static void start() throws IOException {
+        server = LocalOssServer.builder().root(root).bucket("bkt").credentials("ak-lean", "sk-lean").build().start();
+        new Random(11).nextBytes(blob);
+        Files.createDirectories(server.bucketDir("bkt").resolve("dir"));
+        Files.write(server.bucketDir("bkt").resolve(KEY), blob);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    @AfterEach
+    void clear() {
+        server.faults().clear();
+        server.counters().reset();
+    }
+
+    static OssObjectStore lean(LocalOssServer srv, String ak, String sk, String token, SignatureVersion v, BodyTimeouts t) {
+        OssConfig c = OssConfig.of(srv.endpoint(), new OssUri("bkt", ""), OssCredentials.fixed(ak, sk, token), v,
+                v == SignatureVersion.V4 ? srv.region() : null).withBodies(t);
+        OssObjectStore s = OssObjectStore.open(c);
+        assertTrue(s.leanBodies(), "an http endpoint takes the lean path by default");
+        return s;
+    }
+
+    static OssObjectStore lean(BodyTimeouts t) {
+        return lean(server, "ak-lean", "sk-lean", null, SignatureVersion.V1, t);
+    }
+
+    static void assertBytes(byte[] want, long off, ByteBuffer got) {
+        assertFalse(got.hasRemaining(), "dst filled");
+        ByteBuffer b = got.duplicate().flip();
+        byte[] a = new byte[b.remaining()];
+        b.get(a);
+        assertArrayEquals(Arrays.copyOfRange(want, (int) off, (int) off + a.length), a);
+    }
+
+    @Test
+    void rangedReadsAndRunsReuseOneKeepAliveConnection() throws IOException {
+        try (OssObjectStore s = lean(BodyTimeouts.DEFAULTS)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            Random r = new Random(5);
+            for (int i = 0; i < 12; i++) {
+                int off = r.nextInt(blob.length - 1);
+                int len = 1 + r.nextInt(Math.min(blob.length - off, 700_000));
+                ByteBuffer dst = i % 2 == 0 ? ByteBuffer.allocate(len) : ByteBuffer.allocateDirect(len);
+                s.read(KEY, etag, off, dst);
+                assertBytes(blob, off, dst);
+            }
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+            s.readRun(KEY, etag, 5, new int[] {MIB, 2 * MIB, 3}, p);
+            assertEquals(ByteBuffer.wrap(blob, 5, MIB), p.filled.get(0));
+            assertEquals(ByteBuffer.wrap(blob, 5 + MIB, 2 * MIB), p.filled.get(1));
+            assertEquals(ByteBuffer.wrap(blob, 5 + 3 * MIB, 3), p.filled.get(2));
+            assertEquals(13, server.counters().gets());
+            assertEquals(1, s.leanConnectionsOpened(), "one keep-alive connection served every GET in turn");
+            assertEquals(0, server.counters().authFailures());
+        }
+    }
+
+    @Test
+    void signatureV4AndV1WithAnStsTokenAreAccepted(@TempDir Path dir) throws IOException {
+        try (LocalOssServer sts = LocalOssServer.builder().root(dir).bucket("bkt").credentials("ak-sts", "sk-sts")
+                .securityToken("tok-456").build().start()) {
+            Files.write(sts.bucketDir("bkt").resolve("b"), blob);
+            for (SignatureVersion v : SignatureVersion.values()) {
+                try (OssObjectStore s = lean(sts, "ak-sts", "sk-sts", "tok-456", v, FAST)) {
+                    String tag = s.head("b").orElseThrow().etag();
+                    ByteBuffer dst = ByteBuffer.allocateDirect(MIB);
+                    s.read("b", tag, 17, dst);
+                    assertBytes(blob, 17, dst);
+                    OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+                    s.readRun("b", tag, MIB, new int[] {MIB, MIB}, p);
+                    assertEquals(ByteBuffer.wrap(blob, 2 * MIB, MIB), p.filled.get(1));
+                }
+            }
+            assertEquals(0, sts.counters().authFailures());
+            // without the token the endpoint refuses: the lean path reports it as the SDK would
+            try (OssObjectStore s = lean(sts, "ak-sts", "sk-sts", null, SignatureVersion.V4, FAST)) {
+                ObjectStoreException e = assertThrows(ObjectStoreException.class,
+                        () -> s.read("b", null, 0, ByteBuffer.allocate(10)));
+                assertEquals(Kind.ACCESS_DENIED, e.kind(), e.getMessage());
+                assertFalse(e.getMessage().contains("\n"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void errorAnswersKeepTheirKind() throws IOException {
+        try (OssObjectStore s = lean(server, "ak-lean", "wrong-secret", null, SignatureVersion.V1, FAST)) {
+            ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> s.read(KEY, null, 0, ByteBuffer.allocate(10)));
+            assertEquals(Kind.ACCESS_DENIED, e.kind());
+            assertTrue(e.getMessage().contains("SignatureDoesNotMatch"), e.getMessage());
+        }
+        try (OssObjectStore s = lean(FAST)) {
+            ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> s.read("dir/nope", null, 0, ByteBuffer.allocate(10)));
+            assertEquals(Kind.NOT_FOUND, e.kind());
+            server.faults().next(2).op(OssOperation.GET).status(503);
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            s.read(KEY, null, 3, dst);  // 503 is worth another GET, as through the SDK
+            assertBytes(blob, 3, dst);
+            assertEquals(1 + 3, server.counters().gets());
+        }
+    }
+
+    @Test
+    void anObjectReplacedMidRunFinishesTheRunThenIsObjectChanged() throws IOException {
+        Path file = server.bucketDir("bkt").resolve("dir/changing.bin");
+        Files.write(file, blob);
+        byte[] next = new byte[5 * MIB];
+        new Random(12).nextBytes(next);
+        try (OssObjectStore s = lean(FAST)) {
+            String etag = s.head("dir/changing.bin").orElseThrow().etag();
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces() {
+                @Override
+                public void filled(int index, ByteBuffer dst) {
+                    super.filled(index, dst);
+                    if (index == 0) replace(file, next);  // an overwrite while the GET is streaming
+                }
+            };
+            s.readRun("dir/changing.bin", etag, 0, new int[] {MIB, MIB, MIB}, p);
+            for (int i = 0; i < 3; i++) assertEquals(ByteBuffer.wrap(blob, i * MIB, MIB), p.filled.get(i), "piece " + i);
+            assertThrows(ObjectChangedException.class, () -> s.read("dir/changing.bin", etag, 3 * MIB, ByteBuffer.allocate(MIB)));
+            assertThrows(ObjectChangedException.class,
+                    () -> s.readRun("dir/changing.bin", etag, 3 * MIB, new int[] {MIB}, new OssObjectStoreTest.Pieces()));
+            String now = s.head("dir/changing.bin").orElseThrow().etag();
+            assertNotEquals(etag, now);
+            ByteBuffer dst = ByteBuffer.allocateDirect(MIB);
+            s.read("dir/changing.bin", now, 3 * MIB, dst);
+            assertBytes(next, 3 * MIB, dst);
+        }
+    }
+
+    private static void replace(Path file, byte[] content) {
+        try {
+            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+            Files.write(tmp, content);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void aStalledBodyIsCutByTheIdleWatchdogAndHedged() throws IOException {
+        try (OssObjectStore s = lean(FAST)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            server.faults().next(1).op(OssOperation.GET).stallBodyForever(MIB + 100);
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+            long t0 = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> s.readRun(KEY, etag, 0, new int[] {MIB, MIB}, p));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().contains("no byte from the endpoint for 2000 ms"), e.getMessage());
+            assertTrue(ms >= 1900 && ms < FAST.deadline().toMillis(), "the idle timeout ended it: " + ms + " ms");
+            assertEquals(1, p.filled.size(), "only the whole piece was handed over");
+            // a plain read of a stalling body: the hedge wins, into the caller's direct buffer
+            server.faults().next(1).op(OssOperation.GET).stallBodyForever(64 * 1024);
+            ByteBuffer dst = ByteBuffer.allocateDirect(2 * MIB);
+            s.read(KEY, etag, MIB, dst);
+            assertBytes(blob, MIB, dst);
+        }
+    }
+
+    @Test
+    void aCloseDelimited206IsReadToTheConnectionsEnd() throws IOException {
+        try (OssObjectStore s = lean(FAST)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            server.faults().next(2).op(OssOperation.GET).closeDelimitedBody();
+            ByteBuffer dst = ByteBuffer.allocateDirect(MIB);
+            s.read(KEY, etag, 999, dst);
+            assertBytes(blob, 999, dst);
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+            s.readRun(KEY, etag, 7, new int[] {MIB, MIB}, p);
+            assertEquals(ByteBuffer.wrap(blob, 7 + MIB, MIB), p.filled.get(1));
+            assertEquals(2, server.counters().gets(), "each close-delimited answer was taken, not retried");
+            // one byte too many is never served: the read retries and gets the right answer
+            server.faults().next(1).op(OssOperation.GET).closeDelimitedBody(MIB + 1);
+            ByteBuffer again = ByteBuffer.allocate(MIB);
+            s.read(KEY, etag, 0, again);
+            assertBytes(blob, 0, again);
+        }
+    }
+
+    @Test
+    void httpsEndpointsKeepTheSdkPath() {
+        OssConfig c = OssConfig.of("https://oss-cn-hangzhou.aliyuncs.com", new OssUri("bkt", ""),
+                OssCredentials.fixed("a", "b", null), SignatureVersion.V1, null);
+        try (OssObjectStore s = OssObjectStore.open(c)) {
+            assertFalse(s.leanBodies());
+        }
+    }
+
+    @SuppressWarnings("unused")
+    private static ObjectStore asStore(OssObjectStore s) {
+        return s;
+    }
+}
