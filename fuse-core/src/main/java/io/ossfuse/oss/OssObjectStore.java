@@ -65,6 +65,12 @@ public final class OssObjectStore implements ObjectStore {
     private final BodyTimeouts timeouts;
     /** Runs the ranged GETs of {@link #read}, so that its caller can hedge them and give up at the deadline. */
     private final ExecutorService attempts = Executors.newCachedThreadPool(daemon("oss-get-"));
+    /** Runs the parts of a body fetched on parallel connections ({@link ParallelParts}). */
+    private final ExecutorService partWorkers = Executors.newCachedThreadPool(daemon("oss-part-"));
+    /** Connections one body (a read, a piece of a run) is fetched on at most; 1 = one GET per read or run. */
+    private final int maxParts;
+    /** One connection's recent rate: parts only when it is slow (a remote endpoint, not loopback). */
+    private final StreamRate streamRate = new StreamRate();
     /** Aborts a {@link #readRun} piece still unread at the deadline (a body that trickles). */
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(daemon("oss-deadline-"));
 
@@ -72,12 +78,13 @@ public final class OssObjectStore implements ObjectStore {
     private final RecentTimeouts recentTimeouts;
 
     OssObjectStore(OSS client, OSS bodyClient, String bucket, int bodyRetries, BodyTimeouts timeouts,
-                   boolean leanBodies, Duration connectTimeout) {
+                   boolean leanBodies, Duration connectTimeout, int maxParts) {
         this.client = client;
         this.bodyClient = bodyClient;
         this.sdkBodies = new SdkBodies(bodyClient, bucket);
         this.bodies = leanBodies ? new HttpBodies(bodyClient, bucket, connectTimeout, timeouts.idle(), deadlines) : sdkBodies;
         this.bucket = bucket;
+        this.maxParts = Math.max(1, maxParts);
         this.bodyRetries = bodyRetries;
         this.timeouts = timeouts;
         Duration window = Duration.ofSeconds(1);
@@ -104,12 +111,22 @@ public final class OssObjectStore implements ObjectStore {
 
     /** Set to false to read object bodies through the SDK's getObject also on http endpoints. */
     public static final String LEAN_BODIES_PROPERTY = "ossfuse.oss.leanBodies";
+    /** Connections one body is fetched on at most ({@link #DEFAULT_BODY_CONNECTIONS}); 1 turns parts off. */
+    public static final String BODY_CONNECTIONS_PROPERTY = "ossfuse.oss.bodyConnections";
+    public static final int DEFAULT_BODY_CONNECTIONS = 4;
+    /** A part is at least this long: bodies shorter than two parts take one GET. */
+    static final int MIN_PART = 1 << 20;
 
     static OssObjectStore open(OssConfig config, boolean leanBodies) {
+        return open(config, leanBodies, Integer.getInteger(BODY_CONNECTIONS_PROPERTY, DEFAULT_BODY_CONNECTIONS));
+    }
+
+    /** {@code maxParts}: connections one body is fetched on at most (1: one GET per read or run). */
+    static OssObjectStore open(OssConfig config, boolean leanBodies, int maxParts) {
         BodyTimeouts bodies = config.bodies();
         return new OssObjectStore(client(config, config.socketTimeout(), config.sdkRetries()),
                 client(config, bodies.idle(), 0), config.source().bucket(), config.bodyRetries(), bodies,
-                leanBodies, config.connectTimeout());
+                leanBodies, config.connectTimeout(), maxParts);
     }
 
     /** Whether object bodies take the lean path now (for tests and diagnostics). */
@@ -196,6 +213,17 @@ public final class OssObjectStore implements ObjectStore {
         int want = dst.remaining();
         if (want == 0) return;
         if (offset < 0) throw new IllegalArgumentException("offset < 0");
+        int parts = parts(want);
+        if (parts > 1) {
+            // each part is a read of its own: hedged, retried and bounded in time by itself
+            new ParallelParts(partWorkers).run(offset, dst, parts, (off, slice, p) -> readRange(key, etag, off, slice));
+            return;
+        }
+        readRange(key, etag, offset, dst);
+    }
+
+    private void readRange(String key, String etag, long offset, ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
         String what = "read " + bucket + "/" + key + " [" + offset + "+" + want + "]";
         String range = RecentTimeouts.range(key, etag, offset, want);
         if (recentTimeouts.recent(range)) {
@@ -213,6 +241,7 @@ public final class OssObjectStore implements ObjectStore {
     /** One ranged GET for {@code a}; a short, long, broken or silent body is a plain IOException. */
     private void fetch(String key, String etag, long offset, HedgedRead.Attempt a) throws IOException {
         int want = a.want();
+        long t0 = System.nanoTime();
         Body body = get(key, etag, offset, want);
         a.alive();
         a.onCancel(body::abort);
@@ -221,6 +250,7 @@ public final class OssObjectStore implements ObjectStore {
             a.receive(body, key);
             expectEnd(key, body, want);
             clean = !a.cancelled();
+            if (clean) streamRate.record(want, System.nanoTime() - t0);
         } finally {
             a.onCancel(null);
             body.close(clean);
@@ -240,6 +270,11 @@ public final class OssObjectStore implements ObjectStore {
             total += n;
         }
         if (total == 0) return;
+        if (parts(total) > 1) {
+            readRunInParts(key, etag, offset, lengths, sink);
+            return;
+        }
+        long t0 = System.nanoTime();
         Body body = get(key, etag, offset, total);
         AtomicBoolean late = new AtomicBoolean();
         boolean clean = false;
@@ -261,6 +296,7 @@ public final class OssObjectStore implements ObjectStore {
                 sink.filled(i, dst);
             }
             clean = true;
+            streamRate.record(total, System.nanoTime() - t0);
         } catch (IOException e) {
             if (late.get()) {
                 throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
@@ -269,6 +305,62 @@ public final class OssObjectStore implements ObjectStore {
             throw e;
         } finally {
             body.close(clean);
+        }
+    }
+
+    /** How many parallel GETs for a body of {@code length} bytes: 1 unless one stream has proved slow. */
+    private int parts(long length) {
+        return maxParts > 1 && streamRate.slow() ? ParallelParts.count(length, MIN_PART, maxParts) : 1;
+    }
+
+    /** For tests: one connection delivers {@code bytesPerSecond}, whatever GETs measure from now on. */
+    void pinStreamRate(double bytesPerSecond) {
+        streamRate.pin(bytesPerSecond);
+    }
+
+    /**
+     * A run piece by piece, each piece fetched in parts on parallel connections straight into the
+     * sink's buffer; no retries, and each piece must be complete within the read deadline.
+     */
+    private void readRunInParts(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+        long pos = offset;
+        for (int i = 0; i < lengths.length; i++) {
+            int len = lengths[i];
+            ByteBuffer dst = sink.buffer(i, len);
+            ParallelParts parts = new ParallelParts(partWorkers);
+            AtomicBoolean late = new AtomicBoolean();
+            ScheduledFuture<?> abort = deadlines.schedule(() -> {
+                late.set(true);
+                parts.abortAll();
+            }, timeouts.deadline().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                parts.run(pos, dst, parts(len), (off, slice, p) -> {
+                    int want = slice.remaining();
+                    long t0 = System.nanoTime();
+                    Body body = get(key, etag, off, want);
+                    p.register(body);
+                    boolean clean = false;
+                    try {
+                        readFully(key, body, slice, want);
+                        expectEnd(key, body, want);
+                        clean = true;
+                        streamRate.record(want, System.nanoTime() - t0);
+                    } finally {
+                        p.unregister(body);
+                        body.close(clean);
+                    }
+                });
+            } catch (IOException e) {
+                if (late.get()) {
+                    throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
+                            + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
+                }
+                throw e;
+            } finally {
+                abort.cancel(false);
+            }
+            sink.filled(i, dst);
+            pos += len;
         }
     }
 
@@ -376,6 +468,7 @@ public final class OssObjectStore implements ObjectStore {
     @Override
     public void close() {
         bodies.close();
+        partWorkers.shutdownNow();
         attempts.shutdownNow();
         deadlines.shutdownNow();
         client.shutdown();

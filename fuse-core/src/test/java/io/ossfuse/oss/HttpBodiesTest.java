@@ -56,16 +56,30 @@ class HttpBodiesTest {
         server.counters().reset();
     }
 
-    static OssObjectStore lean(LocalOssServer srv, String ak, String sk, String token, SignatureVersion v, BodyTimeouts t) {
+    /** The lean path, one GET per read or run (the tests count requests) unless {@code parts} > 1. */
+    static OssObjectStore lean(LocalOssServer srv, String ak, String sk, String token, SignatureVersion v, BodyTimeouts t,
+                               int parts) {
         OssConfig c = OssConfig.of(srv.endpoint(), new OssUri("bkt", ""), OssCredentials.fixed(ak, sk, token), v,
                 v == SignatureVersion.V4 ? srv.region() : null).withBodies(t);
-        OssObjectStore s = OssObjectStore.open(c);
-        assertTrue(s.leanBodies(), "an http endpoint takes the lean path by default");
-        return s;
+        try (OssObjectStore byDefault = OssObjectStore.open(c)) {
+            assertTrue(byDefault.leanBodies(), "an http endpoint takes the lean path by default");
+        }
+        return OssObjectStore.open(c, true, parts);
+    }
+
+    static OssObjectStore lean(LocalOssServer srv, String ak, String sk, String token, SignatureVersion v, BodyTimeouts t) {
+        return lean(srv, ak, sk, token, v, t, 1);
     }
 
     static OssObjectStore lean(BodyTimeouts t) {
         return lean(server, "ak-lean", "sk-lean", null, SignatureVersion.V1, t);
+    }
+
+    /** Bodies in parts, as on an endpoint whose connections are slow (loopback's are not). */
+    static OssObjectStore inParts(BodyTimeouts t) {
+        OssObjectStore s = lean(server, "ak-lean", "sk-lean", null, SignatureVersion.V1, t, OssObjectStore.DEFAULT_BODY_CONNECTIONS);
+        s.pinStreamRate(150e6);
+        return s;
     }
 
     static void assertBytes(byte[] want, long off, ByteBuffer got) {
@@ -172,6 +186,75 @@ class HttpBodiesTest {
         }
     }
 
+    @Test
+    void aRunInPartsStopsAtTheFirstPieceOfAReplacedObject() throws IOException {
+        Path file = server.bucketDir("bkt").resolve("dir/changing2.bin");
+        Files.write(file, blob);
+        byte[] next = new byte[5 * MIB];
+        new Random(13).nextBytes(next);
+        try (OssObjectStore s = inParts(FAST)) {
+            String etag = s.head("dir/changing2.bin").orElseThrow().etag();
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces() {
+                @Override
+                public void filled(int index, ByteBuffer dst) {
+                    super.filled(index, dst);
+                    if (index == 0) replace(file, next);
+                }
+            };
+            // each piece is GETs of its own, pinned to the ETag: the next piece sees the change
+            assertThrows(ObjectChangedException.class, () -> s.readRun("dir/changing2.bin", etag, 0, new int[] {2 * MIB, 2 * MIB}, p));
+            assertEquals(1, p.filled.size());
+            assertEquals(ByteBuffer.wrap(blob, 0, 2 * MIB), p.filled.get(0));
+            ByteBuffer dst = ByteBuffer.allocateDirect(4 * MIB);
+            assertThrows(ObjectChangedException.class, () -> s.read("dir/changing2.bin", etag, 0, dst));
+            assertEquals(0, dst.position(), "nothing presented as read");
+        }
+    }
+
+    @Test
+    void bodiesInPartsComeFromParallelConnectionsStraightIntoTheirSlices() throws Exception {
+        try (OssObjectStore s = inParts(BodyTimeouts.DEFAULTS)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            ByteBuffer dst = ByteBuffer.allocateDirect(4 * MIB + 77);
+            s.read(KEY, etag, 123, dst);
+            assertBytes(blob, 123, dst);
+            assertEquals(4, server.counters().gets(), "4 parts of one read");
+            ByteBuffer heap = ByteBuffer.allocate(3 * MIB).position(100).limit(100 + 2 * MIB + 5);
+            s.read(KEY, etag, 1, heap);
+            assertEquals(100 + 2 * MIB + 5, heap.position());
+            assertArrayEquals(Arrays.copyOfRange(blob, 1, 1 + 2 * MIB + 5), Arrays.copyOfRange(heap.array(), 100, 100 + 2 * MIB + 5));
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+            s.readRun(KEY, etag, 9, new int[] {4 * MIB, MIB + 3, 100}, p);
+            assertEquals(ByteBuffer.wrap(blob, 9, 4 * MIB), p.filled.get(0));
+            assertEquals(ByteBuffer.wrap(blob, 9 + 4 * MIB, MIB + 3), p.filled.get(1));
+            assertEquals(ByteBuffer.wrap(blob, 9 + 5 * MIB + 3, 100), p.filled.get(2));
+            assertTrue(s.leanConnectionsOpened() >= 2 && s.leanConnectionsOpened() <= 4, "parallel connections, kept alive: "
+                    + s.leanConnectionsOpened());
+        }
+    }
+
+    @Test
+    void aStalledPartIsHedgedAndAStalledRunPartFailsTheRunAtTheIdleTimeout() throws IOException {
+        try (OssObjectStore s = inParts(FAST)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            server.faults().next(1).op(OssOperation.GET).stallBodyForever(64 * 1024);
+            ByteBuffer dst = ByteBuffer.allocateDirect(4 * MIB);
+            long t0 = System.nanoTime();
+            s.read(KEY, etag, 0, dst);
+            assertBytes(blob, 0, dst);
+            assertTrue((System.nanoTime() - t0) / 1_000_000 < FAST.idle().toMillis(), "the hedge won");
+            assertEquals(5, server.counters().gets(), "4 parts and one hedge");
+            server.faults().next(1).op(OssOperation.GET).stallBodyForever(1000);
+            OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+            t0 = System.nanoTime();
+            IOException e = assertThrows(IOException.class, () -> s.readRun(KEY, etag, 0, new int[] {2 * MIB, 2 * MIB}, p));
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(e.getMessage().contains("no byte from the endpoint for 2000 ms"), e.getMessage());
+            assertTrue(ms >= 1900 && ms < FAST.deadline().toMillis(), "the idle timeout ended it: " + ms + " ms");
+            assertEquals(0, p.filled.size(), "the piece with a stalled part is not handed over");
+        }
+    }
+
     private static void replace(Path file, byte[] content) {
         try {
             Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
@@ -219,6 +302,22 @@ class HttpBodiesTest {
             ByteBuffer again = ByteBuffer.allocate(MIB);
             s.read(KEY, etag, 0, again);
             assertBytes(blob, 0, again);
+        }
+    }
+
+    @Test
+    void bodiesGoWholeWhileOneConnectionIsFastAndInPartsOnceItIsSlow() throws IOException {
+        try (OssObjectStore s = lean(server, "ak-lean", "sk-lean", null, SignatureVersion.V1, FAST,
+                OssObjectStore.DEFAULT_BODY_CONNECTIONS)) {
+            String etag = s.head(KEY).orElseThrow().etag();
+            s.pinStreamRate(2e9);
+            s.read(KEY, etag, 0, ByteBuffer.allocateDirect(4 * MIB));
+            assertEquals(1, server.counters().gets(), "a fast stream: one GET");
+            s.pinStreamRate(100e6);
+            ByteBuffer dst = ByteBuffer.allocateDirect(4 * MIB);
+            s.read(KEY, etag, 0, dst);
+            assertBytes(blob, 0, dst);
+            assertEquals(1 + 4, server.counters().gets(), "a slow stream: four parts");
         }
     }
 

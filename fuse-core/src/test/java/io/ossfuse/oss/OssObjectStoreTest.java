@@ -57,10 +57,11 @@ class OssObjectStoreTest {
 
     /** Object bodies over the lean path (the default for http), or through the SDK ({@link OssObjectStoreSdkBodiesTest}). */
     static boolean leanBodies = true;
+    // One GET per read or run here: the tests count requests. HttpBodiesTest covers reads in parts.
 
     static OssObjectStore store(String ak, String sk, String bucket) {
         return OssObjectStore.open(OssConfig.of(server.endpoint(), new OssUri(bucket, ""), OssCredentials.fixed(ak, sk, null),
-                SignatureVersion.V1, null), leanBodies);
+                SignatureVersion.V1, null), leanBodies, 1);
     }
 
     static OssObjectStore store() {
