@@ -82,7 +82,7 @@ final class HttpBodies implements Bodies {
                 + "Range: bytes=" + offset + "-" + (offset + length - 1) + "\r\n"
                 // signed into the URL; without it OSS answers an out-of-range request with the whole object
                 + "x-oss-range-behavior: standard\r\n"
-                + (etag == null ? "" : "If-Match: " + etag + "\r\n")
+                + (pinned(etag) ? "If-Match: " + etag + "\r\n" : "")
                 + "\r\n";
         for (int attempt = 0; ; attempt++) {
             HttpConnection c = attempt == 0 ? pooled(host + ":" + port) : null;
@@ -114,6 +114,11 @@ final class HttpBodies implements Bodies {
         }
     }
 
+    /** A read pinned to a version; an endpoint that gave no ETag (empty) cannot pin one. */
+    private static boolean pinned(String etag) {
+        return etag != null && !etag.isEmpty();
+    }
+
     long connectionsOpened() {
         return opened.get();
     }
@@ -139,7 +144,7 @@ final class HttpBodies implements Bodies {
             throw new Unsupported(what + ": the endpoint sent a body with Transfer-Encoding " + te);
         }
         String tag = h.header("etag");
-        if (etag != null && tag != null && !OssObjectStore.unquote(tag).equalsIgnoreCase(etag)) {
+        if (pinned(etag) && tag != null && !OssObjectStore.unquote(tag).equalsIgnoreCase(etag)) {
             release(c, false);
             throw new ObjectChangedException(key, etag);
         }
