@@ -2,6 +2,7 @@ package io.ossfuse.oss;
 
 import io.ossfuse.store.ObjectStoreException;
 import io.ossfuse.store.ObjectStoreException.Kind;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -233,7 +234,7 @@ final class HedgedRead {
                         }
                     }
                 }
-                if (n < 0) throw new java.io.EOFException("body of " + key + " ended after " + got + " of " + want + " bytes");
+                if (n < 0) throw new EOFException("body of " + key + " ended after " + got + " of " + want + " bytes");
                 got += n;
                 lastProgress = System.nanoTime();
             }
