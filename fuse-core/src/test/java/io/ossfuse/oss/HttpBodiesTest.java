@@ -321,6 +321,60 @@ class HttpBodiesTest {
         }
     }
 
+    /**
+     * An endpoint that frames every body with chunked transfer coding (OSS never does; a proxy might):
+     * the lean path cannot read it, says so once and leaves bodies to the SDK, which can.
+     */
+    @Test
+    void aChunkedAnswerSendsBodiesThroughTheSdkFromThenOn() throws Exception {
+        try (java.net.ServerSocket ss = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread t = new Thread(() -> {
+                while (!ss.isClosed()) {
+                    try (java.net.Socket c = ss.accept()) {
+                        answerChunked(c);
+                    } catch (IOException | RuntimeException e) {
+                        // next connection (or the socket was closed: the test is over)
+                    }
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+            OssConfig c = OssConfig.of("http://127.0.0.1:" + ss.getLocalPort(), new OssUri("bkt", ""),
+                    OssCredentials.fixed("a", "b", null), SignatureVersion.V1, null).withBodies(FAST);
+            try (OssObjectStore s = OssObjectStore.open(c, true, 1)) {
+                assertTrue(s.leanBodies());
+                ByteBuffer dst = ByteBuffer.allocateDirect(100_000);
+                s.read(KEY, null, 5, dst);
+                assertBytes(blob, 5, dst);
+                assertFalse(s.leanBodies(), "bodies go through the SDK now");
+                OssObjectStoreTest.Pieces p = new OssObjectStoreTest.Pieces();
+                s.readRun(KEY, null, 10, new int[] {1000, 2000}, p);
+                assertEquals(ByteBuffer.wrap(blob, 1010, 2000), p.filled.get(1));
+            }
+        }
+    }
+
+    /** One request per connection: 206 of the asked range of {@link #blob}, chunked, then close. */
+    private static void answerChunked(java.net.Socket c) throws IOException {
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(c.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+        long first = 0, last = 0;
+        for (String line; (line = in.readLine()) != null && !line.isEmpty(); ) {
+            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("range: bytes=")) {
+                String[] r = line.substring("range: bytes=".length()).strip().split("-");
+                first = Long.parseLong(r[0]);
+                last = Long.parseLong(r[1]);
+            }
+        }
+        int len = (int) (last - first + 1);
+        var out = c.getOutputStream();
+        out.write(("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes " + first + "-" + last + "/" + blob.length
+                + "\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + Integer.toHexString(len) + "\r\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.write(blob, (int) first, len);
+        out.write("\r\n0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        out.flush();
+    }
+
     @Test
     void httpsEndpointsKeepTheSdkPath() {
         OssConfig c = OssConfig.of("https://oss-cn-hangzhou.aliyuncs.com", new OssUri("bkt", ""),
