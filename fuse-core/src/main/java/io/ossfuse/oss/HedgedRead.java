@@ -2,6 +2,7 @@ package io.ossfuse.oss;
 
 import io.ossfuse.store.ObjectStoreException;
 import io.ossfuse.store.ObjectStoreException.Kind;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -109,7 +110,7 @@ final class HedgedRead {
             throw new InterruptedIOException(what + ": interrupted");
         } finally {
             synchronized (dstLock) {
-                dstOwner = null; // whatever still runs can no longer touch dst
+                disown(); // whatever still runs can no longer touch dst
             }
             for (Attempt a : running) a.cancel();
         }
@@ -163,10 +164,30 @@ final class HedgedRead {
     /** {@code winner} has every byte: make sure dst holds exactly its bytes. */
     private void decide(Attempt winner) {
         synchronized (dstLock) {
-            dstOwner = null;
+            disown();
             if (winner.own != null) dst.put(start, winner.own, 0, want);
         }
         dst.position(start + want);
+    }
+
+    /**
+     * Takes dst from its owner, and once this returns the owner no longer writes into it: one reading
+     * from its connection straight into dst is aborted and waited for. Holds {@link #dstLock}.
+     */
+    private void disown() {
+        Attempt owner = dstOwner;
+        dstOwner = null;
+        if (owner == null || !owner.receiving) return;
+        owner.cancel(); // aborts its connection: the blocked read ends at once
+        boolean interrupted = false;
+        while (owner.receiving) {
+            try {
+                dstLock.wait();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     /** One ranged GET of the read. */
@@ -179,26 +200,44 @@ final class HedgedRead {
         private IOException error;
         private volatile boolean cancelled;
         private Runnable abort;
+        /** A read from the connection straight into dst is under way (guarded by dstLock). */
+        private boolean receiving;
 
         private Attempt(int number, byte[] own) {
             this.number = number;
             this.own = own;
         }
 
-        /** The next {@code n} bytes of the body; throws once the read no longer wants them. */
-        void write(byte[] b, int off, int n) throws IOException {
-            if (n > want - got) throw new IOException("body longer than the " + want + " bytes asked for");
-            if (own != null) {
-                if (cancelled) throw new IOException("request " + number + " was cancelled");
-                System.arraycopy(b, off, own, got, n);
-            } else {
-                synchronized (dstLock) {
-                    if (dstOwner != this) throw new IOException("request " + number + " was cancelled");
-                    dst.put(start + got, b, off, n);
+        /**
+         * Reads the rest of this attempt's bytes from {@code body}: straight into dst while this attempt
+         * owns it (no copy), else into its own buffer. Throws once the read no longer wants them.
+         */
+        void receive(Body body, String key) throws IOException {
+            while (got < want) {
+                int n;
+                if (own != null) {
+                    if (cancelled) throw new IOException("request " + number + " was cancelled");
+                    n = body.read(ByteBuffer.wrap(own, got, want - got));
+                } else {
+                    ByteBuffer into;
+                    synchronized (dstLock) {
+                        if (dstOwner != this) throw new IOException("request " + number + " was cancelled");
+                        into = dst.duplicate().limit(start + want).position(start + got);
+                        receiving = true;
+                    }
+                    try {
+                        n = body.read(into);
+                    } finally {
+                        synchronized (dstLock) {
+                            receiving = false;
+                            dstLock.notifyAll();
+                        }
+                    }
                 }
+                if (n < 0) throw new EOFException("body of " + key + " ended after " + got + " of " + want + " bytes");
+                got += n;
+                lastProgress = System.nanoTime();
             }
-            got += n;
-            lastProgress = System.nanoTime();
         }
 
         /** Headers (or any sign of life) arrived. */

@@ -6,10 +6,8 @@ import com.aliyun.oss.OSS;
 import com.aliyun.oss.OSSClientBuilder;
 import com.aliyun.oss.OSSException;
 import com.aliyun.oss.common.comm.SignVersion;
-import com.aliyun.oss.model.GetObjectRequest;
 import com.aliyun.oss.model.ListObjectsV2Request;
 import com.aliyun.oss.model.ListObjectsV2Result;
-import com.aliyun.oss.model.OSSObject;
 import com.aliyun.oss.model.OSSObjectSummary;
 import com.aliyun.oss.model.ObjectMetadata;
 import io.ossfuse.store.ListPage;
@@ -19,7 +17,6 @@ import io.ossfuse.store.ObjectStoreException;
 import io.ossfuse.store.ObjectStoreException.Kind;
 import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,9 +36,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link ObjectStore} over aliyun-sdk-oss. Listings and HEADs go through one SDK client that retries
- * failed requests itself. Object bodies go through a second client whose socket timeout is the idle
- * timeout of {@link BodyTimeouts} and which does not retry: {@link HedgedRead} retries, hedges and
- * bounds each read in time. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
+ * failed requests itself. Object bodies ({@link Bodies}) go, for an http endpoint, over our own
+ * connections to URLs the SDK presigned ({@link HttpBodies}, ~4x the SDK's single-stream rate), and for
+ * https through a second SDK client whose socket timeout is the idle timeout of {@link BodyTimeouts} and
+ * which does not retry ({@link SdkBodies}). Either way {@link HedgedRead} retries, hedges and bounds each
+ * read in time. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
  */
 public final class OssObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(OssObjectStore.class);
@@ -57,21 +56,35 @@ public final class OssObjectStore implements ObjectStore {
     private final OSS client;
     /** For object bodies only: socket timeout = the idle timeout, no SDK retries (see class comment). */
     private final OSS bodyClient;
+    /** The SDK's body path: https endpoints, and the fallback when the lean path cannot read an answer. */
+    private final Bodies sdkBodies;
+    /** Where object bodies come from now: {@link HttpBodies} for http endpoints, else {@link #sdkBodies}. */
+    private volatile Bodies bodies;
     private final String bucket;
     private final int bodyRetries;
     private final BodyTimeouts timeouts;
     /** Runs the ranged GETs of {@link #read}, so that its caller can hedge them and give up at the deadline. */
     private final ExecutorService attempts = Executors.newCachedThreadPool(daemon("oss-get-"));
+    /** Runs the parts of a body fetched on parallel connections ({@link ParallelParts}). */
+    private final ExecutorService partWorkers = Executors.newCachedThreadPool(daemon("oss-part-"));
+    /** Connections one body (a read, a piece of a run) is fetched on at most; 1 = one GET per read or run. */
+    private final int maxParts;
+    /** One connection's recent rate: parts only when it is slow (a remote endpoint, not loopback). */
+    private final StreamRate streamRate = new StreamRate();
     /** Aborts a {@link #readRun} piece still unread at the deadline (a body that trickles). */
     private final ScheduledExecutorService deadlines = Executors.newSingleThreadScheduledExecutor(daemon("oss-deadline-"));
 
     /** A range that just hit its deadline fails at once for a moment (the kernel re-reads a failed page at once). */
     private final RecentTimeouts recentTimeouts;
 
-    OssObjectStore(OSS client, OSS bodyClient, String bucket, int bodyRetries, BodyTimeouts timeouts) {
+    OssObjectStore(OSS client, OSS bodyClient, String bucket, int bodyRetries, BodyTimeouts timeouts,
+                   boolean leanBodies, Duration connectTimeout, int maxParts) {
         this.client = client;
         this.bodyClient = bodyClient;
+        this.sdkBodies = new SdkBodies(bodyClient, bucket);
+        this.bodies = leanBodies ? new HttpBodies(bodyClient, bucket, connectTimeout, timeouts.idle(), deadlines) : sdkBodies;
         this.bucket = bucket;
+        this.maxParts = Math.max(1, maxParts);
         this.bodyRetries = bodyRetries;
         this.timeouts = timeouts;
         Duration window = Duration.ofSeconds(1);
@@ -87,11 +100,43 @@ public final class OssObjectStore implements ObjectStore {
         };
     }
 
-    /** Builds the SDK clients for {@code config}; nothing is sent until the first call. */
+    /**
+     * Builds the SDK clients for {@code config}; nothing is sent until the first call. Object bodies of an
+     * http endpoint take the lean path unless the system property {@value #LEAN_BODIES_PROPERTY} is false.
+     */
     public static OssObjectStore open(OssConfig config) {
+        return open(config, config.endpoint().startsWith("http://")
+                && !"false".equalsIgnoreCase(System.getProperty(LEAN_BODIES_PROPERTY)));
+    }
+
+    /** Set to false to read object bodies through the SDK's getObject also on http endpoints. */
+    public static final String LEAN_BODIES_PROPERTY = "ossfuse.oss.leanBodies";
+    /** Connections one body is fetched on at most ({@link #DEFAULT_BODY_CONNECTIONS}); 1 turns parts off. */
+    public static final String BODY_CONNECTIONS_PROPERTY = "ossfuse.oss.bodyConnections";
+    public static final int DEFAULT_BODY_CONNECTIONS = 4;
+    /** A part is at least this long: bodies shorter than two parts take one GET. */
+    static final int MIN_PART = 1 << 20;
+
+    static OssObjectStore open(OssConfig config, boolean leanBodies) {
+        return open(config, leanBodies, Integer.getInteger(BODY_CONNECTIONS_PROPERTY, DEFAULT_BODY_CONNECTIONS));
+    }
+
+    /** {@code maxParts}: connections one body is fetched on at most (1: one GET per read or run). */
+    static OssObjectStore open(OssConfig config, boolean leanBodies, int maxParts) {
         BodyTimeouts bodies = config.bodies();
         return new OssObjectStore(client(config, config.socketTimeout(), config.sdkRetries()),
-                client(config, bodies.idle(), 0), config.source().bucket(), config.bodyRetries(), bodies);
+                client(config, bodies.idle(), 0), config.source().bucket(), config.bodyRetries(), bodies,
+                leanBodies, config.connectTimeout(), maxParts);
+    }
+
+    /** Whether object bodies take the lean path now (for tests and diagnostics). */
+    boolean leanBodies() {
+        return bodies instanceof HttpBodies;
+    }
+
+    /** Connections the lean path has opened so far; -1 when it is not in use. */
+    long leanConnectionsOpened() {
+        return bodies instanceof HttpBodies h ? h.connectionsOpened() : -1;
     }
 
     private static OSS client(OssConfig config, Duration socketTimeout, int retries) {
@@ -168,6 +213,17 @@ public final class OssObjectStore implements ObjectStore {
         int want = dst.remaining();
         if (want == 0) return;
         if (offset < 0) throw new IllegalArgumentException("offset < 0");
+        int parts = parts(want);
+        if (parts > 1) {
+            // each part is a read of its own: hedged, retried and bounded in time by itself
+            new ParallelParts(partWorkers).run(offset, dst, parts, (off, slice, p) -> readRange(key, etag, off, slice));
+            return;
+        }
+        readRange(key, etag, offset, dst);
+    }
+
+    private void readRange(String key, String etag, long offset, ByteBuffer dst) throws IOException {
+        int want = dst.remaining();
         String what = "read " + bucket + "/" + key + " [" + offset + "+" + want + "]";
         String range = RecentTimeouts.range(key, etag, offset, want);
         if (recentTimeouts.recent(range)) {
@@ -185,26 +241,19 @@ public final class OssObjectStore implements ObjectStore {
     /** One ranged GET for {@code a}; a short, long, broken or silent body is a plain IOException. */
     private void fetch(String key, String etag, long offset, HedgedRead.Attempt a) throws IOException {
         int want = a.want();
-        OSSObject obj = get(key, etag, offset, want);
+        long t0 = System.nanoTime();
+        Body body = get(key, etag, offset, want);
         a.alive();
-        a.onCancel(() -> close(obj, false));
+        a.onCancel(body::abort);
         boolean clean = false;
         try {
-            InputStream in = body(obj);
-            byte[] buf = SCRATCH.get();
-            while (a.got() < want) {
-                int n = in.read(buf, 0, Math.min(buf.length, want - a.got()));
-                if (n < 0) throw new EOFException("body of " + key + " ended after " + a.got() + " of " + want + " bytes");
-                a.write(buf, 0, n);
-            }
-            expectEnd(key, in, want);
+            a.receive(body, key);
+            expectEnd(key, body, want);
             clean = !a.cancelled();
-        } catch (RuntimeException e) {
-            // The SDK wraps socket errors of the body stream in ClientException.
-            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
+            if (clean) streamRate.record(want, System.nanoTime() - t0);
         } finally {
             a.onCancel(null);
-            close(obj, clean);
+            body.close(clean);
         }
     }
 
@@ -221,28 +270,38 @@ public final class OssObjectStore implements ObjectStore {
             total += n;
         }
         if (total == 0) return;
-        OSSObject obj = get(key, etag, offset, total);
+        if (parts(total) > 1) {
+            readRunInParts(key, etag, offset, lengths, sink);
+            return;
+        }
+        long t0 = System.nanoTime();
+        long inSink = 0; // the stream's rate leaves out the time the sink held it up
+        Body body = get(key, etag, offset, total);
         AtomicBoolean late = new AtomicBoolean();
         boolean clean = false;
         try {
-            InputStream in = body(obj);
             for (int i = 0; i < lengths.length; i++) {
+                long s0 = System.nanoTime();
                 ByteBuffer dst = sink.buffer(i, lengths[i]);
+                inSink += System.nanoTime() - s0;
                 ScheduledFuture<?> abort = deadlines.schedule(() -> {
                     late.set(true);
-                    close(obj, false);
+                    body.abort();
                 }, timeouts.deadline().toMillis(), TimeUnit.MILLISECONDS);
                 try {
-                    readFully(key, in, dst, lengths[i]);
+                    readFully(key, body, dst, lengths[i]);
                 } finally {
                     abort.cancel(false);
                 }
                 if (late.get()) throw new IOException("aborted at the deadline");
                 // The last piece only once the body has ended where it should: a longer one is wrong.
-                if (i == lengths.length - 1) expectEnd(key, in, total);
+                if (i == lengths.length - 1) expectEnd(key, body, total);
+                s0 = System.nanoTime();
                 sink.filled(i, dst);
+                inSink += System.nanoTime() - s0;
             }
             clean = true;
+            streamRate.record(total, System.nanoTime() - t0 - inSink);
         } catch (IOException e) {
             if (late.get()) {
                 throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
@@ -250,7 +309,63 @@ public final class OssObjectStore implements ObjectStore {
             }
             throw e;
         } finally {
-            close(obj, clean);
+            body.close(clean);
+        }
+    }
+
+    /** How many parallel GETs for a body of {@code length} bytes: 1 unless one stream has proved slow. */
+    private int parts(long length) {
+        return maxParts > 1 && streamRate.slow() ? ParallelParts.count(length, MIN_PART, maxParts) : 1;
+    }
+
+    /** For tests: one connection delivers {@code bytesPerSecond}, whatever GETs measure from now on. */
+    void pinStreamRate(double bytesPerSecond) {
+        streamRate.pin(bytesPerSecond);
+    }
+
+    /**
+     * A run piece by piece, each piece fetched in parts on parallel connections straight into the
+     * sink's buffer; no retries, and each piece must be complete within the read deadline.
+     */
+    private void readRunInParts(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+        long pos = offset;
+        for (int i = 0; i < lengths.length; i++) {
+            int len = lengths[i];
+            ByteBuffer dst = sink.buffer(i, len);
+            ParallelParts parts = new ParallelParts(partWorkers);
+            AtomicBoolean late = new AtomicBoolean();
+            ScheduledFuture<?> abort = deadlines.schedule(() -> {
+                late.set(true);
+                parts.abortAll();
+            }, timeouts.deadline().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                parts.run(pos, dst, parts(len), (off, slice, p) -> {
+                    int want = slice.remaining();
+                    long t0 = System.nanoTime();
+                    Body body = get(key, etag, off, want);
+                    p.register(body);
+                    boolean clean = false;
+                    try {
+                        readFully(key, body, slice, want);
+                        expectEnd(key, body, want);
+                        clean = true;
+                        streamRate.record(want, System.nanoTime() - t0);
+                    } finally {
+                        p.unregister(body);
+                        body.close(clean);
+                    }
+                });
+            } catch (IOException e) {
+                if (late.get()) {
+                    throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
+                            + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
+                }
+                throw e;
+            } finally {
+                abort.cancel(false);
+            }
+            sink.filled(i, dst);
+            pos += len;
         }
     }
 
@@ -258,36 +373,17 @@ public final class OssObjectStore implements ObjectStore {
      * Sends a ranged GET pinned to {@code etag} and checks that the answer is exactly that range: by
      * Content-Length, or for a body ended by closing the connection (no Content-Length), by Content-Range.
      */
-    private OSSObject get(String key, String etag, long offset, long length) throws IOException {
-        GetObjectRequest req = new GetObjectRequest(bucket, key);
-        req.setRange(offset, offset + length - 1);
-        // Without this header OSS answers an out-of-range request with the whole object (200).
-        req.addHeader("x-oss-range-behavior", "standard");
-        if (etag != null) req.setMatchingETagConstraints(List.of(etag));
-        OSSObject obj;
+    private Body get(String key, String etag, long offset, long length) throws IOException {
+        Bodies b = bodies;
         try {
-            obj = bodyClient.getObject(req);
-        } catch (OSSException e) {
-            if ("PreconditionFailed".equals(e.getErrorCode())) {
-                throw new io.ossfuse.store.ObjectChangedException(key, etag);
+            return b.get(key, etag, offset, length);
+        } catch (HttpBodies.Unsupported e) {
+            if (bodies == b) {
+                bodies = sdkBodies;
+                LOG.warn("{}; object bodies of {} go through the SDK from now on", e.getMessage(), bucket);
             }
-            throw translate(e, "get " + bucket + "/" + key);
-        } catch (ClientException e) {
-            throw translate(e, "get " + bucket + "/" + key);
+            return sdkBodies.get(key, etag, offset, length);
         }
-        String problem;
-        try {
-            problem = rangeProblem(header(obj, "Content-Length"), header(obj, "Content-Range"), offset, length);
-        } catch (RuntimeException e) {
-            close(obj, false);
-            throw new IOException("answer for " + key + " unreadable: " + e.getMessage(), e);
-        }
-        if (problem != null) {
-            close(obj, false);
-            throw new ObjectStoreException(Kind.BAD_RESPONSE, "get " + bucket + "/" + key + " range " + offset + "+"
-                    + length + ": " + problem);
-        }
-        return obj;
     }
 
     /** Null when the headers say the body is bytes [offset, offset+length) of the object, else why not. */
@@ -314,77 +410,19 @@ public final class OssObjectStore implements ObjectStore {
         return null;
     }
 
-    private static String header(OSSObject obj, String name) {
-        var headers = obj.getResponse() != null ? obj.getResponse().getHeaders() : null;
-        if (headers == null) return null;
-        for (var e : headers.entrySet()) {
-            if (e.getKey() != null && e.getKey().equalsIgnoreCase(name)) return e.getValue();
-        }
-        return null;
-    }
-
     /** The body must end where the range does: one byte more is a wrong answer, never served. */
-    private static void expectEnd(String key, InputStream in, long want) throws IOException {
-        int next;
-        try {
-            next = in.read();
-        } catch (RuntimeException e) {
-            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
-        }
-        if (next >= 0) throw new IOException("body of " + key + " is longer than the " + want + " bytes asked for");
-    }
-
-    /**
-     * The response body under the SDK's wrappers: getObjectContent() adds a CRC64 CheckedInputStream
-     * unconditionally (SDK 3.18.1), which caps one stream at ~500 MB/s of CPU and is useless for a
-     * range. Closing the OSSObject still closes the whole chain.
-     */
-    private static InputStream body(OSSObject obj) {
-        return obj.getResponse() != null && obj.getResponse().getContent() != null
-                ? obj.getResponse().getContent() : obj.getObjectContent();
-    }
-
-    /** A fully read body gives the connection back to the pool; anything else aborts it. */
-    private static void close(OSSObject obj, boolean clean) {
-        try {
-            if (clean) obj.close();
-            else obj.forcedClose();
-        } catch (IOException | RuntimeException ignored) {
-            // Closing a broken connection may fail again; the data decision is already made.
+    static void expectEnd(String key, Body body, long want) throws IOException {
+        if (body.read(ByteBuffer.allocate(1)) > 0) {
+            throw new IOException("body of " + key + " is longer than the " + want + " bytes asked for");
         }
     }
 
-    /** Per-thread scratch for reads into direct buffers (one array per block was 64 MiB of garbage per GiB). */
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256 * 1024]);
-
-    private static void readFully(String key, InputStream in, ByteBuffer dst, int want) throws IOException {
-        try {
-            readFully(in, dst, want);
-        } catch (RuntimeException e) {
-            // The SDK wraps socket errors of the body stream in ClientException.
-            throw new IOException("body of " + key + " broke: " + e.getMessage(), e);
-        }
-    }
-
-    private static void readFully(InputStream in, ByteBuffer dst, int want) throws IOException {
+    private static void readFully(String key, Body body, ByteBuffer dst, int want) throws IOException {
         int got = 0;
-        if (dst.hasArray()) {
-            byte[] a = dst.array();
-            int base = dst.arrayOffset() + dst.position();
-            while (got < want) {
-                int n = in.read(a, base + got, want - got);
-                if (n < 0) throw new EOFException("body ended after " + got + " of " + want + " bytes");
-                got += n;
-            }
-            dst.position(dst.position() + want);
-        } else {
-            byte[] buf = SCRATCH.get();
-            while (got < want) {
-                int n = in.read(buf, 0, Math.min(buf.length, want - got));
-                if (n < 0) throw new EOFException("body ended after " + got + " of " + want + " bytes");
-                dst.put(buf, 0, n);
-                got += n;
-            }
+        while (got < want) {
+            int n = body.read(dst);
+            if (n < 0) throw new EOFException("body of " + key + " ended after " + got + " of " + want + " bytes");
+            got += n;
         }
     }
 
@@ -393,21 +431,25 @@ public final class OssObjectStore implements ObjectStore {
         if (e instanceof OSSException oe) {
             String code = oe.getErrorCode() == null ? "" : oe.getErrorCode();
             String msg = what + ": " + code + (oe.getErrorMessage() == null ? "" : " (" + oe.getErrorMessage() + ")");
-            Kind kind = switch (code) {
-                case "NoSuchBucket" -> Kind.NO_SUCH_BUCKET;
-                case "NoSuchKey" -> Kind.NOT_FOUND;
-                case "AccessDenied", "AccessForbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
-                     "SecurityTokenExpired", "InvalidSecurityToken" -> Kind.ACCESS_DENIED;
-                case "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling" -> Kind.UNAVAILABLE;
-                default -> Kind.OTHER;
-            };
-            return new ObjectStoreException(kind, msg, e);
+            return new ObjectStoreException(kind(code), msg, e);
         }
         if (e instanceof ClientException ce) {
             return new ObjectStoreException(Kind.UNAVAILABLE, what + ": cannot reach the endpoint ("
                     + firstLine(ce.getErrorMessage() != null ? ce.getErrorMessage() : ce.getMessage()) + ")", e);
         }
         return new ObjectStoreException(Kind.OTHER, what + ": " + e, e);
+    }
+
+    /** What an OSS error code means for us (the SDK's and the lean path's answers alike). */
+    static Kind kind(String code) {
+        return switch (code) {
+            case "NoSuchBucket" -> Kind.NO_SUCH_BUCKET;
+            case "NoSuchKey" -> Kind.NOT_FOUND;
+            case "AccessDenied", "AccessForbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+                 "SecurityTokenExpired", "InvalidSecurityToken" -> Kind.ACCESS_DENIED;
+            case "InternalError", "ServiceUnavailable", "RequestTimeout", "Throttling" -> Kind.UNAVAILABLE;
+            default -> Kind.OTHER;
+        };
     }
 
     private static String firstLine(String s) {
@@ -430,6 +472,8 @@ public final class OssObjectStore implements ObjectStore {
 
     @Override
     public void close() {
+        bodies.close();
+        partWorkers.shutdownNow();
         attempts.shutdownNow();
         deadlines.shutdownNow();
         client.shutdown();

@@ -55,9 +55,13 @@ class OssObjectStoreTest {
         server.faults().clear();
     }
 
+    /** Object bodies over the lean path (the default for http), or through the SDK ({@link OssObjectStoreSdkBodiesTest}). */
+    static boolean leanBodies = true;
+    // One GET per read or run here: the tests count requests. HttpBodiesTest covers reads in parts.
+
     static OssObjectStore store(String ak, String sk, String bucket) {
         return OssObjectStore.open(OssConfig.of(server.endpoint(), new OssUri(bucket, ""), OssCredentials.fixed(ak, sk, null),
-                SignatureVersion.V1, null));
+                SignatureVersion.V1, null), leanBodies, 1);
     }
 
     static OssObjectStore store() {
@@ -137,7 +141,7 @@ class OssObjectStoreTest {
     }
 
     /** Collects the pieces of a readRun in heap buffers. */
-    static final class Pieces implements io.ossfuse.store.ObjectStore.RunSink {
+    static class Pieces implements io.ossfuse.store.ObjectStore.RunSink {
         final List<ByteBuffer> filled = new ArrayList<>();
 
         @Override
