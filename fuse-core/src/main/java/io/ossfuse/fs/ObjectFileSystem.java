@@ -59,6 +59,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final boolean ownsCache;
     private final InodeTable inodes;
     private final FsOptions options;
+    /** Blocks fetched ahead of a sequential reader at most: the option, within half the cache. */
+    private final int readaheadBlocks;
     private final MetaCache meta;
     /** Complete listings, reused by the next opendir of the same directory within the metadata TTL. */
     private final com.github.benmanes.caffeine.cache.Cache<String, List<DirHandle.Child>> listings;
@@ -82,6 +84,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         this.ownsCache = b.cache == null;
         this.cache = b.cache != null ? b.cache : new SmallBlockCache(DEFAULT_BLOCK_SIZE, defaultCacheBytes(Runtime.getRuntime().maxMemory()));
         this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
+        this.readaheadBlocks = readaheadWithin(options.readaheadBlocks(), cache);
         this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
         this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
         this.listings = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -90,6 +93,18 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
                 .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
                 .build();
+    }
+
+    /**
+     * {@code wanted} blocks, but no more than half of what {@code cache} holds below its low watermarks:
+     * blocks fetched further ahead would be evicted before the reader gets to them, and fetched again.
+     * A cache that reports no levels (the in-heap one) is not limited.
+     */
+    static int readaheadWithin(int wanted, BlockCache cache) {
+        double holds = 0;
+        for (var level : cache.stats().levels()) holds += level.quotaBytes() * level.low();
+        if (holds <= 0) return wanted;
+        return (int) Math.max(0, Math.min(wanted, holds / cache.blockSize() / 2));
     }
 
     public static Builder builder(ObjectStore store) {
@@ -375,7 +390,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 ObjectFileSystem.this.loadRun(fh0, keys, sink);
             }
         };
-        ReadPattern.Plan plan = h.pattern.onRead(offset, offset + want, bs, options.readaheadBlocks());
+        ReadPattern.Plan plan = h.pattern.onRead(offset, offset + want, bs, readaheadBlocks);
         long pos = offset;
         try {
             if (!plan.throughBlocks()) pos = readRandom(h, pos, out);
@@ -479,7 +494,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         if (LOG.isTraceEnabled()) {
             LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, plan.readaheadFrom(), plan.readaheadTo(), offset);
         }
-        int run = ReadPattern.runBlocks(options.readaheadBlocks());
+        int run = ReadPattern.runBlocks(readaheadBlocks);
         for (long i = plan.readaheadFrom(); i <= plan.readaheadTo(); i += run) {
             List<BlockKey> keys = new ArrayList<>(run);
             for (long j = i; j <= Math.min(plan.readaheadTo(), i + run - 1); j++) keys.add(key(h, j));
