@@ -124,6 +124,25 @@ class ReadaheadTest {
         }
     }
 
+    @Test
+    void theDefaultCacheIs256MibWithinHalfTheHeap() {
+        assertEquals(256L * MIB, ObjectFileSystem.defaultCacheBytes(512L * MIB), "the daemon's children (-Xmx512m)");
+        assertEquals(256L * MIB, ObjectFileSystem.defaultCacheBytes(4096L * MIB));
+        assertEquals(64L * MIB, ObjectFileSystem.defaultCacheBytes(128L * MIB));
+        assertEquals(8L * MIB, ObjectFileSystem.defaultCacheBytes(MIB), "at least two blocks");
+    }
+
+    @Test
+    void readaheadStaysWithinHalfATieredCache(@TempDir Path dir) throws Exception {
+        TieredStoreConfig config = TieredStoreConfig.parse("levels:\n    - {mediumtype: MEM, path: \"" + dir
+                + "\", quota: 40Mi, high: \"0.9\", low: \"0.8\"}\n");
+        try (TieredBlockCache cache = TieredBlockCache.builder(config).build()) {
+            assertEquals(4, ObjectFileSystem.readaheadWithin(8, cache), "32 MiB held: 4 blocks ahead");
+            assertEquals(2, ObjectFileSystem.readaheadWithin(2, cache));
+        }
+        assertEquals(8, ObjectFileSystem.readaheadWithin(8, new SmallBlockCache(4 * MIB, 16L * MIB)), "no levels: not limited");
+    }
+
     /** Counts the prefetch requests a cache gets; everything else goes to the wrapped cache. */
     static final class PrefetchCounting implements BlockCache {
         final BlockCache cache;
