@@ -7,15 +7,20 @@ package io.ossfuse.fs;
  * ranged GET unless the block is cached already. Without this a 4 KiB random read fetched a whole
  * 4 MiB block (~1,000x the bytes read), and a cache smaller than the object never got to reuse it.
  *
- * <p>A read is sequential when it starts within {@link #SEQUENTIAL_SLACK} of where the previous one
- * ended (the kernel issues its readahead requests in parallel, slightly out of order), or within
+ * <p>A read is sequential when it starts within {@link #SEQUENTIAL_SLACK} of the furthest end read so
+ * far (the kernel issues its readahead requests in parallel, slightly out of order), or within
  * {@link #RUN_START_SLACK} while the run is not sequential yet. A run counts as
  * sequential from its {@link #SEQUENTIAL_AFTER}th read on, or from the first read when the handle's
  * first read is at offset 0 (a whole-file reader: {@code cat}, {@code cp}, a small file).
  */
 final class ReadPattern {
-    /** How far from the previous read's end a read may start and still continue a sequential run. */
-    static final long SEQUENTIAL_SLACK = 1 << 20;
+    /**
+     * How far from the furthest end read so far a read may start and still continue a sequential run:
+     * the kernel's readahead requests (up to 1 MiB each with the raw transport) are served by several
+     * threads, so one may arrive after the next one or two; losing the run to that would turn a
+     * sequential reader's reads into single GETs.
+     */
+    static final long SEQUENTIAL_SLACK = 4 << 20;
     /**
      * The same before the run counts as sequential, unless twice the read's length is more: random reads
      * that land close by chance must not start a run (each would cost a whole block).

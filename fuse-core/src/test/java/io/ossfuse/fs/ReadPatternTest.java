@@ -72,6 +72,16 @@ class ReadPatternTest {
     }
 
     @Test
+    void aLateReadaheadRequestBehindTheRunDoesNotEndIt() {
+        ReadPattern p = new ReadPattern(256L * MIB);
+        for (long off = 0; off < 8L * MIB; off += MIB) p.onRead(off, off + MIB, BS, 8);
+        // 1 MiB requests served by several threads: 10 MiB and 11 MiB arrive before 8 MiB and 9 MiB
+        for (long off : new long[] {10L * MIB, 11L * MIB, 8L * MIB, 9L * MIB, 12L * MIB}) {
+            assertTrue(p.onRead(off, off + MIB, BS, 8).throughBlocks(), "at " + off / MIB + " MiB");
+        }
+    }
+
+    @Test
     void offsetZeroLaterInARandomReaderIsNotAWholeFileReader() {
         ReadPattern p = new ReadPattern(64L * MIB);
         p.onRead(30L * MIB, 30L * MIB + 4096, BS, 8);
