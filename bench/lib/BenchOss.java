@@ -2,12 +2,14 @@ import com.sun.net.httpserver.HttpServer;
 import io.ossfuse.localoss.Counters;
 import io.ossfuse.localoss.ETagMode;
 import io.ossfuse.localoss.LocalOssServer;
+import io.ossfuse.localoss.RemoteProfile;
 
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -16,7 +18,9 @@ import java.util.concurrent.CountDownLatch;
  * sent (the counters live in-process only). Prints one line with endpoint, keys and stats URL, then
  * serves until SIGTERM.
  *
- * Usage: java -cp "DIST/lib/*" BenchOss.java ROOT BUCKET ACCESS_KEY_ID ACCESS_KEY_SECRET
+ * Usage: java -cp "DIST/lib/*" BenchOss.java ROOT BUCKET ACCESS_KEY_ID ACCESS_KEY_SECRET [BYTES_PER_S LATENCY_MS]
+ * The last two model a remote endpoint: each connection paced to BYTES_PER_S, every request answered
+ * after LATENCY_MS (RemoteProfile).
  */
 public final class BenchOss {
     public static void main(String[] args) throws Exception {
@@ -25,6 +29,9 @@ public final class BenchOss {
                 .bucket(args[1])
                 .credentials(args[2], args[3])
                 .etagMode(ETagMode.FILE_IDENTITY)
+                .remoteProfile(args.length >= 6
+                        ? new RemoteProfile(Long.parseLong(args[4]), Duration.ofMillis(Long.parseLong(args[5])))
+                        : RemoteProfile.NONE)
                 .build()
                 .start();
         HttpServer stats = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);

@@ -23,6 +23,17 @@ public interface BlockCache extends Closeable {
     int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException;
 
     /**
+     * Like {@link #read}, but only from a block that is cached already: never loads, never waits for a
+     * load in flight. A random reader uses it before fetching just the bytes it needs from the origin.
+     *
+     * @return the number of bytes copied (0 when {@code offsetInBlock} is at or past the block end), or
+     *         -1 when the block is not cached (the default: a cache that cannot tell)
+     */
+    default int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) throws IOException {
+        return -1;
+    }
+
+    /**
      * Starts loading block {@code key} in the background unless it is cached or loading already (readahead).
      * Never blocks and never throws; may do nothing (e.g. when the background queue is full or the cache
      * stores nothing). A later {@link #read} of the key joins the load instead of starting another.

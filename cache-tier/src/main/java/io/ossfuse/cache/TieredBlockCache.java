@@ -420,6 +420,15 @@ public final class TieredBlockCache implements BlockCache {
         }
     }
 
+    @Override
+    public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) throws IOException {
+        Objects.requireNonNull(dst, "dst");
+        if (offsetInBlock < 0) throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
+        BlockId id = BlockId.of(key, blockSize);
+        int n = readHot(key, id, offsetInBlock, dst);
+        return n >= 0 ? n : readCached(key, id, offsetInBlock, dst);
+    }
+
     /**
      * Loads the blocks of {@code keys} (consecutive blocks of one object) that are neither cached nor loading
      * in the background, each run of them with one {@link BlockLoader#loadRun}. Never blocks and never fails:

@@ -91,6 +91,24 @@ class TieredBlockCacheTest {
     }
 
     @Test
+    void readIfCachedServesCachedBlocksAndNeverLoads() throws IOException {
+        TieredBlockCache c = memSsd("16Mi", "16Mi", true);
+        TestBlocks o = new TestBlocks(BS);
+        BlockKey k = key("obj-01", 1);
+        assertEquals(-1, c.readIfCached(k, 0, ByteBuffer.allocate(100)), "not cached");
+        assertEquals(0, o.loadsOf(k));
+        c.read(k, 0, ByteBuffer.allocate(BS), o);
+        for (int round = 0; round < 2; round++) { // from the load buffer, then from the block file
+            ByteBuffer dst = ByteBuffer.allocate(1000);
+            assertEquals(1000, c.readIfCached(k, 70_000, dst));
+            for (int i = 0; i < 1000; i++) assertEquals(TestBlocks.expected(k, 70_000 + i), dst.get(i), "byte " + i);
+        }
+        assertEquals(0, c.readIfCached(k, BS, ByteBuffer.allocate(10)), "at the block end");
+        assertEquals(1, o.loadsOf(k));
+        assertEquals(3, c.stats().hits());
+    }
+
+    @Test
     void shortLastBlock() throws IOException {
         TieredBlockCache c = memSsd("16Mi", "16Mi", true);
         TestBlocks o = new TestBlocks(BS);

@@ -2,6 +2,7 @@ package io.ossfuse.cli;
 
 import io.ossfuse.localoss.FaultSpec;
 import io.ossfuse.localoss.LocalOssServer;
+import io.ossfuse.localoss.RemoteProfile;
 import io.ossfuse.localoss.SampleDataset;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -47,6 +48,16 @@ public final class LocalOssCommand implements Callable<Integer> {
                     + FaultSpec.SYNTAX + ", e.g. stall:65536 (64 KiB, then silence) or close-delimited")
     java.util.List<String> faults = java.util.List.of();
 
+    @Option(names = "--bandwidth", paramLabel = "RATE",
+            description = "pace each connection's answers to RATE, like a remote endpoint (real OSS: ~100-200 MB/s "
+                    + "per connection): " + RemoteProfile.RATE_SYNTAX + " (default: no cap)")
+    String bandwidth;
+
+    @Option(names = "--first-byte-latency", paramLabel = "DURATION",
+            description = "hold every request this long before answering, like a remote endpoint (real OSS: a few ms): "
+                    + RemoteProfile.LATENCY_SYNTAX + " (default: none)")
+    String firstByteLatency;
+
     @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
     boolean verbose;
 
@@ -55,9 +66,12 @@ public final class LocalOssCommand implements Callable<Integer> {
         if ((accessKeyId == null) != (accessKeySecret == null)) {
             throw new IllegalArgumentException("--access-key-id and --access-key-secret go together");
         }
+        RemoteProfile profile = new RemoteProfile(bandwidth == null ? 0 : RemoteProfile.parseRate(bandwidth),
+                firstByteLatency == null ? null : RemoteProfile.parseLatency(firstByteLatency));
         PrintWriter out = spec.commandLine().getOut();
         Signals signals = Signals.install();
-        LocalOssServer.Builder b = LocalOssServer.builder().root(dir.toAbsolutePath()).bucket(bucket).port(port);
+        LocalOssServer.Builder b = LocalOssServer.builder().root(dir.toAbsolutePath()).bucket(bucket).port(port)
+                .remoteProfile(profile);
         if (accessKeyId != null) b.credentials(accessKeyId, accessKeySecret);
         try (LocalOssServer server = start(b)) {
             for (String f : faults) FaultSpec.apply(server.faults(), f);
@@ -68,6 +82,7 @@ public final class LocalOssCommand implements Callable<Integer> {
             if (writeCredDir != null) CredFiles.write(writeCredDir, server.accessKeyId(), server.accessKeySecret());
             out.println("endpoint:          " + server.endpoint());
             out.println("bucket:            " + bucket);
+            if (!profile.isNone()) out.println("remote profile:    " + profile);
             out.println("accessKeyId:       " + server.accessKeyId());
             out.println("accessKeySecret:   " + server.accessKeySecret());
             if (writeCredDir != null) out.println("credentials dir:   " + writeCredDir.toAbsolutePath());

@@ -52,7 +52,8 @@ public class MountCommand implements Callable<Integer> {
                     + "read_timeout=SECONDS (as --read-timeout)")
     List<String> fuseOptions = List.of();
 
-    @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: a small in-memory cache")
+    @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: an in-heap cache of 4 MiB blocks, "
+            + "256 MiB (at most half the JVM heap)")
     Path tieredstore;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "where the inode table persists (lets a restarted process keep inode numbers)")

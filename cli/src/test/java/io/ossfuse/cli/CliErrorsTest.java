@@ -186,4 +186,15 @@ class CliErrorsTest {
         assertTrue(run("--help").out().contains("mount"));
         assertTrue(run("mount", "--help").out().contains("--cred-dir"));
     }
+
+    @Test
+    void localOssRemoteProfileOptionsAreListedAndCheckedInOneLine() throws IOException {
+        String help = run("local-oss", "--help").out();
+        assertTrue(help.contains("--bandwidth") && help.contains("--first-byte-latency"), help);
+        Path dir = Files.createTempDirectory(work, "oss");
+        assertOneLineError(run("local-oss", "--dir", dir.toString(), "--bucket", "b1", "--bandwidth", "fast"),
+                "bandwidth 'fast' is not a rate");
+        assertOneLineError(run("local-oss", "--dir", dir.toString(), "--bucket", "b1", "--first-byte-latency", "5"),
+                "latency '5' is not a duration");
+    }
 }

@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The read-only filesystem over one bucket directory. Files are objects, directories are key
- * prefixes (a common prefix or a zero-byte {@code dir/} marker). Reads go through the
- * {@link BlockCache} in whole blocks, each fetched with a ranged GET pinned to the ETag seen at
- * open. Behaviour while objects change is stated in docs/SEMANTICS.md.
+ * prefixes (a common prefix or a zero-byte {@code dir/} marker). Sequential reads go through the
+ * {@link BlockCache} in whole blocks with growing readahead; random reads are served from cached
+ * blocks or fetched alone ({@link ReadPattern}). Every fetch is a ranged GET pinned to the ETag seen
+ * at open. Behaviour while objects change is stated in docs/SEMANTICS.md.
  *
  * <p>Lookup of a name not in the metadata cache costs a HEAD of the key (a file: done), then, if
  * absent, a listing of {@code key/} with max-keys 1 (a directory, or ENOENT). HEAD goes first
@@ -41,6 +42,16 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     static final String XATTR_ETAG = "user.oss.etag";
     static final String XATTR_KEY = "user.oss.key";
     public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
+    /** The in-heap block cache used without a tiered store, unless the heap is too small for it. */
+    public static final long DEFAULT_CACHE_BYTES = 256L << 20;
+
+    /**
+     * The default cache's size for a JVM whose heap may grow to {@code maxHeap}: {@link #DEFAULT_CACHE_BYTES},
+     * but at most half the heap (the rest is for buffers and metadata), and at least two blocks.
+     */
+    static long defaultCacheBytes(long maxHeap) {
+        return Math.max(2L * DEFAULT_BLOCK_SIZE, Math.min(DEFAULT_CACHE_BYTES, maxHeap / 2));
+    }
 
     private final ObjectStore store;
     private final String prefix;
@@ -48,6 +59,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final boolean ownsCache;
     private final InodeTable inodes;
     private final FsOptions options;
+    /** Blocks fetched ahead of a sequential reader at most: the option, within half the cache. */
+    private final int readaheadBlocks;
     private final MetaCache meta;
     /** Complete listings, reused by the next opendir of the same directory within the metadata TTL. */
     private final com.github.benmanes.caffeine.cache.Cache<String, List<DirHandle.Child>> listings;
@@ -69,8 +82,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         this.prefix = b.prefix;
         this.options = b.options;
         this.ownsCache = b.cache == null;
-        this.cache = b.cache != null ? b.cache : new SmallBlockCache(DEFAULT_BLOCK_SIZE, 64L << 20);
+        this.cache = b.cache != null ? b.cache : new SmallBlockCache(DEFAULT_BLOCK_SIZE, defaultCacheBytes(Runtime.getRuntime().maxMemory()));
         this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
+        this.readaheadBlocks = readaheadWithin(options.readaheadBlocks(), cache);
         this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
         this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
         this.listings = com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -79,6 +93,18 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
                 .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
                 .build();
+    }
+
+    /**
+     * {@code wanted} blocks, but no more than half of what {@code cache} holds below its low watermarks:
+     * blocks fetched further ahead would be evicted before the reader gets to them, and fetched again.
+     * A cache that reports no levels (the in-heap one) is not limited.
+     */
+    static int readaheadWithin(int wanted, BlockCache cache) {
+        double holds = 0;
+        for (var level : cache.stats().levels()) holds += level.quotaBytes() * level.low();
+        if (holds <= 0) return wanted;
+        return (int) Math.max(0, Math.min(wanted, holds / cache.blockSize() / 2));
     }
 
     public static Builder builder(ObjectStore store) {
@@ -109,8 +135,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         }
 
         /**
-         * The block cache reads go through (its prefetch serves readahead); default: a 64 MiB in-heap
-         * cache of 4 MiB blocks with 4 prefetch threads, closed with the filesystem.
+         * The block cache reads go through (its prefetch serves readahead); default: a 256 MiB in-heap
+         * cache (at most half the heap) of 4 MiB blocks with 4 prefetch threads, closed with the filesystem.
          */
         public Builder cache(BlockCache cache) {
             this.cache = cache;
@@ -337,7 +363,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                         p, n.etag());
                 throw new FsException(Errno.EIO, "object changed since open: " + p);
             }
-            h = new FileHandle(p, n, false);
+            FileHandle orphan = new FileHandle(p, n, false);
+            // kept, so its access pattern carries over from read to read (released like any handle)
+            h = h == null ? Objects.requireNonNullElse(files.putIfAbsent(fh, orphan), orphan) : orphan;
         }
         if (offset < 0) throw new FsException(Errno.EINVAL, "negative offset");
         if (offset >= h.size || !dst.hasRemaining()) return 0;
@@ -362,8 +390,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 ObjectFileSystem.this.loadRun(fh0, keys, sink);
             }
         };
+        ReadPattern.Plan plan = h.pattern.onRead(offset, offset + want, bs, readaheadBlocks);
         long pos = offset;
         try {
+            if (!plan.throughBlocks()) pos = readRandom(h, pos, out);
             while (out.hasRemaining()) {
                 long idx = pos / bs;
                 int n = cache.read(key(h, idx), (int) (pos % bs), out, loader);
@@ -382,8 +412,31 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         }
         dst.position(dst.position() + want);
         if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
-        maybeReadahead(h, offset, offset + want, bs, loader);
+        if (plan.readahead()) readahead(h, plan, offset, loader);
         return want;
+    }
+
+    /**
+     * Serves a random read: from cached blocks while they are cached, the rest with one ranged GET of
+     * exactly the bytes asked for (the kernel asks page-aligned; nothing around them would be kept).
+     *
+     * @return the object offset reached: the end of the read, or where a block turned out short
+     */
+    private long readRandom(FileHandle h, long pos, ByteBuffer out) throws IOException {
+        int bs = cache.blockSize();
+        while (out.hasRemaining()) {
+            int n = cache.readIfCached(key(h, pos / bs), (int) (pos % bs), out);
+            if (n < 0) break;
+            if (n == 0) return pos; // a short block: the block path reports it
+            pos += n;
+        }
+        if (out.hasRemaining()) {
+            int len = out.remaining();
+            store.read(h.key, h.etag, pos, out.slice());
+            out.position(out.position() + len);
+            pos += len;
+        }
+        return pos;
     }
 
     /** Forgets what we knew about {@code path} (and its parent's listing) and looks it up afresh. */
@@ -437,15 +490,14 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         });
     }
 
-    private void maybeReadahead(FileHandle h, long offset, long end, int bs, BlockLoader loader) {
-        if (options.readaheadBlocks() == 0) return;
-        long[] range = h.onRead(offset, end, bs, options.readaheadBlocks());
-        if (range == null) return;
-        if (LOG.isTraceEnabled()) LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, range[0], range[1], offset);
-        int run = FileHandle.runBlocks(options.readaheadBlocks());
-        for (long i = range[0]; i <= range[1]; i += run) {
+    private void readahead(FileHandle h, ReadPattern.Plan plan, long offset, BlockLoader loader) {
+        if (LOG.isTraceEnabled()) {
+            LOG.trace("readahead {} blocks {}..{} after read at {}", h.path, plan.readaheadFrom(), plan.readaheadTo(), offset);
+        }
+        int run = ReadPattern.runBlocks(readaheadBlocks);
+        for (long i = plan.readaheadFrom(); i <= plan.readaheadTo(); i += run) {
             List<BlockKey> keys = new ArrayList<>(run);
-            for (long j = i; j <= Math.min(range[1], i + run - 1); j++) keys.add(key(h, j));
+            for (long j = i; j <= Math.min(plan.readaheadTo(), i + run - 1); j++) keys.add(key(h, j));
             cache.prefetchRun(keys, loader);
         }
     }

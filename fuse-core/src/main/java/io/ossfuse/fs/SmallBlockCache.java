@@ -103,6 +103,17 @@ final class SmallBlockCache implements BlockCache {
             if (c instanceof RuntimeException r) throw r;
             throw new IOException(c);
         }
+        return copy(block, offsetInBlock, dst);
+    }
+
+    @Override
+    public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) {
+        CompletableFuture<ByteBuffer> f = cache.getIfPresent(key);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) return -1;
+        return copy(f.join(), offsetInBlock, dst);
+    }
+
+    private static int copy(ByteBuffer block, int offsetInBlock, ByteBuffer dst) {
         if (offsetInBlock >= block.limit()) return 0;
         int n = Math.min(dst.remaining(), block.limit() - offsetInBlock);
         dst.put(block.duplicate().position(offsetInBlock).limit(offsetInBlock + n));

@@ -45,14 +45,14 @@ public final class MountFactory {
 
     /**
      * @param env          where {@code OSS_ACCESS_KEY_ID} etc. are looked up
-     * @param cacheFactory builds the block cache for the options (null result = the fs's small default)
+     * @param cacheFactory builds the block cache for the options (null result = the fs's in-heap default)
      */
     public MountFactory(Map<String, String> env, Function<MountOptions, BlockCache> cacheFactory) {
         this.env = env;
         this.cacheFactory = cacheFactory;
     }
 
-    /** The tiered cache from the options' YAML file; null (the filesystem's small in-memory cache) without one. */
+    /** The tiered cache from the options' YAML file; null (the filesystem's in-heap default cache) without one. */
     static BlockCache defaultCache(MountOptions o) {
         if (o.tieredstore() == null) return null;
         // CacheConfigException is an IllegalArgumentException with a one-line message naming the level and fix.

@@ -29,7 +29,7 @@ import java.util.Set;
  * @param gid               group shown for every file
  * @param umask             cleared from 0444/0555
  * @param allowOther        FUSE {@code allow_other}
- * @param tieredstore       tiered-cache YAML file; null = a small in-memory cache
+ * @param tieredstore       tiered-cache YAML file; null = the in-heap default cache
  * @param metadataTtlMillis how long metadata is cached (and the kernel's attr/entry timeout)
  * @param negativeTtlMillis how long "no such file" is cached
  * @param signatureVersion  V1 (default) or V4

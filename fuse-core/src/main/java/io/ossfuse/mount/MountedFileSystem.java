@@ -46,7 +46,7 @@ public final class MountedFileSystem implements Closeable {
         return store;
     }
 
-    /** The block cache, or null when the filesystem uses its own small default cache. */
+    /** The block cache, or null when the filesystem uses its own in-heap default cache. */
     public BlockCache cache() {
         return cache;
     }

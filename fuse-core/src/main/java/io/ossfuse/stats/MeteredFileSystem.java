@@ -90,7 +90,9 @@ final class MeteredFileSystem implements ReadOnlyFileSystem {
 
   @Override
   public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
-    return timed("read", () -> fs.read(ino, fh, offset, dst));
+    int n = timed("read", () -> fs.read(ino, fh, offset, dst));
+    m.fuseBytes("read", n);
+    return n;
   }
 
   @Override

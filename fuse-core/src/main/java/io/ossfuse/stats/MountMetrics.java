@@ -38,6 +38,11 @@ public final class MountMetrics {
     fuse.computeIfAbsent(op, k -> new Op()).record(nanos, errno);
   }
 
+  /** {@code bytes} returned by a successful call of {@code op} (a read's length). */
+  public void fuseBytes(String op, long bytes) {
+    if (bytes > 0) fuse.computeIfAbsent(op, k -> new Op()).bytes.add(bytes);
+  }
+
   /** One object store call that received {@code bytes} of object data. */
   public void oss(String op, long bytes, boolean error) {
     Oss o = oss.computeIfAbsent(op, k -> new Oss());
@@ -76,6 +81,7 @@ public final class MountMetrics {
     final LongAdder nanos = new LongAdder();
     final LongAdder[] buckets = new LongAdder[LATENCY_BUCKETS_SECONDS.length + 1];
     final Map<Errno, LongAdder> errors = new ConcurrentHashMap<>();
+    final LongAdder bytes = new LongAdder();
 
     Op() {
       for (int i = 0; i < buckets.length; i++) buckets[i] = new LongAdder();
@@ -92,7 +98,7 @@ public final class MountMetrics {
       List<Long> b = Arrays.stream(buckets).map(LongAdder::sum).toList();
       Map<String, Long> e = new TreeMap<>();
       errors.forEach((k, v) -> e.put(k.name(), v.sum()));
-      return new StatsSnapshot.OpStats(count.sum(), nanos.sum() / 1e9, b, e);
+      return new StatsSnapshot.OpStats(count.sum(), nanos.sum() / 1e9, b, e, bytes.sum());
     }
   }
 

@@ -37,9 +37,11 @@ public record StatsSnapshot(int version, long pid, long startedAtMillis, long ta
    * @param sumSeconds total time spent in the calls
    * @param buckets    calls per latency bucket, not cumulative; one more entry than the bounds (+Inf)
    * @param errors     failed calls by errno name ({@code ENOENT}, {@code EIO}, ...)
+   * @param bytes      bytes the calls returned (reads: what readers got; compare with {@link OssStats#bytes()}
+   *                   of {@code get} for the bytes fetched per byte read); 0 for other operations
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record OpStats(long count, double sumSeconds, List<Long> buckets, Map<String, Long> errors) {
+  public record OpStats(long count, double sumSeconds, List<Long> buckets, Map<String, Long> errors, long bytes) {
     public OpStats {
       buckets = buckets == null ? List.of() : List.copyOf(buckets);
       errors = errors == null ? Map.of() : Map.copyOf(errors);

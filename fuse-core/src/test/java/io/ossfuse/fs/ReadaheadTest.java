@@ -71,6 +71,78 @@ class ReadaheadTest {
         }
     }
 
+    /** 4 KiB random reads over an object 4x the cache, through either cache: fetched <= 2x read. */
+    @Test
+    void randomReadsFetchOnlyTheirBytesWithEitherCache(@TempDir Path dir) throws Exception {
+        byte[] blob = new byte[64 * MIB];
+        new Random(3).nextBytes(blob);
+        TieredStoreConfig config = TieredStoreConfig.parse("levels:\n    - {mediumtype: MEM, path: \"" + dir
+                + "\", quota: 16Mi, high: \"0.9\", low: \"0.8\"}\n");
+        for (BlockCache cache : List.of(new SmallBlockCache(4 * MIB, 16L * MIB), TieredBlockCache.builder(config).build())) {
+            MemoryObjectStore store = storeWithBlob(blob);
+            try (cache; ObjectFileSystem fs = ObjectFileSystem.builder(store).cache(cache).build()) {
+                long ino = fs.lookup(1, "blob").ino();
+                long fh = fs.open(ino, 0).fh();
+                Random r = new Random(4);
+                int reads = 2000;
+                for (int i = 0; i < reads; i++) {
+                    long off = 4096L * (1 + r.nextInt(blob.length / 4096 - 1));
+                    ByteBuffer b = ByteBuffer.allocate(4096);
+                    assertEquals(4096, fs.read(ino, fh, off, b));
+                    assertEquals(ByteBuffer.wrap(blob, (int) off, 4096), b.flip(), "at " + off);
+                }
+                double amplification = (double) store.bytesRead() / (reads * 4096L);
+                assertTrue(amplification <= 2, cache.getClass().getSimpleName() + ": fetched/read " + amplification);
+                fs.release(ino, fh);
+            }
+        }
+    }
+
+    @Test
+    void aRandomReadOfACachedBlockFetchesNothing() throws Exception {
+        byte[] blob = new byte[16 * MIB];
+        new Random(5).nextBytes(blob);
+        MemoryObjectStore store = storeWithBlob(blob);
+        try (ObjectFileSystem fs = ObjectFileSystem.builder(store).build()) {
+            long ino = fs.lookup(1, "blob").ino();
+            long fh = fs.open(ino, 0).fh();
+            fs.read(ino, fh, 0, ByteBuffer.allocate(4096)); // a whole-file reader's first read: block 0 cached
+            fs.release(ino, fh);
+            long before = store.readCalls();
+            long fh2 = fs.open(ino, 0).fh();
+            ByteBuffer b = ByteBuffer.allocate(8192);
+            fs.read(ino, fh2, 3 * MIB, b);
+            assertEquals(ByteBuffer.wrap(blob, 3 * MIB, 8192), b.flip());
+            assertEquals(before, store.readCalls(), "served from the cached block");
+            // a random read across into an uncached block: the cached part from the cache, the rest fetched
+            b = ByteBuffer.allocate(8192);
+            fs.read(ino, fh2, 4 * MIB - 4096, b);
+            assertEquals(ByteBuffer.wrap(blob, 4 * MIB - 4096, 8192), b.flip());
+            assertEquals(before + 1, store.readCalls());
+            assertEquals(4096, store.bytesRead() - 4 * MIB, "only the uncached 4 KiB fetched");
+            fs.release(ino, fh2);
+        }
+    }
+
+    @Test
+    void theDefaultCacheIs256MibWithinHalfTheHeap() {
+        assertEquals(256L * MIB, ObjectFileSystem.defaultCacheBytes(512L * MIB), "the daemon's children (-Xmx512m)");
+        assertEquals(256L * MIB, ObjectFileSystem.defaultCacheBytes(4096L * MIB));
+        assertEquals(64L * MIB, ObjectFileSystem.defaultCacheBytes(128L * MIB));
+        assertEquals(8L * MIB, ObjectFileSystem.defaultCacheBytes(MIB), "at least two blocks");
+    }
+
+    @Test
+    void readaheadStaysWithinHalfATieredCache(@TempDir Path dir) throws Exception {
+        TieredStoreConfig config = TieredStoreConfig.parse("levels:\n    - {mediumtype: MEM, path: \"" + dir
+                + "\", quota: 40Mi, high: \"0.9\", low: \"0.8\"}\n");
+        try (TieredBlockCache cache = TieredBlockCache.builder(config).build()) {
+            assertEquals(4, ObjectFileSystem.readaheadWithin(8, cache), "32 MiB held: 4 blocks ahead");
+            assertEquals(2, ObjectFileSystem.readaheadWithin(2, cache));
+        }
+        assertEquals(8, ObjectFileSystem.readaheadWithin(8, new SmallBlockCache(4 * MIB, 16L * MIB)), "no levels: not limited");
+    }
+
     /** Counts the prefetch requests a cache gets; everything else goes to the wrapped cache. */
     static final class PrefetchCounting implements BlockCache {
         final BlockCache cache;
@@ -88,6 +160,11 @@ class ReadaheadTest {
         @Override
         public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
             return cache.read(key, offsetInBlock, dst, loader);
+        }
+
+        @Override
+        public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) throws IOException {
+            return cache.readIfCached(key, offsetInBlock, dst);
         }
 
         @Override

@@ -78,6 +78,7 @@ class MountMetricsTest {
     assertEquals(3, s.fuse().get("lookup").count());
     assertEquals(1L, s.fuse().get("lookup").errors().get("ENOENT"));
     assertEquals(1, s.fuse().get("read").count());
+    assertEquals(5, s.fuse().get("read").bytes(), "bytes read, beside the bytes fetched below");
     assertEquals(1, s.fuse().get("release").count());
     StatsSnapshot.OssStats get = s.oss().get("get");
     assertNotNull(get, "a read reached the store: " + s.oss());
@@ -98,6 +99,10 @@ class MountMetricsTest {
     StatsSnapshot back = SnapshotFiles.read(f).orElseThrow();
     assertEquals(cs, back.cache());
     assertEquals(1, back.fuse().get("getattr").count());
+    m.fuseOp("read", 1_000, null);
+    m.fuseBytes("read", 4096);
+    SnapshotFiles.write(f, m.snapshot());
+    assertEquals(4096, SnapshotFiles.read(f).orElseThrow().fuse().get("read").bytes());
     assertEquals(ProcessHandle.current().pid(), back.pid());
     assertEquals(1, Files.list(f.getParent()).count(), "no temp file left");
     Files.writeString(f, "{not json");

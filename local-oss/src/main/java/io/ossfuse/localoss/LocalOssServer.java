@@ -75,6 +75,7 @@ public final class LocalOssServer implements AutoCloseable {
     private final Faults faults = new Faults();
     private final Counters counters = new Counters();
     private final OssHandler handler;
+    private final RemoteProfile profile;
     private State state = State.NEW;
     private HttpServer server;
     private ExecutorService executor;
@@ -91,6 +92,7 @@ public final class LocalOssServer implements AutoCloseable {
         Authenticator auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken,
                 b.anonymousRead, b.clock);
         this.handler = new OssHandler(config, auth, new ETags(b.etagMode), faults, counters);
+        this.profile = b.profile;
     }
 
     public static Builder builder() {
@@ -116,7 +118,9 @@ public final class LocalOssServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        s.createContext("/", handler);
+        var context = s.createContext("/", handler);
+        if (!profile.firstByteLatency().isZero()) context.getFilters().add(new FirstByteLatencyFilter(profile.firstByteLatency()));
+        if (profile.bytesPerSecond() > 0) context.getFilters().add(new BandwidthCapFilter(profile.bytesPerSecond()));
         s.setExecutor(pool);
         s.start();
         server = s;
@@ -206,6 +210,11 @@ public final class LocalOssServer implements AutoCloseable {
         return faults;
     }
 
+    /** The modelled distance to the client: bandwidth cap and first-byte latency. */
+    public RemoteProfile remoteProfile() {
+        return profile;
+    }
+
     public Counters counters() {
         return counters;
     }
@@ -218,7 +227,8 @@ public final class LocalOssServer implements AutoCloseable {
         return "local-oss endpoint=" + endpoint() + " bucket=" + String.join(",", buckets())
                 + " accessKeyId=" + accessKeyId + " accessKeySecret=" + accessKeySecret
                 + (securityToken != null ? " securityToken=" + securityToken : "")
-                + " region=" + config.region + (config.root != null ? " root=" + config.root : "");
+                + " region=" + config.region + (config.root != null ? " root=" + config.root : "")
+                + (profile.isNone() ? "" : " profile=" + profile.toString().replace(' ', '_'));
     }
 
     @Override
@@ -352,6 +362,7 @@ public final class LocalOssServer implements AutoCloseable {
         private ETagMode etagMode = ETagMode.AUTO;
         private Clock clock = Clock.systemUTC();
         private int maxThreads = 256;
+        private RemoteProfile profile = RemoteProfile.NONE;
 
         private Builder() {
         }
@@ -445,6 +456,15 @@ public final class LocalOssServer implements AutoCloseable {
         /** Upper bound of concurrently handled requests. Default 256. */
         public Builder maxThreads(int maxThreads) {
             this.maxThreads = maxThreads;
+            return this;
+        }
+
+        /**
+         * Serves like a remote endpoint: each connection's answers paced to a rate, each request held for a
+         * first-byte latency. Default {@link RemoteProfile#NONE} (loopback speed).
+         */
+        public Builder remoteProfile(RemoteProfile profile) {
+            this.profile = Objects.requireNonNull(profile, "remoteProfile");
             return this;
         }
 

@@ -88,6 +88,7 @@ final class MetricsCollector implements MultiCollector {
     s.fuse().forEach((op, o) -> {
       Labels l = m.add("op", op);
       f.counter("ossfuse_fuse_ops", "Filesystem operations served, by operation.", l, o.count());
+      if (o.bytes() > 0) f.counter("ossfuse_fuse_read_bytes", "Bytes returned to readers, by operation (read).", l, o.bytes());
       o.errors().forEach((errno, n) -> f.counter("ossfuse_fuse_errors",
           "Filesystem operations answered with an error, by operation and errno.", l.add("errno", errno), n));
       if (o.buckets().size() == bounds.length + 1) {

@@ -38,6 +38,7 @@ class MetricsServerTest {
     long me = ProcessHandle.current().pid();
     MountMetrics m = new MountMetrics(System::currentTimeMillis);
     m.fuseOp("read", 3_000_000, null);
+    m.fuseBytes("read", 4096);
     m.fuseOp("lookup", 20_000, Errno.ENOENT);
     m.oss("get", 1 << 20, false);
     m.oss("list", 0, true);
@@ -71,6 +72,7 @@ class MetricsServerTest {
       assertTrue(t.contains("ossfuse_fuse_op_duration_seconds_bucket{mount=\"/mnt/a\",op=\"read\",le=\"0.0025\"} 0"), t);
       assertTrue(t.contains("ossfuse_fuse_op_duration_seconds_bucket{mount=\"/mnt/a\",op=\"read\",le=\"0.005\"} 1"), t);
       assertTrue(t.contains("ossfuse_oss_received_bytes_total{mount=\"/mnt/a\",op=\"get\"} 1048576.0"), t);
+      assertTrue(t.contains("ossfuse_fuse_read_bytes_total{mount=\"/mnt/a\",op=\"read\"} 4096.0"), t);
       assertTrue(t.contains("ossfuse_oss_errors_total{mount=\"/mnt/a\",op=\"list\"} 1.0"), t);
       assertTrue(t.contains("ossfuse_cache_hits_total{mount=\"/mnt/a\"} 7.0"), t);
       assertTrue(t.contains("ossfuse_cache_misses_total{mount=\"/mnt/a\"} 3.0"), t);
