@@ -81,6 +81,9 @@ class PassthroughTakeoverTest {
                     // a second open of the inode while the first is passthrough: the id did not dangle
                     try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
                         checkSample(again, SIZE - (1 << 20));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("second open after kill " + k + ": " + e + "\nlog:\n"
+                            + Files.readString(log) + "\nchildren:\n" + SeamlessTakeoverTest.tail(h.childLog()), e);
                     }
                 }
                 stop.set(true);
