@@ -1210,6 +1210,7 @@ public final class TieredBlockCache implements BlockCache {
             Thread.currentThread().interrupt();
         }
         for (Entry e : openHandles) closeHandle(e);
+        wholes.close();
         for (Loaded l : hot.values()) unhot(l);
         releaseLocks();
     }

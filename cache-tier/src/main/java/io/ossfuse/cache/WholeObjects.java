@@ -62,6 +62,10 @@ final class WholeObjects {
     /** Holders per whole entry; an entry deleted while held is released by its last holder. */
     private final ConcurrentHashMap<Entry, int[]> holds = new ConcurrentHashMap<>();
     private final Set<Entry> releaseDeferred = ConcurrentHashMap.newKeySet();
+    /** Whole files kept open for the cache's own reads (at most {@value #MAX_CHANNELS}). */
+    private final ConcurrentHashMap<Entry, FileChannel> channels = new ConcurrentHashMap<>();
+    private static final int MAX_CHANNELS = 256;
+    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(CHUNK));
     final LongAdder built = new LongAdder();
 
     WholeObjects(TieredBlockCache cache) {
@@ -249,25 +253,48 @@ final class WholeObjects {
         long blockEnd = Math.min(dataSize, (key.index() + 1) * (long) bs);
         if (start >= blockEnd) return 0;
         int n = (int) Math.min(dst.remaining(), blockEnd - start);
-        // whole chunks around [start, start + n) are read so each can be checked
-        long cs = start / CHUNK * CHUNK;
-        long ce = Math.min(dataSize, (start + n + CHUNK - 1) / CHUNK * CHUNK);
-        ByteBuffer tmp = ByteBuffer.allocate((int) (ce - cs));
-        try (FileChannel ch = FileChannel.open(e.path, StandardOpenOption.READ)) {
-            BlockHeader.readFully(ch, tmp, cs);
-        } catch (NoSuchFileException gone) {
+        FileChannel shared = channels.get(e);
+        FileChannel ch = shared;
+        try {
+            if (ch == null) {
+                ch = FileChannel.open(e.path, StandardOpenOption.READ);
+                if (channels.size() < MAX_CHANNELS && channels.putIfAbsent(e, ch) == null) {
+                    shared = ch;
+                    if (e.deleted) closeChannel(e); // deleted() ran meanwhile
+                }
+            }
+            if (!verify(e, s, ch, start, n)) return -1;
+            ByteBuffer view = dst.duplicate();
+            view.limit(view.position() + n);
+            BlockHeader.readFully(ch, view, start);
+        } catch (NoSuchFileException | java.nio.channels.ClosedChannelException gone) {
+            if (Thread.currentThread().isInterrupted()) throw new java.io.InterruptedIOException("interrupted reading a whole file");
             return -1;
+        } finally {
+            if (ch != null && ch != shared) ch.close();
         }
-        CRC32C crc = new CRC32C();
-        for (long c = cs; c < ce; c += CHUNK) {
+        dst.position(dst.position() + n);
+        e.store.hits.increment();
+        e.store.touch(e);
+        return n;
+    }
+
+    /** Checks the chunks around [start, start + n) not checked yet; false (and the file dropped) on a mismatch. */
+    private boolean verify(Entry e, Sums s, FileChannel ch, long start, int n) throws IOException {
+        CRC32C crc = null;
+        for (long c = start / CHUNK * CHUNK; c < start + n; c += CHUNK) {
             int chunk = (int) (c / CHUNK);
             if ((s.verified().get(chunk >>> 6) & (1L << chunk)) != 0) continue;
+            if (crc == null) crc = new CRC32C();
+            ByteBuffer scratch = SCRATCH.get().clear();
+            scratch.limit((int) Math.min(CHUNK, s.size() - c));
+            BlockHeader.readFully(ch, scratch, c);
             crc.reset();
-            crc.update(tmp.array(), (int) (c - cs), (int) Math.min(CHUNK, ce - c));
+            crc.update(scratch.flip());
             if ((int) crc.getValue() != s.crcs()[chunk]) {
                 log.warn("whole file {} is damaged (checksum of chunk {}); dropping it", e.path, chunk);
                 cache.dropEntry(e);
-                return -1;
+                return false;
             }
             long bit = 1L << chunk;
             long v;
@@ -276,10 +303,23 @@ final class WholeObjects {
                 // another chunk of the word was marked meanwhile
             }
         }
-        dst.put(tmp.array(), (int) (start - cs), n);
-        e.store.hits.increment();
-        e.store.touch(e);
-        return n;
+        return true;
+    }
+
+    private void closeChannel(Entry e) {
+        FileChannel ch = channels.remove(e);
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // read-only
+            }
+        }
+    }
+
+    /** Closes the files kept open for reading. */
+    void close() {
+        for (Entry e : List.copyOf(channels.keySet())) closeChannel(e);
     }
 
     private WholeObject hold(Entry e) {
@@ -317,6 +357,7 @@ final class WholeObjects {
      * its space back now, or when its last holder lets go.
      */
     void deleted(Entry e) {
+        closeChannel(e); // an open file would keep the space of a deleted one
         deleteQuietly(sumPath(e.path));
         sums.remove(e);
         boolean[] held = new boolean[1];

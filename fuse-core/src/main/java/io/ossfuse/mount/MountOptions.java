@@ -89,7 +89,9 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
     public FsOptions fsOptions() {
         return FsOptions.defaults().withOwner(uid, gid).withUmask(umask)
                 .withTtls(Duration.ofMillis(metadataTtlMillis), Duration.ofMillis(negativeTtlMillis))
-                .withPassthrough(passthroughEnabled());
+                // only the raw transport can hand the kernel a file: with jnr a whole-object file would
+                // only be a second format of the same bytes
+                .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport));
     }
 
     /** FUSE passthrough of cached objects: on unless turned off. */

@@ -41,7 +41,7 @@ class PassthroughTakeoverTest {
             Path yaml = work.resolve("tieredstore.yaml");
             Files.writeString(yaml, "levels:\n  - {mediumtype: MEM, path: \"" + shm + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
             MountOptions options = MountOptions.builder("oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).build();
+                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).transport("raw").build();
             Map<String, String> env = Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toJson(),
                 OssCredentials.ENV_ID, server.accessKeyId(), OssCredentials.ENV_SECRET, server.accessKeySecret());
             try (ChildHarness h = new ChildHarness("pttake", env).mainClass(ObjectFsChild.class)) {
