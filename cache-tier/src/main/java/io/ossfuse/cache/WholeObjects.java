@@ -391,12 +391,8 @@ final class WholeObjects {
         }
     }
 
-    /** Whole files of every store, for the invariant check (tests). */
+    /** Whether {@code p} is the checksum file of a whole file (it goes with its data file). */
     static boolean isSum(Path p) {
         return p.getFileName().toString().endsWith(SUM_SUFFIX);
-    }
-
-    static List<String> suffixes() {
-        return List.of(DATA_SUFFIX, SUM_SUFFIX);
     }
 }
