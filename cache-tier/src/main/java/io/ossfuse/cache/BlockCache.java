@@ -59,6 +59,15 @@ public interface BlockCache extends Closeable {
         return 0;
     }
 
+    /**
+     * The object version (bucket, key, ETag, {@code size} bytes) as one plain file, held for the caller,
+     * when the cache has it whole and verified. When it has every block but no such file yet, it may
+     * start building one in the background (so a later call finds it). Never blocks on I/O of the object.
+     */
+    default java.util.Optional<WholeObject> whole(String bucket, String objectKey, String etag, long size) {
+        return java.util.Optional.empty();
+    }
+
     /** A snapshot of the counters (all zero unless the implementation keeps them). */
     default CacheStats stats() {
         return CacheStats.uncached(0, 0, 0);

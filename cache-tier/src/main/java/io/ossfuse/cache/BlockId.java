@@ -9,6 +9,8 @@ import java.nio.charset.StandardCharsets;
  */
 record BlockId(long object, long version, long index) {
     static final String SUFFIX = ".blk";
+    /** The index of a whole-object file ({@link WholeObjects}) of the version, not a block. */
+    static final long WHOLE = -1;
 
     /** Block index i means different bytes under another block size, so the size is part of the version. */
     static BlockId of(BlockKey key, int blockSize) {
@@ -48,6 +50,10 @@ record BlockId(long object, long version, long index) {
 
     String fileName() {
         StringBuilder sb = new StringBuilder(16 + 1 + 16 + 1 + 20 + SUFFIX.length());
+        if (index == WHOLE) {
+            hex16(sb, object).append('-');
+            return hex16(sb, version).append(WholeObjects.DATA_SUFFIX).toString();
+        }
         hex16(sb, object).append('-');
         hex16(sb, version).append('-');
         return sb.append(index).append(SUFFIX).toString();
@@ -62,6 +68,15 @@ record BlockId(long object, long version, long index) {
 
     /** @return the id named by {@code fileName}, or null when it is not a block file name */
     static BlockId parse(String fileName) {
+        if (fileName.endsWith(WholeObjects.DATA_SUFFIX) && fileName.length() == 33 + WholeObjects.DATA_SUFFIX.length()
+                && fileName.charAt(16) == '-') {
+            try {
+                return new BlockId(Long.parseUnsignedLong(fileName.substring(0, 16), 16),
+                        Long.parseUnsignedLong(fileName.substring(17, 33), 16), WHOLE);
+            } catch (NumberFormatException e) {
+                return null;
+            }
+        }
         if (!fileName.endsWith(SUFFIX) || fileName.length() < 16 + 1 + 16 + 1 + 1 + SUFFIX.length()) return null;
         if (fileName.charAt(16) != '-' || fileName.charAt(33) != '-') return null;
         try {

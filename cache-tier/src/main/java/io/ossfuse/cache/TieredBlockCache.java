@@ -122,6 +122,8 @@ public final class TieredBlockCache implements BlockCache {
     private final ConcurrentHashMap<BlockId, Loaded> hot = new ConcurrentHashMap<>();
     private final java.util.concurrent.ConcurrentLinkedQueue<Loaded> hotOrder = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
+    /** Whole-object files (FUSE passthrough backing files), kept in the stores beside the blocks. */
+    private final WholeObjects wholes = new WholeObjects(this);
     private final LongAdder misses = new LongAdder();
     private final LongAdder coalesced = new LongAdder();
     private final LongAdder demotions = new LongAdder();
@@ -361,14 +363,19 @@ public final class TieredBlockCache implements BlockCache {
         String dirName = dir.getFileName().toString();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
+                if (WholeObjects.isSum(p)) continue; // goes with its data file
                 BlockId id = BlockId.parse(p.getFileName().toString());
                 BasicFileAttributes a = id == null ? null : attributes(p);
-                if (a == null || !a.isRegularFile() || a.size() < BlockHeader.MIN_LEN || !id.dirName().equals(dirName)) {
+                boolean whole = id != null && id.index() == BlockId.WHOLE;
+                long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
+                if (a == null || !a.isRegularFile() || (!whole && a.size() < BlockHeader.MIN_LEN) || sumLen < 0
+                        || !id.dirName().equals(dirName)) {
                     log.debug("removing stray file {}", p);
                     deleteQuietly(p);
+                    if (whole) deleteQuietly(WholeObjects.sumPath(p));
                     continue;
                 }
-                found.add(new Found(s, id, p, a.size(), a.lastModifiedTime().toMillis()));
+                found.add(new Found(s, id, p, a.size() + sumLen, a.lastModifiedTime().toMillis()));
             }
         } catch (IOException e) {
             throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
@@ -401,6 +408,8 @@ public final class TieredBlockCache implements BlockCache {
             int n = readHot(key, id, offsetInBlock, dst);
             if (n >= 0) return n;
             n = readCached(key, id, offsetInBlock, dst);
+            if (n >= 0) return n;
+            n = wholes.read(key, offsetInBlock, dst);
             if (n >= 0) return n;
             CompletableFuture<Loaded> mine = new CompletableFuture<>();
             CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
@@ -436,7 +445,7 @@ public final class TieredBlockCache implements BlockCache {
      */
     @Override
     public void prefetchRun(List<BlockKey> keys, BlockLoader loader) {
-        if (closed || keys.isEmpty()) return;
+        if (closed || keys.isEmpty() || wholes.covers(keys.get(0))) return;
         boolean any = false;
         for (BlockKey k : keys) {
             if (!index.containsKey(BlockId.of(k, blockSize)) && !inflight.containsKey(k)) {
@@ -459,7 +468,7 @@ public final class TieredBlockCache implements BlockCache {
      */
     @Override
     public void prefetch(BlockKey key, BlockLoader loader) {
-        if (closed) return;
+        if (closed || wholes.covers(key)) return;
         BlockId id = BlockId.of(key, blockSize);
         if (index.containsKey(id) || inflight.containsKey(key)) return;
         try {
@@ -493,7 +502,7 @@ public final class TieredBlockCache implements BlockCache {
         return dropMatching(id -> id.object() == obj && id.version() != ver);
     }
 
-    private int dropMatching(java.util.function.Predicate<BlockId> p) {
+    int dropMatching(java.util.function.Predicate<BlockId> p) {
         for (Loaded l : hot.values()) {
             if (p.test(l.id)) unhot(l);
         }
@@ -987,7 +996,7 @@ public final class TieredBlockCache implements BlockCache {
      *
      * @return false when it does not fit now
      */
-    private boolean reserve(Store s, long size) {
+    boolean reserve(Store s, long size) {
         while (true) {
             Store.Reservation r = s.tryReserve(size);
             evict(r.victims());
@@ -1039,7 +1048,8 @@ public final class TieredBlockCache implements BlockCache {
         for (Entry v : victims) {
             v.store.evictions.increment();
             Entry moved = null;
-            if (v.store.level + 1 < stores.size() && !closed) {
+            // a whole-object file is deleted, not demoted: the level below gets blocks on the next miss
+            if (v.store.level + 1 < stores.size() && !closed && v.id.index() != BlockId.WHOLE) {
                 moved = place(v.id, v.fileSize, ch -> copyFile(v.path, ch), v.store.level + 1, stores.size());
                 if (moved != null) {
                     if (index.replace(v.id, v, moved)) {
@@ -1097,7 +1107,58 @@ public final class TieredBlockCache implements BlockCache {
         e.deleted = true;
         closeHandle(e); // a deleted file held open would keep its space
         deleteQuietly(e.path);
-        e.store.release(e);
+        if (e.id.index() == BlockId.WHOLE) {
+            wholes.deleted(e); // its space is given back when no one holds it open
+        } else {
+            e.store.release(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- whole-object files (WholeObjects)
+
+    @Override
+    public java.util.Optional<WholeObject> whole(String bucket, String objectKey, String etag, long size) {
+        if (closed) return java.util.Optional.empty();
+        return wholes.whole(bucket, objectKey, etag, size);
+    }
+
+    Entry indexed(BlockId id) {
+        return index.get(id);
+    }
+
+    void putIndexed(BlockId id, Entry e) {
+        Entry prev = index.put(id, e);
+        if (prev != null && prev != e) drop(prev);
+    }
+
+    List<Store> storesOf(int level) {
+        return stores.get(level);
+    }
+
+    /** Drops an entry found damaged or gone. */
+    void dropEntry(Entry e) {
+        if (index.remove(e.id, e)) drop(e);
+    }
+
+    /** @return false when the background queue is full or the cache closed */
+    boolean runInBackground(Runnable r) {
+        if (closed) return false;
+        try {
+            background.execute(r);
+            return true;
+        } catch (RejectedExecutionException full) {
+            return false;
+        }
+    }
+
+    /** Whole-object files built since start (tests, stats). */
+    long wholeFilesBuilt() {
+        return wholes.built.sum();
+    }
+
+    /** Bytes of whole files evicted but still held (tests). */
+    long wholeBytesHeld() {
+        return wholes.heldAfterEviction();
     }
 
     private static void deleteQuietly(Path p) {
@@ -1158,6 +1219,7 @@ public final class TieredBlockCache implements BlockCache {
             Thread.currentThread().interrupt();
         }
         for (Entry e : openHandles) closeHandle(e);
+        wholes.close();
         for (Loaded l : hot.values()) unhot(l);
         releaseLocks();
     }
@@ -1207,7 +1269,9 @@ public final class TieredBlockCache implements BlockCache {
                 Map<Path, Long> onDisk = new HashMap<>();
                 try (var walk = Files.walk(s.root)) {
                     walk.filter(Files::isRegularFile).filter(p -> !p.getFileName().toString().equals(".lock"))
-                            .forEach(p -> onDisk.put(p, p.toFile().length()));
+                            .filter(p -> !WholeObjects.isSum(p))
+                            .forEach(p -> onDisk.put(p, p.toFile().length()
+                                    + (p.toString().endsWith(WholeObjects.DATA_SUFFIX) ? WholeObjects.sumFileLength(p) : 0)));
                 } catch (IOException e) {
                     throw new AssertionError("cannot walk " + s.root, e);
                 }

@@ -49,7 +49,8 @@ public class MountCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "OPTS", split = ",",
             description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro, "
-                    + "read_timeout=SECONDS (as --read-timeout)")
+                    + "read_timeout=SECONDS (as --read-timeout), passthrough=on|off (the kernel reads objects the "
+                    + "cache holds whole by itself; default on where the kernel can)")
     List<String> fuseOptions = List.of();
 
     @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: an in-heap cache of 4 MiB blocks, "
@@ -129,8 +130,15 @@ public class MountCommand implements Callable<Integer> {
                 case "gid" -> b.gid(number(k, v, 10));
                 case "umask" -> b.umask(number(k, v, 8));
                 case "read_timeout" -> b.readTimeoutMillis(positiveMillis("-o read_timeout", seconds(k, v)));
+                case "passthrough" -> {
+                    if (!"on".equals(v) && !"off".equals(v)) {
+                        throw new IllegalArgumentException("-o passthrough needs on or off, got "
+                                + (v == null ? "nothing" : "'" + v + "'"));
+                    }
+                    b.passthrough("on".equals(v));
+                }
                 default -> throw new IllegalArgumentException("unknown mount option -o " + o
-                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro, read_timeout=SECONDS");
+                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro, read_timeout=SECONDS, passthrough=on|off");
             }
         }
     }

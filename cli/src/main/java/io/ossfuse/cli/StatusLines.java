@@ -34,7 +34,8 @@ final class StatusLines {
       } else {
         parts.add("cache: default in-memory (no counters)");
       }
-      parts.add("fuse " + d.fuseOps() + " ops, " + d.fuseErrors() + " errors");
+      parts.add("fuse " + d.fuseOps() + " ops, " + d.fuseErrors() + " errors"
+          + (d.passthroughOpens() > 0 ? ", " + d.passthroughOpens() + " passthrough opens" : ""));
       parts.add("oss " + d.ossRequests() + " requests, " + d.ossErrors() + " errors, " + bytes(d.ossBytes()));
       b.append("    ").append(String.join("; ", parts));
       if (d.ageMs() > 10_000) b.append("; stats ").append(d.ageMs() / 1000).append("s old");

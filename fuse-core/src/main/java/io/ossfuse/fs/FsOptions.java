@@ -12,9 +12,11 @@ import java.time.Duration;
  * @param negativeTtl    how long "no such file" is trusted
  * @param listPageSize   max-keys of one listing request (1..1000)
  * @param readaheadBlocks blocks fetched ahead of a sequential reader (0 = off)
+ * @param passthrough    offer the transport the cache's whole-object file of an open's version, so the
+ *                       kernel reads it itself (FUSE passthrough)
  */
 public record FsOptions(int uid, int gid, int umask, Duration metadataTtl, Duration negativeTtl,
-                        int listPageSize, int readaheadBlocks) {
+                        int listPageSize, int readaheadBlocks, boolean passthrough) {
 
     public static final Duration DEFAULT_METADATA_TTL = Duration.ofSeconds(30);
     public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(5);
@@ -31,28 +33,32 @@ public record FsOptions(int uid, int gid, int umask, Duration metadataTtl, Durat
         if (readaheadBlocks < 0 || readaheadBlocks > 64) throw new IllegalArgumentException("readaheadBlocks must be 0..64, got " + readaheadBlocks);
     }
 
-    /** root:root, umask 022, default TTLs, 1000 keys a page, 8 blocks readahead. */
+    /** root:root, umask 022, default TTLs, 1000 keys a page, 8 blocks readahead, passthrough. */
     public static FsOptions defaults() {
-        return new FsOptions(0, 0, 0022, null, null, 1000, 8);
+        return new FsOptions(0, 0, 0022, null, null, 1000, 8, true);
+    }
+
+    public FsOptions withPassthrough(boolean on) {
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, on);
     }
 
     public FsOptions withOwner(int uid, int gid) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks);
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough);
     }
 
     public FsOptions withUmask(int umask) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks);
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough);
     }
 
     public FsOptions withTtls(Duration metadataTtl, Duration negativeTtl) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks);
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough);
     }
 
     public FsOptions withListPageSize(int n) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, n, readaheadBlocks);
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, n, readaheadBlocks, passthrough);
     }
 
     public FsOptions withReadaheadBlocks(int n) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, n);
+        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, n, passthrough);
     }
 }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import io.ossfuse.cache.BlockCache;
 import io.ossfuse.cache.BlockKey;
 import io.ossfuse.cache.BlockLoader;
+import io.ossfuse.cache.WholeObject;
 import io.ossfuse.store.ListPage;
 import io.ossfuse.store.ObjectChangedException;
 import io.ossfuse.store.ObjectMeta;
@@ -346,7 +347,32 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         if (pc != OpenFile.PageCache.KEEP && LOG.isDebugEnabled()) {
             LOG.debug("open {} at ETag {}: page cache {}", p, n.etag(), pc);
         }
-        return new OpenFile(fh, pc, attr(ino, n));
+        return new OpenFile(fh, pc, attr(ino, n), backing(n));
+    }
+
+    /** The cache's whole-object file of the version {@code n}, for the transport to hand the kernel, or null. */
+    private BackingFile backing(Node n) {
+        if (!options.passthrough() || n.size() == 0) return null;
+        Optional<WholeObject> w = cache.whole(store.bucket(), n.key(), n.etag(), n.size());
+        if (w.isEmpty()) return null;
+        WholeObject whole = w.get();
+        String etag = n.etag();
+        return new BackingFile() {
+            @Override
+            public java.nio.file.Path path() {
+                return whole.path();
+            }
+
+            @Override
+            public String version() {
+                return etag;
+            }
+
+            @Override
+            public void release() {
+                whole.release();
+            }
+        };
     }
 
     @Override
@@ -412,6 +438,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         }
         dst.position(dst.position() + want);
         if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
+        if (offset + want >= h.size && options.passthrough()) {
+            // the end of the object was read: with every block cached, the cache builds its whole file now,
+            // so the next open of this version can be passthrough
+            cache.whole(store.bucket(), h.key, h.etag, h.size).ifPresent(WholeObject::release);
+        }
         if (plan.readahead()) readahead(h, plan, offset, loader);
         return want;
     }

@@ -2,10 +2,16 @@ package io.ossfuse.fs;
 
 /**
  * What an open of a regular file answers: the handle, what the kernel must do with the page cache
- * (and cached attributes) it keeps for the file so that the open reads one object version, and the
- * attributes of that version.
+ * (and cached attributes) it keeps for the file so that the open reads one object version, the
+ * attributes of that version, and, when the cache holds that version whole, a {@link BackingFile}
+ * the transport may hand to the kernel (null otherwise). A transport that does not use the backing
+ * file releases it.
  */
-public record OpenFile(long fh, PageCache pageCache, FileAttr attr) {
+public record OpenFile(long fh, PageCache pageCache, FileAttr attr, BackingFile backing) {
+
+    public OpenFile(long fh, PageCache pageCache, FileAttr attr) {
+        this(fh, pageCache, attr, null);
+    }
 
     /** The kernel keeps one page cache per file, shared by every open of it. */
     public enum PageCache {

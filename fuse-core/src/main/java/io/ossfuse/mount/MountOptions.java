@@ -40,6 +40,8 @@ import java.util.Set;
  *                          default ({@code OSSFUSE_READ_TIMEOUT} of the serving process, else 20 s)
  * @param sources           more than one source: each a directory of the root named after it; then
  *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
+ * @param passthrough       false: never hand the kernel a cached whole-object file (FUSE passthrough);
+ *                          null or true: do when the kernel can ({@code -o passthrough=off|on})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
@@ -47,7 +49,8 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
                            long metadataTtlMillis, long negativeTtlMillis,
                            SignatureVersion signatureVersion, String region, String stateDir, String transport,
                            long readTimeoutMillis,
-                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MountSource> sources) {
+                           @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MountSource> sources,
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Boolean passthrough) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -85,7 +88,15 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
 
     public FsOptions fsOptions() {
         return FsOptions.defaults().withOwner(uid, gid).withUmask(umask)
-                .withTtls(Duration.ofMillis(metadataTtlMillis), Duration.ofMillis(negativeTtlMillis));
+                .withTtls(Duration.ofMillis(metadataTtlMillis), Duration.ofMillis(negativeTtlMillis))
+                // only the raw transport can hand the kernel a file: with jnr a whole-object file would
+                // only be a second format of the same bytes
+                .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport));
+    }
+
+    /** FUSE passthrough of cached objects: on unless turned off. */
+    public boolean passthroughEnabled() {
+        return passthrough == null || passthrough;
     }
 
     public String toJson() {
@@ -131,6 +142,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         b.transport = transport;
         b.readTimeoutMillis = readTimeoutMillis;
         b.sources = sources;
+        b.passthrough = passthrough;
         return b;
     }
 
@@ -145,6 +157,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         private long readTimeoutMillis;
         private SignatureVersion signatureVersion = SignatureVersion.V1;
         private List<MountSource> sources = List.of();
+        private Boolean passthrough;
 
         private Builder(String source, String mountpoint, String endpoint) {
             this.source = source;
@@ -166,11 +179,12 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         public Builder transport(String v) { transport = v; return this; }
         public Builder readTimeoutMillis(long v) { readTimeoutMillis = v; return this; }
         public Builder sources(List<MountSource> v) { sources = v; return this; }
+        public Builder passthrough(Boolean v) { passthrough = v; return this; }
 
         public MountOptions build() {
             return new MountOptions(source, mountpoint, endpoint, credDir, uid, gid, umask, allowOther, tieredstore,
                     metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, readTimeoutMillis,
-                    sources);
+                    sources, passthrough);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.ossfuse.stats;
 
+import io.ossfuse.fs.BackingFile;
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.OpenFile;
@@ -85,8 +86,35 @@ final class MeteredFileSystem implements ReadOnlyFileSystem {
 
   @Override
   public OpenFile open(long ino, int flags) throws FsException {
-    return timed("open", () -> fs.open(ino, flags));
+    OpenFile f = timed("open", () -> fs.open(ino, flags));
+    BackingFile b = f.backing();
+    if (b == null) return f;
+    return new OpenFile(f.fh(), f.pageCache(), f.attr(), new BackingFile() {
+      @Override
+      public java.nio.file.Path path() {
+        return b.path();
+      }
+
+      @Override
+      public String version() {
+        return b.version();
+      }
+
+      @Override
+      public void usedForOpen() {
+        b.usedForOpen();
+        m.fuseOp(PASSTHROUGH_OPEN, 0, null);
+      }
+
+      @Override
+      public void release() {
+        b.release();
+      }
+    });
   }
+
+  /** Counted (as an operation of no latency) when the transport made an open passthrough. */
+  static final String PASSTHROUGH_OPEN = "open_passthrough";
 
   @Override
   public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {

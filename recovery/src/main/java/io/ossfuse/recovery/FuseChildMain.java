@@ -168,7 +168,8 @@ public final class FuseChildMain {
    * paths (module search paths, config fallbacks) stop at the kernel.
    */
   static RawFuseConfig rawConfig(MountOptions options) {
-    return RawFuseConfig.defaults().withNegativeTimeout(Duration.ofMillis(options.negativeTtlMillis()));
+    return RawFuseConfig.defaults().withNegativeTimeout(Duration.ofMillis(options.negativeTtlMillis()))
+        .withPassthrough(options.passthroughEnabled());
   }
 
   static int serve(MountOptions options) throws Exception {

@@ -31,11 +31,21 @@ public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveri
    * @param ageMs       age of the child's snapshot (written every 2 s)
    * @param fuseErrors  failed filesystem calls other than ENOENT/ENODATA
    * @param cache       null without a tiered cache
+   * @param passthroughOpens opens the kernel reads from a cached whole-object file by itself (FUSE
+   *                    passthrough), by the current child
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record DataPath(long ageMs, long fuseOps, long fuseErrors, long ossRequests, long ossErrors, long ossBytes,
-      Cache cache) {}
+      Cache cache, long passthroughOpens) {
+    public DataPath(long ageMs, long fuseOps, long fuseErrors, long ossRequests, long ossErrors, long ossBytes,
+        Cache cache) {
+      this(ageMs, fuseOps, fuseErrors, ossRequests, ossErrors, ossBytes, cache, 0);
+    }
+  }
+
+  /** The fuse "operation" a snapshot counts passthrough opens under (not a request of its own). */
+  static final String PASSTHROUGH_OPEN = "open_passthrough";
 
   /**
    * @param hitRatio hits / (hits + misses); null before the first read
@@ -56,7 +66,9 @@ public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveri
   static DataPath dataPath(StatsSnapshot s, long nowMillis) {
     long ops = 0;
     long errs = 0;
+    StatsSnapshot.OpStats pt = s.fuse().get(PASSTHROUGH_OPEN);
     for (StatsSnapshot.OpStats o : s.fuse().values()) {
+      if (o == pt) continue;
       ops += o.count();
       for (var e : o.errors().entrySet()) if (!EXPECTED_ERRNOS.contains(e.getKey())) errs += e.getValue();
     }
@@ -76,6 +88,7 @@ public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveri
       c = new Cache(cs.usedBytes(), quota, cs.hits(), cs.misses(), total == 0 ? null : (double) cs.hits() / total,
           cs.evictions());
     }
-    return new DataPath(Math.max(0, nowMillis - s.takenAtMillis()), ops, errs, req, oerr, bytes, c);
+    return new DataPath(Math.max(0, nowMillis - s.takenAtMillis()), ops, errs, req, oerr, bytes, c,
+        pt == null ? 0 : pt.count());
   }
 }

@@ -23,8 +23,13 @@ public interface LibC {
     int MNT_DETACH = 2;
     /** {@code _IOR(229, 0, uint32_t)} from include/uapi/linux/fuse.h. */
     long FUSE_DEV_IOC_CLONE = 0x8004e500L;
+    /** {@code _IOW(229, 1, struct fuse_backing_map)}: {int32 fd, uint32 flags, uint64 padding} -> backing id. */
+    long FUSE_DEV_IOC_BACKING_OPEN = 0x4010e501L;
+    /** {@code _IOW(229, 2, uint32_t)}: releases a backing id. */
+    long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004e502L;
+    int O_RDONLY = 0;
 
-    int ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
+    int ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, EPERM = 1, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
         ECONNABORTED = 103;
 
     int O_WRONLY = 1;

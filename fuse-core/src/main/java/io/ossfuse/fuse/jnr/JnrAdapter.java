@@ -159,6 +159,7 @@ final class JnrAdapter extends FuseStubFS {
     public int open(String path, FuseFileInfo fi) {
         try {
             OpenFile f = fs.open(resolve(path), fi.flags.get());
+            if (f.backing() != null) f.backing().release(); // libfuse 2.9 has no passthrough
             fi.fh.set(f.fh());
             int bits = openBits(f);
             if (bits != 0) {

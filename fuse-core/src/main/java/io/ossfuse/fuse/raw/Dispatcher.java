@@ -41,6 +41,13 @@ final class Dispatcher {
     private final ByteBuffer notification = ByteBuffer.allocateDirect(Wire.OUT_HEADER + Wire.NOTIFY_INVAL_INODE_SIZE)
         .order(ByteOrder.LITTLE_ENDIAN);
     private final byte[] scratch = new byte[4096];
+    /** Passthrough decisions of the session; null when passthrough was not negotiated. */
+    private final PassthroughOpens passthrough;
+    private long unique;
+    /** The OPEN this request counted in {@link #passthrough}, undone if its reply is lost; fh, or -1. */
+    private long countedFh = -1;
+    private long countedNode;
+    private boolean countedPassthrough;
     private ByteBuffer data;
     private ByteBuffer dataOf;
 
@@ -50,6 +57,12 @@ final class Dispatcher {
     }
 
     Dispatcher(ReadOnlyFileSystem fs, RawFuseConfig config, InitHandler init, FuseChannel notifications) {
+        this(fs, config, init, notifications, null);
+    }
+
+    Dispatcher(ReadOnlyFileSystem fs, RawFuseConfig config, InitHandler init, FuseChannel notifications,
+               PassthroughOpens passthrough) {
+        this.passthrough = passthrough;
         this.notifications = notifications;
         this.fs = fs;
         this.config = config;
@@ -66,6 +79,8 @@ final class Dispatcher {
         int opcode = in.getInt(4);
         long unique = in.getLong(8);
         long node = in.getLong(16);
+        this.unique = unique;
+        countedFh = -1;
         int len;
         try {
             len = dispatch(opcode, node, in, n, out);
@@ -113,7 +128,18 @@ final class Dispatcher {
                 return encoder.attrOut(out, p, fs.getattr(node));
             case Wire.OPEN: {
                 OpenFile f = fs.open(node, in.getInt(a));
-                return Encoder.openOut(out, p, f.fh(), openFlags(node, f.pageCache()));
+                int flags = openFlags(node, f.pageCache());
+                if (passthrough == null) {
+                    if (f.backing() != null) {
+                        f.backing().release();
+                    }
+                    return Encoder.openOut(out, p, f.fh(), flags);
+                }
+                PassthroughOpens.Decision d = passthrough.open(unique, node, f.fh(), flags, f.backing());
+                countedFh = f.fh();
+                countedNode = node;
+                countedPassthrough = d.backingId() > 0;
+                return Encoder.openOut(out, p, f.fh(), d.openFlags(), d.backingId());
             }
             case Wire.OPENDIR:
                 return Encoder.openOut(out, p, fs.opendir(node), 0);
@@ -128,6 +154,9 @@ final class Dispatcher {
             }
             case Wire.RELEASE:
                 fs.release(node, in.getLong(a));
+                if (passthrough != null) {
+                    passthrough.release(node, in.getLong(a));
+                }
                 return 0;
             case Wire.RELEASEDIR:
                 fs.releasedir(node, in.getLong(a));
@@ -165,6 +194,17 @@ final class Dispatcher {
                 return 0;
             default:
                 return Wire.isWrite(opcode) ? Errors.of(Errno.EROFS) : Errors.of(Errno.ENOSYS);
+        }
+    }
+
+    /**
+     * The reply just built never reached the kernel (it answered ENOENT: the request was interrupted):
+     * an OPEN counted for passthrough opened nothing.
+     */
+    void replyLost() {
+        if (countedFh != -1 && passthrough != null) {
+            passthrough.replyLost(countedNode, countedFh, countedPassthrough);
+            countedFh = -1;
         }
     }
 

@@ -95,9 +95,14 @@ final class Encoder {
 
     /** struct fuse_open_out (16 bytes). */
     static int openOut(ByteBuffer b, int p, long fh, int openFlags) {
+        return openOut(b, p, fh, openFlags, 0);
+    }
+
+    /** struct fuse_open_out with a backing id (FOPEN_PASSTHROUGH; protocol 7.40). */
+    static int openOut(ByteBuffer b, int p, long fh, int openFlags, int backingId) {
         b.putLong(p, fh);
         b.putInt(p + 8, openFlags);
-        b.putInt(p + 12, 0);
+        b.putInt(p + 12, backingId);
         return Wire.OPEN_OUT_SIZE;
     }
 

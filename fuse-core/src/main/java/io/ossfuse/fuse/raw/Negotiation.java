@@ -19,6 +19,11 @@ record Negotiation(String session, int kernelMajor, int kernelMinor, long kernel
         return (kernelFlags & Wire.HAS_RESEND) != 0;
     }
 
+    /** Whether we answered FUSE_PASSTHROUGH: OPEN may then be answered with a backing id. */
+    boolean passthrough() {
+        return (flags & Wire.PASSTHROUGH) != 0;
+    }
+
     /** What we ask for when the kernel offers it. */
     static final long WANTED = Wire.ASYNC_READ | Wire.AUTO_INVAL_DATA | Wire.ASYNC_DIO
         | Wire.PARALLEL_DIROPS | Wire.MAX_PAGES | Wire.BIG_WRITES;
@@ -42,6 +47,10 @@ record Negotiation(String session, int kernelMajor, int kernelMinor, long kernel
         long wanted = WANTED;
         if (config.readdirPlus()) {
             wanted |= Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO;
+        }
+        if (config.passthrough()) {
+            // flags2 is only read by the kernel when INIT_EXT is in our flags
+            wanted |= Wire.PASSTHROUGH | Wire.INIT_EXT;
         }
         int maxPages = Math.max(1, Math.min(config.maxRequestBytes() / Wire.PAGE_SIZE, 65535));
         return new Negotiation(session, major, minor, flags, Math.min(minor, Wire.OUR_MINOR),
@@ -79,6 +88,7 @@ record Negotiation(String session, int kernelMajor, int kernelMinor, long kernel
         out.putShort(p + 28, (short) maxPages);
         out.putShort(p + 30, (short) 0); // map_alignment
         out.putInt(p + 32, (int) (flags >>> 32));
+        out.putInt(p + 36, passthrough() ? Wire.MAX_STACK_DEPTH : 0);
         return Wire.INIT_OUT_SIZE;
     }
 }

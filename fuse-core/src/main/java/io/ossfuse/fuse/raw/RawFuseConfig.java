@@ -16,10 +16,12 @@ import java.util.Objects;
  *     pre-6.9 mode)
  * @param testPauseBeforeInitSave test hook: sleep after reading INIT, before saving it
  * @param testPauseBeforeInitReply test hook: sleep after saving INIT, before answering it
+ * @param passthrough ask for FUSE passthrough (kernel >= 6.9): an open of a file the filesystem
+ *     has whole in its cache is answered with a backing file the kernel then reads itself
  */
 public record RawFuseConfig(int workers, int maxRequestBytes, int maxBackground, boolean readdirPlus,
                             boolean keepCache, Duration negativeTimeout, boolean forceClonedFd, Duration testPauseBeforeInitSave,
-                            Duration testPauseBeforeInitReply) {
+                            Duration testPauseBeforeInitReply, boolean passthrough) {
 
     public static final int MAX_REQUEST = 1 << 20;
 
@@ -43,40 +45,46 @@ public record RawFuseConfig(int workers, int maxRequestBytes, int maxBackground,
         Objects.requireNonNull(testPauseBeforeInitReply, "testPauseBeforeInitReply");
     }
 
-    /** 8 workers, 1 MiB requests, 64 background requests, READDIRPLUS, keep-cache. */
+    /** 8 workers, 1 MiB requests, 64 background requests, READDIRPLUS, keep-cache, passthrough. */
     public static RawFuseConfig defaults() {
-        return new RawFuseConfig(8, MAX_REQUEST, 64, true, true, Duration.ZERO, false, Duration.ZERO, Duration.ZERO);
+        return new RawFuseConfig(8, MAX_REQUEST, 64, true, true, Duration.ZERO, false, Duration.ZERO, Duration.ZERO,
+            true);
+    }
+
+    public RawFuseConfig withPassthrough(boolean on) {
+        return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache,
+            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply, on);
     }
 
     public RawFuseConfig withWorkers(int n) {
         return new RawFuseConfig(n, maxRequestBytes, maxBackground, readdirPlus, keepCache,
-            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply, passthrough);
     }
 
     public RawFuseConfig withReaddirPlus(boolean on) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, on, keepCache,
-            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            negativeTimeout, forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply, passthrough);
     }
 
     public RawFuseConfig withForceClonedFd(boolean on) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache,
-            negativeTimeout, on, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            negativeTimeout, on, testPauseBeforeInitSave, testPauseBeforeInitReply, passthrough);
     }
 
     public RawFuseConfig withNegativeTimeout(Duration d) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache, d,
-            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply, passthrough);
     }
 
     /** 1..1 MiB (rounded down to 4 KiB): the largest READ/READDIR request and max_write. */
     public RawFuseConfig withMaxRequestBytes(int n) {
         return new RawFuseConfig(workers, n, maxBackground, readdirPlus, keepCache, negativeTimeout,
-            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply);
+            forceClonedFd, testPauseBeforeInitSave, testPauseBeforeInitReply, passthrough);
     }
 
     public RawFuseConfig withTestPauses(Duration beforeInitSave, Duration beforeInitReply) {
         return new RawFuseConfig(workers, maxRequestBytes, maxBackground, readdirPlus, keepCache,
-            negativeTimeout, forceClonedFd, beforeInitSave, beforeInitReply);
+            negativeTimeout, forceClonedFd, beforeInitSave, beforeInitReply, passthrough);
     }
 
     /** Input buffer: the largest request (a WRITE of max_write, refused anyway) plus headers. */

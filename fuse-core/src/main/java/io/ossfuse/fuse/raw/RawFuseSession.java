@@ -16,4 +16,9 @@ public interface RawFuseSession {
 
     /** Why the session ended, if it ended by a failure rather than the connection going away. */
     Optional<Throwable> failure();
+
+    /** Opens answered with a backing file by this process; -1 when passthrough is off for the session. */
+    default long passthroughOpens() {
+        return -1;
+    }
 }

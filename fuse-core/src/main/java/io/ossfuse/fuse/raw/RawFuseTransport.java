@@ -125,6 +125,7 @@ public final class RawFuseTransport {
         private final CountDownLatch done = new CountDownLatch(1);
         private volatile Negotiation negotiation;
         private volatile Throwable failure;
+        private volatile PassthroughOpens passthrough;
 
         Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config) {
             this(fd, fs, state, config, PoisonPolicy.defaults());
@@ -168,8 +169,12 @@ public final class RawFuseTransport {
                     cloneFd = cloneFd(fd);
                     channel = FuseChannel.ofFd(cloneFd);
                 }
-                LOG.info("serving FUSE session {} in mode {} with {} workers", state.sessionId(), m,
-                    config.workers());
+                if (negotiation.passthrough() && config.passthrough()) {
+                    // before any worker reads: a re-sent OPEN must find the predecessor's record
+                    passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
+                }
+                LOG.info("serving FUSE session {} in mode {} with {} workers, passthrough {}", state.sessionId(), m,
+                    config.workers(), passthrough != null ? "on" : "off");
                 mode.complete(m);
                 runWorkers(channel);
             } catch (Throwable t) {
@@ -178,6 +183,9 @@ public final class RawFuseTransport {
             } finally {
                 if (cloneFd >= 0) {
                     LibC.get().close(cloneFd);
+                }
+                if (passthrough != null) {
+                    passthrough.close();
                 }
                 if (!mode.isDone()) {
                     mode.completeExceptionally(failure != null ? failure
@@ -211,7 +219,8 @@ public final class RawFuseTransport {
         private void runWorkers(FuseChannel channel) throws InterruptedException {
             List<Thread> threads = new ArrayList<>();
             for (int i = 0; i < config.workers(); i++) {
-                Worker w = new Worker(channel, new Dispatcher(fs, config, this, channel), config, guard.slot(i));
+                Worker w = new Worker(channel, new Dispatcher(fs, config, this, channel, passthrough), config,
+                    guard.slot(i));
                 Thread t = new Thread(w, "fuse-raw-" + i);
                 t.setDaemon(true);
                 t.start();
@@ -295,6 +304,17 @@ public final class RawFuseTransport {
         @Override
         public Optional<Throwable> failure() {
             return Optional.ofNullable(failure);
+        }
+
+        /** The session's passthrough bookkeeping, or null (tests). */
+        PassthroughOpens passthrough() {
+            return passthrough;
+        }
+
+        @Override
+        public long passthroughOpens() {
+            PassthroughOpens p = passthrough;
+            return p == null ? -1 : p.passthroughAnswers();
         }
     }
 }

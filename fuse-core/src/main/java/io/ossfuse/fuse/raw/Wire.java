@@ -27,7 +27,7 @@ final class Wire {
     static final long ASYNC_READ = 1L << 0, EXPORT_SUPPORT = 1L << 4, BIG_WRITES = 1L << 5,
         AUTO_INVAL_DATA = 1L << 12, DO_READDIRPLUS = 1L << 13, READDIRPLUS_AUTO = 1L << 14,
         ASYNC_DIO = 1L << 15, PARALLEL_DIROPS = 1L << 18, MAX_PAGES = 1L << 22,
-        INIT_EXT = 1L << 30, HAS_RESEND = 1L << 39;
+        INIT_EXT = 1L << 30, PASSTHROUGH = 1L << 37, HAS_RESEND = 1L << 39;
 
     /** Set by the kernel in {@code unique} of a request it re-sent after FUSE_NOTIFY_RESEND. */
     static final long UNIQUE_RESEND = 1L << 63;
@@ -44,6 +44,13 @@ final class Wire {
     static final int FOPEN_KEEP_CACHE = 1 << 1;
     /** close() sends no FLUSH (a read-only fs has nothing to flush; see Dispatcher FLUSH). */
     static final int FOPEN_NOFLUSH = 1 << 5;
+    /** Reads (and mmap) of this open file go to the backing file named by fuse_open_out.backing_id. */
+    static final int FOPEN_PASSTHROUGH = 1 << 7;
+    /**
+     * fuse_init_out.max_stack_depth we answer with passthrough: backing files may live on a plain
+     * filesystem (tmpfs, ext4), not on another stacked one (overlayfs, FUSE).
+     */
+    static final int MAX_STACK_DEPTH = 1;
 
     static final int ATTR_SIZE = 88;
     static final int ENTRY_OUT_SIZE = 40 + ATTR_SIZE;

@@ -77,7 +77,9 @@ final class Worker implements Runnable {
                     return CLOSED;
                 }
                 // ENOENT: the request was interrupted, aborted or re-queued meanwhile; nobody waits.
-                if (e != 0 && e != LibC.ENOENT) {
+                if (e == LibC.ENOENT) {
+                    dispatcher.replyLost();
+                } else if (e != 0) {
                     LOG.warn("reply to opcode {} ({} bytes) failed: {}", opcode, len, LibC.describe(e));
                 }
             }

@@ -2,6 +2,7 @@ package io.ossfuse.fuse.raw;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -62,11 +63,31 @@ class DispatcherTest {
         assertEquals(40, out.getInt(20), "min(kernel 45, ours 40)");
         assertEquals(1 << 20, out.getInt(24), "max_readahead: a full request, not the kernel's 128 KiB offer");
         int answered = out.getInt(28);
-        assertEquals(Wire.ASYNC_READ | Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS,
+        assertEquals(Wire.ASYNC_READ | Wire.MAX_PAGES | Wire.DO_READDIRPLUS | Wire.READDIRPLUS_AUTO | Wire.PARALLEL_DIROPS
+                | Wire.INIT_EXT,
             answered & 0xffffffffL, "only offered and wanted flags; never EXPORT_SUPPORT or writeback");
+        assertEquals(0, out.getInt(48), "flags2: passthrough was not offered");
+        assertEquals(0, out.getInt(52), "max_stack_depth 0 without passthrough");
         assertEquals(1 << 20, out.getInt(36), "max_write 1 MiB");
         assertEquals(256, out.getShort(44), "max_pages: 1 MiB requests");
         assertTrue(inited.get().resendSupported(), "HAS_RESEND read from flags2");
+    }
+
+    @Test
+    void initAsksForPassthroughWhenOfferedUnlessTurnedOff() {
+        long flags = Wire.ASYNC_READ | Wire.MAX_PAGES | Wire.INIT_EXT;
+        int flags2 = (int) ((Wire.HAS_RESEND | Wire.PASSTHROUGH) >>> 32);
+        handle(Requests.op(Wire.INIT, 9, 0).i32(7).i32(45).i32(131072).i32((int) flags).i32(flags2)
+            .i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0));
+        assertTrue((out.getInt(28) & Wire.INIT_EXT) != 0, "INIT_EXT: the kernel reads flags2");
+        assertEquals((int) (Wire.PASSTHROUGH >>> 32), out.getInt(48), "FUSE_PASSTHROUGH in flags2");
+        assertEquals(Wire.MAX_STACK_DEPTH, out.getInt(52), "max_stack_depth");
+        assertTrue(inited.get().passthrough());
+
+        Negotiation off = Negotiation.decide("s", Requests.op(Wire.INIT, 9, 0).i32(7).i32(45).i32(131072)
+            .i32((int) flags).i32(flags2).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0).i32(0)
+            .build(), RawFuseConfig.defaults().withPassthrough(false));
+        assertFalse(off.passthrough(), "-o passthrough=off");
     }
 
     @Test
