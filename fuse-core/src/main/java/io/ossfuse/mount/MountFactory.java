@@ -112,16 +112,20 @@ public final class MountFactory {
         String prefix = o.sources().isEmpty() ? o.ossUri().prefix() : "";
         BlockCache cache = null;
         InodeTable inodes = null;
+        // Inode table and cache are read side by side: each costs 50-200 ms with a few thousand
+        // entries, and a standby taking over opens both while every request waits.
+        java.util.concurrent.FutureTask<InodeTable> inodesTask = new java.util.concurrent.FutureTask<>(
+                () -> o.stateDir() == null ? InodeTable.inMemory() : InodeTable.persistent(Path.of(o.stateDir()), 10_000));
+        Thread inodesThread = new Thread(inodesTask, "open-inode-table");
+        inodesThread.setDaemon(true);
+        inodesThread.start();
         try {
             try {
                 cache = cacheFactory.apply(o);
             } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
                 throw new MountException(e.getMessage(), e);
-            }
-            try {
-                inodes = o.stateDir() == null ? InodeTable.inMemory() : InodeTable.persistent(Path.of(o.stateDir()), 10_000);
-            } catch (IOException e) {
-                throw new MountException("cannot open the state directory " + o.stateDir() + ": " + e.getMessage(), e);
+            } finally {
+                inodes = awaitInodes(inodesTask, o);
             }
             Metrics.watchCache(cache);
             ObjectFileSystem fs = ObjectFileSystem.builder(Metrics.meter(store)).prefix(prefix).cache(cache).inodes(inodes)
@@ -137,6 +141,20 @@ public final class MountFactory {
                 }
             }
             throw e;
+        }
+    }
+
+    private static InodeTable awaitInodes(java.util.concurrent.FutureTask<InodeTable> task, MountOptions o)
+            throws MountException {
+        try {
+            return task.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MountException("interrupted while opening the state directory " + o.stateDir(), e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) throw r;
+            throw new MountException("cannot open the state directory " + o.stateDir() + ": " + c.getMessage(), c);
         }
     }
 
