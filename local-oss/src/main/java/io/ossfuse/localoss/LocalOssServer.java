@@ -5,7 +5,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -79,7 +78,7 @@ public final class LocalOssServer implements AutoCloseable {
         this.accessKeySecret = b.accessKeySecret;
         this.securityToken = b.securityToken;
         this.buckets = buckets;
-        this.identity = new ServerIdentity(hostText(b.bindAddress), b.region, b.clock);
+        this.identity = new ServerIdentity(b.bindAddress, b.region, b.clock);
         this.auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken, b.anonymousRead, b.clock);
         this.etags = new ETags(b.etagMode);
         this.profile = b.profile;
@@ -233,15 +232,6 @@ public final class LocalOssServer implements AutoCloseable {
         return "LocalOssServer[" + (state == State.RUNNING ? endpoint() : state.toString().toLowerCase())
                 + ", buckets=" + buckets() + ", accessKeyId=" + accessKeyId
                 + (buckets.root != null ? ", root=" + buckets.root : "") + "]";
-    }
-
-    private static String hostText(InetAddress a) {
-        String s = a.getHostAddress();
-        if (a instanceof Inet6Address) {
-            int pct = s.indexOf('%');
-            return pct >= 0 ? s.substring(0, pct) : s;
-        }
-        return s;
     }
 
     /** Configures a {@link LocalOssServer}; {@link #build()} validates and names the field at fault. */

@@ -1,5 +1,7 @@
 package io.ossfuse.localoss;
 
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,11 +14,21 @@ final class ServerIdentity {
     final long idBase = new SecureRandom().nextLong() & 0x7fffffffffffffffL;
     private volatile Instant startedAt;
 
-    ServerIdentity(String hostText, String region, Clock clock) {
-        this.hostText = hostText;
+    ServerIdentity(InetAddress bindAddress, String region, Clock clock) {
+        this.hostText = hostText(bindAddress);
         this.region = region;
         this.clock = clock;
         this.startedAt = clock.instant();
+    }
+
+    /** The bound address as clients write it in a URL host, without an IPv6 zone. */
+    private static String hostText(InetAddress a) {
+        String s = a.getHostAddress();
+        if (a instanceof Inet6Address) {
+            int pct = s.indexOf('%');
+            return pct >= 0 ? s.substring(0, pct) : s;
+        }
+        return s;
     }
 
     String location() {
