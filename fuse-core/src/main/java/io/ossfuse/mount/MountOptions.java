@@ -6,7 +6,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ossfuse.fs.FsOptions;
-import io.ossfuse.fuse.FuseTransports;
 import io.ossfuse.oss.OssUri;
 import io.ossfuse.oss.SignatureVersion;
 import java.nio.file.Path;

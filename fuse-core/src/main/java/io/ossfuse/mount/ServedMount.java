@@ -3,7 +3,6 @@ package io.ossfuse.mount;
 import io.ossfuse.fuse.FuseMountConfig;
 import io.ossfuse.stats.Metrics;
 import io.ossfuse.fuse.FuseTransport;
-import io.ossfuse.fuse.FuseTransports;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

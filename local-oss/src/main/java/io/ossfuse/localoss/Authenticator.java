@@ -5,6 +5,7 @@ import com.sun.net.httpserver.Headers;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.LocalDateTime;
@@ -14,6 +15,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,6 +60,19 @@ final class Authenticator {
     private final String securityToken;
     private final boolean anonymousRead;
     private final Clock clock;
+
+    /** A random key pair, for a server started without credentials. */
+    record KeyPair(String accessKeyId, String accessKeySecret) {
+        static KeyPair random() {
+            SecureRandom r = new SecureRandom();
+            byte[] id = new byte[8];
+            byte[] secret = new byte[24];
+            r.nextBytes(id);
+            r.nextBytes(secret);
+            return new KeyPair("LOCAL" + HexFormat.of().withUpperCase().formatHex(id),
+                    Base64.getUrlEncoder().withoutPadding().encodeToString(secret));
+        }
+    }
 
     Authenticator(String accessKeyId, String accessKeySecret, String securityToken, boolean anonymousRead,
                   Clock clock) {

@@ -5,34 +5,22 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashSet;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeSet;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * A small OSS-compatible HTTP endpoint serving buckets from local directories, for tests, the demo and
@@ -65,7 +53,8 @@ public final class LocalOssServer implements AutoCloseable {
 
     private enum State { NEW, RUNNING, CLOSED }
 
-    private final Config config;
+    private final BucketRegistry buckets;
+    private final ServerIdentity identity;
     private final InetAddress bindAddress;
     private final int requestedPort;
     private final int threads;
@@ -74,24 +63,24 @@ public final class LocalOssServer implements AutoCloseable {
     private final String securityToken;
     private final Faults faults = new Faults();
     private final Counters counters = new Counters();
-    private final OssHandler handler;
+    private final Authenticator auth;
+    private final ETags etags;
     private final RemoteProfile profile;
     private State state = State.NEW;
     private HttpServer server;
     private ExecutorService executor;
 
-    private LocalOssServer(Builder b) {
+    private LocalOssServer(Builder b, BucketRegistry buckets) {
         this.bindAddress = b.bindAddress;
         this.requestedPort = b.port;
         this.threads = b.maxThreads;
         this.accessKeyId = b.accessKeyId;
         this.accessKeySecret = b.accessKeySecret;
         this.securityToken = b.securityToken;
-        this.config = new Config(b.root, b.mapped, b.stateDir, b.ownsStateDir, hostText(b.bindAddress), b.region,
-                b.clock);
-        Authenticator auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken,
-                b.anonymousRead, b.clock);
-        this.handler = new OssHandler(config, auth, new ETags(b.etagMode), faults, counters);
+        this.buckets = buckets;
+        this.identity = new ServerIdentity(b.bindAddress, b.region, b.clock);
+        this.auth = new Authenticator(b.accessKeyId, b.accessKeySecret, b.securityToken, b.anonymousRead, b.clock);
+        this.etags = new ETags(b.etagMode);
         this.profile = b.profile;
     }
 
@@ -118,15 +107,22 @@ public final class LocalOssServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        var context = s.createContext("/", handler);
-        if (!profile.firstByteLatency().isZero()) context.getFilters().add(new FirstByteLatencyFilter(profile.firstByteLatency()));
-        if (profile.bytesPerSecond() > 0) context.getFilters().add(new BandwidthCapFilter(profile.bytesPerSecond()));
+        var context = s.createContext("/", new OperationDispatcher(buckets, identity, etags, counters));
+        var filters = context.getFilters();
+        if (!profile.firstByteLatency().isZero()) filters.add(new FirstByteLatencyFilter(profile.firstByteLatency()));
+        if (profile.bytesPerSecond() > 0) filters.add(new BandwidthCapFilter(profile.bytesPerSecond()));
+        // In request order: the first answers the errors of all after it.
+        filters.add(new ErrorAnswerFilter(identity, counters));
+        filters.add(new InjectedLatencyFilter(faults));
+        filters.add(new RoutingFilter(identity));
+        filters.add(new AuthFilter(auth, counters));
+        filters.add(new FaultInjectionFilter(faults, counters));
         s.setExecutor(pool);
         s.start();
         server = s;
         executor = pool;
         state = State.RUNNING;
-        config.startedAt = config.clock.instant();
+        identity.markStarted();
         LOG.info("{}", this);
         return this;
     }
@@ -148,7 +144,7 @@ public final class LocalOssServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        config.deleteStateIfOwned();
+        buckets.deleteStateIfOwned();
     }
 
     /** The bound port (the ephemeral one if 0 was requested). */
@@ -161,7 +157,7 @@ public final class LocalOssServer implements AutoCloseable {
 
     /** E.g. "http://127.0.0.1:40123": what {@code fs.oss.endpoint} and OSSClientBuilder take. */
     public String endpoint() {
-        String host = config.hostText;
+        String host = identity.hostText;
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port();
     }
 
@@ -181,29 +177,29 @@ public final class LocalOssServer implements AutoCloseable {
 
     /** The region V4 clients should sign for, e.g. "cn-hangzhou" (any region is accepted). */
     public String region() {
-        return config.region;
+        return identity.region;
     }
 
     /** The root directory, or null when only {@link Builder#bucket(String, Path)} mappings are served. */
     public Path root() {
-        return config.root;
+        return buckets.root;
     }
 
     /** The directory backing {@code bucket}: its mapping, else {@code root/bucket} (which may not exist yet). */
     public Path bucketDir(String bucket) {
-        Path mapped = config.mapped.get(bucket);
+        Path mapped = buckets.mapped.get(bucket);
         if (mapped != null) {
             return mapped;
         }
-        if (config.root == null) {
+        if (buckets.root == null) {
             throw new IllegalArgumentException("bucket '" + bucket + "' is not mapped and no root is set");
         }
-        return config.root.resolve(bucket);
+        return buckets.root.resolve(bucket);
     }
 
     /** Bucket names currently served (mapped buckets and valid-named subdirectories of the root). */
     public List<String> buckets() {
-        return config.bucketNames();
+        return buckets.bucketNames();
     }
 
     public Faults faults() {
@@ -227,7 +223,7 @@ public final class LocalOssServer implements AutoCloseable {
         return "local-oss endpoint=" + endpoint() + " bucket=" + String.join(",", buckets())
                 + " accessKeyId=" + accessKeyId + " accessKeySecret=" + accessKeySecret
                 + (securityToken != null ? " securityToken=" + securityToken : "")
-                + " region=" + config.region + (config.root != null ? " root=" + config.root : "")
+                + " region=" + identity.region + (buckets.root != null ? " root=" + buckets.root : "")
                 + (profile.isNone() ? "" : " profile=" + profile.toString().replace(' ', '_'));
     }
 
@@ -235,113 +231,7 @@ public final class LocalOssServer implements AutoCloseable {
     public synchronized String toString() {
         return "LocalOssServer[" + (state == State.RUNNING ? endpoint() : state.toString().toLowerCase())
                 + ", buckets=" + buckets() + ", accessKeyId=" + accessKeyId
-                + (config.root != null ? ", root=" + config.root : "") + "]";
-    }
-
-    private static String hostText(InetAddress a) {
-        String s = a.getHostAddress();
-        if (a instanceof Inet6Address) {
-            int pct = s.indexOf('%');
-            return pct >= 0 ? s.substring(0, pct) : s;
-        }
-        return s;
-    }
-
-    /** Shared, mostly immutable view of the configuration for the request handler. */
-    static final class Config {
-        final Path root;
-        final Map<String, Path> mapped;
-        final Path stateDir;
-        final boolean ownsStateDir;
-        final String hostText;
-        final String region;
-        final Clock clock;
-        final long idBase = new SecureRandom().nextLong() & 0x7fffffffffffffffL;
-        volatile Instant startedAt;
-        private final ConcurrentHashMap<String, BucketStore> stores = new ConcurrentHashMap<>();
-
-        Config(Path root, Map<String, Path> mapped, Path stateDir, boolean ownsStateDir, String hostText,
-               String region, Clock clock) {
-            this.root = root;
-            this.mapped = Map.copyOf(mapped);
-            this.stateDir = stateDir;
-            this.ownsStateDir = ownsStateDir;
-            this.hostText = hostText;
-            this.region = region;
-            this.clock = clock;
-            this.startedAt = clock.instant();
-        }
-
-        String hostText() {
-            return hostText;
-        }
-
-        String region() {
-            return region;
-        }
-
-        String location() {
-            return "oss-" + region;
-        }
-
-        Instant startedAt() {
-            return startedAt;
-        }
-
-        long idBase() {
-            return idBase;
-        }
-
-        BucketStore store(String bucket) {
-            Path dir = mapped.get(bucket);
-            if (dir == null && root != null && OssHandler.BUCKET_NAME.matcher(bucket).matches()) {
-                dir = root.resolve(bucket);
-            }
-            if (dir == null || !Files.isDirectory(dir)) {
-                return null;
-            }
-            Path d = dir;
-            return stores.computeIfAbsent(bucket, b -> new BucketStore(b, d,
-                    stateDir.resolve("markers").resolve(b), stateDir.resolve("tmp")));
-        }
-
-        void createBucket(String bucket) {
-            if (mapped.containsKey(bucket)) {
-                return;
-            }
-            if (root == null) {
-                throw OssError.notImplemented("PutBucket without a root directory");
-            }
-            try {
-                Files.createDirectories(root.resolve(bucket));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        List<String> bucketNames() {
-            TreeSet<String> names = new TreeSet<>(mapped.keySet());
-            if (root != null) {
-                try (Stream<Path> s = Files.list(root)) {
-                    s.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                            .filter(n -> OssHandler.BUCKET_NAME.matcher(n).matches()).forEach(names::add);
-                } catch (IOException e) {
-                    // a vanished root serves no buckets
-                }
-            }
-            return new ArrayList<>(names);
-        }
-
-        void deleteStateIfOwned() {
-            if (!ownsStateDir) {
-                return;
-            }
-            try (Stream<Path> s = Files.walk(stateDir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                LOG.debug("local-oss: could not remove state dir {}: {}", stateDir, e.toString());
-            }
-        }
+                + (buckets.root != null ? ", root=" + buckets.root : "") + "]";
     }
 
     /** Configures a {@link LocalOssServer}; {@link #build()} validates and names the field at fault. */
@@ -349,8 +239,6 @@ public final class LocalOssServer implements AutoCloseable {
         private Path root;
         private final Set<String> buckets = new LinkedHashSet<>();
         private final Map<String, Path> mapped = new LinkedHashMap<>();
-        private Path stateDir;
-        private boolean ownsStateDir;
         private String accessKeyId;
         private String accessKeySecret;
         private String securityToken;
@@ -495,43 +383,20 @@ public final class LocalOssServer implements AutoCloseable {
             Set<String> allNames = new LinkedHashSet<>(buckets);
             allNames.addAll(mapped.keySet());
             for (String b : allNames) {
-                if (!OssHandler.BUCKET_NAME.matcher(b).matches()) {
+                if (!Route.BUCKET_NAME.matcher(b).matches()) {
                     throw new IllegalArgumentException("bucket: '" + b + "' is not a valid OSS bucket name"
                             + " (3-63 characters: lower-case letters, digits, '-', not starting or ending with '-')");
                 }
             }
             if (accessKeyId == null) {
-                SecureRandom r = new SecureRandom();
-                byte[] id = new byte[8];
-                byte[] secret = new byte[24];
-                r.nextBytes(id);
-                r.nextBytes(secret);
-                accessKeyId = "LOCAL" + HexFormat.of().withUpperCase().formatHex(id);
-                accessKeySecret = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+                Authenticator.KeyPair random = Authenticator.KeyPair.random();
+                accessKeyId = random.accessKeyId();
+                accessKeySecret = random.accessKeySecret();
             }
             if (accessKeyId.isEmpty() || accessKeySecret.isEmpty()) {
                 throw new IllegalArgumentException("credentials: access key id and secret must not be empty");
             }
-            try {
-                if (root != null) {
-                    Files.createDirectories(root);
-                    for (String b : buckets) {
-                        Files.createDirectories(root.resolve(b));
-                    }
-                    stateDir = root.resolve(".localoss");
-                    ownsStateDir = false;
-                } else {
-                    stateDir = Files.createTempDirectory("local-oss-state");
-                    ownsStateDir = true;
-                }
-                for (Path d : mapped.values()) {
-                    Files.createDirectories(d);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException("root: cannot create " + root + " or a bucket directory: "
-                        + e.getMessage(), e);
-            }
-            return new LocalOssServer(this);
+            return new LocalOssServer(this, BucketRegistry.create(root, buckets, mapped));
         }
     }
 }

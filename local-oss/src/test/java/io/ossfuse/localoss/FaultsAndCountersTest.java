@@ -364,4 +364,18 @@ class FaultsAndCountersTest {
     static RawHttp.Response send(String method, String path, Map<String, String> headers) throws IOException {
         return RawHttp.send(server.port(), method, path, headers);
     }
+
+    /** Auth runs before counting and fault injection: a refused request draws no fault and is no operation. */
+    @Test
+    void refusedRequestsDrawNoFaultAndCountNoOperation() throws IOException {
+        server.faults().next(1).status(503);
+        RawHttp.Response refused = RawHttp.send(server.port(), "DELETE", "/bkt/no-such-key", Map.of());
+        assertEquals(403, refused.status(), refused.text());
+        assertTrue(refused.text().contains("<HostId>bkt.127.0.0.1</HostId>"), refused.text());
+        assertEquals(1, server.counters().authFailures());
+        assertEquals(0, server.counters().count(OssOperation.DELETE));
+        assertEquals(0, server.faults().injected());
+        assertEquals(503, get("/bkt/other.txt").status(), "the fault is left for the next authorised request");
+        assertEquals(2, server.counters().requests());
+    }
 }

@@ -1,10 +1,14 @@
-package io.ossfuse.fuse;
+package io.ossfuse.mount;
 
+import io.ossfuse.fuse.FuseTransport;
 import io.ossfuse.fuse.jnr.JnrFuseTransport;
 import io.ossfuse.fuse.raw.RawMountTransport;
 import java.util.List;
 
-/** Creates a transport by name; the place to register a new one. */
+/**
+ * Creates a transport by name; the place to register a new one. It lives in {@code mount}, not in
+ * {@code fuse}, so that {@code fuse} does not depend on its own sub-packages (a package cycle).
+ */
 public final class FuseTransports {
     public static final String JNR = "jnr";
     /** The kernel protocol spoken directly (1 MiB requests); root only. */
