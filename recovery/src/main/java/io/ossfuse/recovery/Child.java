@@ -58,6 +58,23 @@ final class Child {
     handle.destroyForcibly();
   }
 
+  /** SIGKILL if alive, then waits for the exit up to {@code seconds}; false if it is still there. */
+  boolean killAndWait(long seconds) {
+    if (!isAlive()) return true;
+    kill();
+    try {
+      onExit().get(seconds, java.util.concurrent.TimeUnit.SECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } catch (java.util.concurrent.ExecutionException e) {
+      return !isAlive();
+    } catch (java.util.concurrent.TimeoutException e) {
+      return false;
+    }
+  }
+
   void terminate() {
     signalledByDaemon = true;
     handle.destroy();

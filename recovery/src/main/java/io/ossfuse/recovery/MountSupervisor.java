@@ -460,16 +460,9 @@ final class MountSupervisor {
   }
 
   private void killAndWait(Child c) {
-    if (!c.isAlive()) return;
-    c.kill();
-    try {
-      c.onExit().get(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
-    }
+    if (!c.killAndWait(5)) log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
   }
+
 
   /** Re-attaches every target; returns {attached, dropped}. Must run on exec. */
   private int[] reattachAll() {

@@ -6,10 +6,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -225,14 +223,7 @@ final class StandbyPool {
   }
 
   private void killAndWait(Child c) {
-    if (!c.isAlive()) return;
-    c.kill();
-    try {
-      c.onExit().get(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } catch (ExecutionException | TimeoutException e) {
-      log.warn("standby child {} of {} did not exit 5 s after SIGKILL", c.pid(), mountpoint);
-    }
+    if (!c.killAndWait(5)) log.warn("standby child {} of {} did not exit 5 s after SIGKILL", c.pid(), mountpoint);
   }
+
 }
