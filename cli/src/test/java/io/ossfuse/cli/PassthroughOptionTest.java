@@ -10,7 +10,7 @@ import io.ossfuse.mount.MountOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code -o passthrough=on|off}: parsed, kept in the options' JSON (the daemon's state), default on. */
+/** {@code -o passthrough=on|off}: parsed, kept in the options' JSON (the daemon's state), default off. */
 class PassthroughOptionTest {
     static MountOptions parse(String... args) {
         MountCommand cmd = new MountCommand();
@@ -28,13 +28,18 @@ class PassthroughOptionTest {
     }
 
     @Test
-    void onByDefaultWithTheRawTransportOnly() {
+    void offByDefaultOnWhenAskedWithTheRawTransportOnly() {
         MountOptions raw = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "raw");
         assertNull(raw.passthrough());
-        assertTrue(raw.passthroughEnabled());
-        assertTrue(raw.fsOptions().passthrough());
+        assertFalse(raw.passthroughEnabled(), "opt-in");
+        assertFalse(raw.fsOptions().passthrough());
         assertFalse(raw.toJson().contains("passthrough"), "absent from the JSON unless set");
-        MountOptions jnr = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "jnr");
+        MountOptions on = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "raw",
+                "-o", "passthrough=on");
+        assertTrue(on.passthroughEnabled());
+        assertTrue(on.fsOptions().passthrough());
+        MountOptions jnr = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "jnr",
+                "-o", "passthrough=on");
         assertFalse(jnr.fsOptions().passthrough(), "jnr cannot hand the kernel a file: no whole-object files");
     }
 

@@ -40,7 +40,8 @@ import java.util.Set;
  * @param sources           more than one source: each a directory of the root named after it; then
  *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
  * @param passthrough       false: never hand the kernel a cached whole-object file (FUSE passthrough);
- *                          null or true: do when the kernel can ({@code -o passthrough=off|on})
+ *                          true: do when the kernel can ({@code -o passthrough=on|off}); null: off,
+ *                          while a second open right after a takeover can still fail (issue 14)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
@@ -93,9 +94,9 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
                 .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport));
     }
 
-    /** FUSE passthrough of cached objects: on unless turned off. */
+    /** FUSE passthrough of cached objects: off unless turned on (opt-in until it survives every takeover). */
     public boolean passthroughEnabled() {
-        return passthrough == null || passthrough;
+        return Boolean.TRUE.equals(passthrough);
     }
 
     public String toJson() {
