@@ -104,8 +104,9 @@ abstract class AbstractRandomReadMountTest {
         double secs = (System.nanoTime() - t0) / 1e9;
         assertArrayEquals(content, got);
         long requests = server.counters().gets("seq.bin") - gets;
-        // 16 blocks of 4 MiB, some fetched in runs of several: never one GET per kernel request
-        assertTrue(requests <= 16 + 4, requests + " GETs for 16 blocks");
+        // 16 blocks of 4 MiB, some fetched in runs of several; a slow stream splits a piece into up to
+        // 4 parallel ranged parts (oss/HttpBodies): never more GETs than that, never one per page
+        assertTrue(requests <= 16 * 4 + 4, requests + " GETs for 16 blocks");
         assertTrue(server.counters().bytesSent("seq.bin") - sent <= OBJECT + 8L * MIB,
                 "each block fetched once: " + (server.counters().bytesSent("seq.bin") - sent) + " bytes");
         // a loose floor (loaded CI machine): a GET per 128 KiB page run would be far slower
