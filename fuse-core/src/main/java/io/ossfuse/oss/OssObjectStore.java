@@ -41,6 +41,9 @@ import org.slf4j.LoggerFactory;
  * https through a second SDK client whose socket timeout is the idle timeout of {@link BodyTimeouts} and
  * which does not retry ({@link SdkBodies}). Either way {@link HedgedRead} retries, hedges and bounds each
  * read in time. Every failure leaves as an {@link ObjectStoreException} with a {@link Kind}.
+ *
+ * <p>Over 400 lines: listing, HEAD and the three body reads (one GET, a run, a run in parallel
+ * parts) share one deadline and error mapping; the body reads are the part to move out next.
  */
 public final class OssObjectStore implements ObjectStore {
     private static final Logger LOG = LoggerFactory.getLogger(OssObjectStore.class);
@@ -303,14 +306,16 @@ public final class OssObjectStore implements ObjectStore {
             clean = true;
             streamRate.record(total, System.nanoTime() - t0 - inSink);
         } catch (IOException e) {
-            if (late.get()) {
-                throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
-                        + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
-            }
+            if (late.get()) throw pieceTooLate(key, e);
             throw e;
         } finally {
             body.close(clean);
         }
+    }
+
+    private ObjectStoreException pieceTooLate(String key, IOException e) {
+        return new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
+                + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
     }
 
     /** How many parallel GETs for a body of {@code length} bytes: 1 unless one stream has proved slow. */
@@ -356,10 +361,7 @@ public final class OssObjectStore implements ObjectStore {
                     }
                 });
             } catch (IOException e) {
-                if (late.get()) {
-                    throw new ObjectStoreException(Kind.UNAVAILABLE, "read " + bucket + "/" + key + ": a piece of a run"
-                            + " did not arrive within " + timeouts.deadline().toMillis() + " ms", e);
-                }
+                if (late.get()) throw pieceTooLate(key, e);
                 throw e;
             } finally {
                 abort.cancel(false);
