@@ -82,6 +82,9 @@ import java.util.concurrent.atomic.LongAdder;
  * checked on first read. Files are adopted oldest-mtime first, approximating the LRU order (hits refresh
  * the mtime at most every {@value #TOUCH_INTERVAL_SECONDS} s). Temp files are deleted. A directory is
  * locked ({@code .lock}) so two processes cannot share it.
+ *
+ * <p>Over 400 lines because placement, eviction, single-flight loads and hot buffers still share
+ * its index and lock here; issue 11 splits them into Store, Flights and Placement behind this facade.
  */
 public final class TieredBlockCache implements BlockCache {
     private static final Logger log = LoggerFactory.getLogger(TieredBlockCache.class);

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * absent, a listing of {@code key/} with max-keys 1 (a directory, or ENOENT). HEAD goes first
  * because most lookups are of files and a HEAD is the cheaper request; a readdir puts every child it
  * lists into the cache, so {@code ls -l} costs the listing only.
+ *
+ * <p>Over 400 lines: every filesystem operation of the read-only view is here; the read path
+ * (pattern, readahead, whole files) is the part to move into its own class next.
  */
 public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private static final Logger LOG = LoggerFactory.getLogger(ObjectFileSystem.class);

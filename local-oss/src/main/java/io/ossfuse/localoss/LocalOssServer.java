@@ -47,6 +47,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Binds 127.0.0.1 unless told otherwise; a non-loopback address is refused unless
  * {@link Builder#allowNonLoopback(boolean)} is set.
+ *
+ * <p>Just over 400 lines, most of it the builder of a test endpoint's many options.
  */
 public final class LocalOssServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LocalOssServer.class);

@@ -49,6 +49,9 @@ import io.ossfuse.fs.BackingFile;
  * OPEN the kernel re-sends (the reply never arrived), releases ids no open uses, and rewrites the log
  * compactly. An id registered by a child killed before it could log it is found by probing the ids
  * just above the highest logged one (the kernel allocates them cyclically upwards).
+ *
+ * <p>Over 400 lines because the decision per OPEN, the log and its replay must agree line by line;
+ * the log format and replay could move to their own class once passthrough is on by default.
  */
 final class PassthroughOpens {
     private static final Logger LOG = LoggerFactory.getLogger(PassthroughOpens.class);
