@@ -153,11 +153,12 @@ final class StandbyPool {
   private void pollReady(Slot s) {
     if (!slots.contains(s) || s.ready) return;
     if (s.gate.isReady()) {
-      s.ready = true;
       exitsInARow = 0;
-      onChange.run();
+      // Logged before the status shows it: whoever sees "ready" in status finds the line too.
       log.info("standby child {} ready to take over {} ({} ms after its start)", s.child.pid(), mountpoint,
           (nanos.getAsLong() - s.startedNanos) / 1_000_000);
+      s.ready = true;
+      onChange.run();
       return;
     }
     if (s.child.isAlive()) {
