@@ -2,6 +2,7 @@ package io.ossfuse.fuse.jnr;
 
 import io.ossfuse.fs.DirEntry;
 import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.Errors;
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.OpenFile;
@@ -20,8 +21,6 @@ import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -33,10 +32,9 @@ import ru.serce.jnrfuse.struct.Timespec;
  * Translates libfuse's path-based high-level API to the inode-based {@link ReadOnlyFileSystem}.
  * Paths are resolved to inodes component by component; the adapter holds one lookup reference per
  * path it resolved (libfuse does its own node bookkeeping, so it never forwards forgets). Every
- * error leaves through {@link #errno}. Write-ish operations answer EROFS (the mount is also "ro").
+ * failure leaves through {@link Errors#reply}. Write-ish operations answer EROFS (the mount is also "ro").
  */
 final class JnrAdapter extends FuseStubFS {
-    private static final Logger LOG = LoggerFactory.getLogger(JnrAdapter.class);
     private static final com.kenai.jffi.MemoryIO MEMORY = com.kenai.jffi.MemoryIO.getInstance();
     private final ReadOnlyFileSystem fs;
     private final Map<String, Long> inodes = new ConcurrentHashMap<>();
@@ -76,15 +74,6 @@ final class JnrAdapter extends FuseStubFS {
         return ino;
     }
 
-    private static int errno(FsException e) {
-        return -e.errno().code;
-    }
-
-    private static int unexpected(String op, String path, RuntimeException e) {
-        LOG.warn("{} {}: unexpected {}", op, path, e.toString(), e);
-        return -Errno.EIO.code;
-    }
-
     private static void fill(FileStat st, FileAttr a) {
         st.st_mode.set(a.mode());
         st.st_ino.set(a.ino());
@@ -113,9 +102,9 @@ final class JnrAdapter extends FuseStubFS {
             return 0;
         } catch (FsException e) {
             if (e.errno() == Errno.ESTALE) inodes.remove(path);
-            return errno(e);
+            return Errors.reply(e, "getattr", path);
         } catch (RuntimeException e) {
-            return unexpected("getattr", path, e);
+            return Errors.reply(e, "getattr", path);
         }
     }
 
@@ -124,10 +113,8 @@ final class JnrAdapter extends FuseStubFS {
         try {
             fi.fh.set(fs.opendir(resolve(path)));
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("opendir", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "opendir", path);
         }
     }
 
@@ -136,10 +123,8 @@ final class JnrAdapter extends FuseStubFS {
         try {
             fs.readdir(resolve(path), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("readdir", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "readdir", path);
         }
     }
 
@@ -151,7 +136,7 @@ final class JnrAdapter extends FuseStubFS {
         } catch (FsException e) {
             return 0; // the directory may be gone; the handle is released either way
         } catch (RuntimeException e) {
-            return unexpected("releasedir", path, e);
+            return Errors.reply(e, "releasedir", path);
         }
     }
 
@@ -167,10 +152,8 @@ final class JnrAdapter extends FuseStubFS {
                 p.putInt(FI_BITS_OFFSET, p.getInt(FI_BITS_OFFSET) | bits);
             }
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("open", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "open", path);
         }
     }
 
@@ -203,10 +186,8 @@ final class JnrAdapter extends FuseStubFS {
             int n = fs.read(resolve(path), fi.fh.get(), offset, dst);
             buf.put(0, dst.array(), 0, n);
             return n;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("read", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "read", path);
         }
     }
 
@@ -217,7 +198,7 @@ final class JnrAdapter extends FuseStubFS {
         } catch (FsException ignored) {
             // gone meanwhile; nothing to release
         } catch (RuntimeException e) {
-            return unexpected("release", path, e);
+            return Errors.reply(e, "release", path);
         }
         return 0;
     }
@@ -236,10 +217,8 @@ final class JnrAdapter extends FuseStubFS {
             st.f_favail.set(s.filesFree());
             st.f_namemax.set(s.nameMax());
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("statfs", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "statfs", path);
         }
     }
 
@@ -248,13 +227,11 @@ final class JnrAdapter extends FuseStubFS {
         try {
             byte[] v = fs.getxattr(resolve(path), name);
             if (size == 0) return v.length;
-            if (size < v.length) return -Errno.ERANGE.code;
+            if (size < v.length) return Errno.ERANGE.negative();
             value.put(0, v, 0, v.length);
             return v.length;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("getxattr", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "getxattr", path);
         }
     }
 
@@ -265,13 +242,11 @@ final class JnrAdapter extends FuseStubFS {
             ByteBuffer b = ByteBuffer.allocate(names.stream().mapToInt(n -> n.getBytes(StandardCharsets.UTF_8).length + 1).sum());
             for (String n : names) b.put(n.getBytes(StandardCharsets.UTF_8)).put((byte) 0);
             if (size == 0) return b.capacity();
-            if (size < b.capacity()) return -Errno.ERANGE.code;
+            if (size < b.capacity()) return Errno.ERANGE.negative();
             list.put(0, b.array(), 0, b.capacity());
             return b.capacity();
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("listxattr", path, e);
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "listxattr", path);
         }
     }
 
@@ -279,16 +254,14 @@ final class JnrAdapter extends FuseStubFS {
     public int access(String path, int mask) {
         try {
             resolve(path);
-            return (mask & 2) != 0 ? -Errno.EROFS.code : 0; // W_OK
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("access", path, e);
+            return (mask & 2) != 0 ? Errno.EROFS.negative() : 0; // W_OK
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, "access", path);
         }
     }
 
     // ---- everything that would modify the filesystem ------------------------------------------
-    private static final int EROFS = -Errno.EROFS.code;
+    private static final int EROFS = Errno.EROFS.negative();
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {
