@@ -44,6 +44,8 @@ final class JnrAdapter extends FuseStubFS {
      * libfuse 2.9's high-level API cannot tell the kernel to drop them (no inode notifications).
      */
     private final Map<Long, KernelAttr> reported = new ConcurrentHashMap<>();
+    /** The inode of each open file and directory handle: what reads and releases use, whatever became of the path. */
+    private final Map<Long, Long> openFiles = new ConcurrentHashMap<>(), openDirs = new ConcurrentHashMap<>();
 
     private record KernelAttr(long size, Instant mtime) {
         static KernelAttr of(FileAttr a) {
@@ -122,7 +124,9 @@ final class JnrAdapter extends FuseStubFS {
     public int opendir(String path, FuseFileInfo fi) {
         return call("opendir", path, () -> {
             long ino = inodes.resolve(path);
-            fi.fh.set(fs.opendir(ino));
+            long fh = fs.opendir(ino);
+            fi.fh.set(fh);
+            openDirs.put(fh, ino);
             inodes.opened(ino);
             return 0;
         });
@@ -131,7 +135,7 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
         return call("readdir", path, () -> {
-            fs.readdir(inodes.resolve(path), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
+            fs.readdir(inodeOf(openDirs, path, fi), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
             return 0;
         });
     }
@@ -139,7 +143,7 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int releasedir(String path, FuseFileInfo fi) {
         return call("releasedir", path, () -> {
-            releaseHandle(path, ino -> fs.releasedir(ino, fi.fh.get()));
+            releaseHandle(openDirs, fi, ino -> fs.releasedir(ino, fi.fh.get()));
             return 0;
         });
     }
@@ -149,7 +153,6 @@ final class JnrAdapter extends FuseStubFS {
         return call("open", path, () -> {
             long ino = inodes.resolve(path);
             OpenFile f = fs.open(ino, fi.flags.get());
-            inodes.opened(ino);
             if (f.backing() != null) f.backing().release(); // libfuse 2.9 has no passthrough
             fi.fh.set(f.fh());
             int bits = openBits(f);
@@ -157,6 +160,8 @@ final class JnrAdapter extends FuseStubFS {
                 jnr.ffi.Pointer p = jnr.ffi.Struct.getMemory(fi);
                 p.putInt(FI_BITS_OFFSET, p.getInt(FI_BITS_OFFSET) | bits);
             }
+            openFiles.put(f.fh(), ino);
+            inodes.opened(ino);
             return 0;
         });
     }
@@ -184,10 +189,10 @@ final class JnrAdapter extends FuseStubFS {
             long address = buf.address();
             if (address != 0) {
                 // Zero-copy: the filesystem writes straight into libfuse's reply buffer.
-                return fs.read(inodes.resolve(path), fi.fh.get(), offset, MEMORY.newDirectByteBuffer(address, len));
+                return fs.read(inodeOf(openFiles, path, fi), fi.fh.get(), offset, MEMORY.newDirectByteBuffer(address, len));
             }
             ByteBuffer dst = ByteBuffer.allocate(len);
-            int n = fs.read(inodes.resolve(path), fi.fh.get(), offset, dst);
+            int n = fs.read(inodeOf(openFiles, path, fi), fi.fh.get(), offset, dst);
             buf.put(0, dst.array(), 0, n);
             return n;
         });
@@ -196,19 +201,21 @@ final class JnrAdapter extends FuseStubFS {
     @Override
     public int release(String path, FuseFileInfo fi) {
         return call("release", path, () -> {
-            releaseHandle(path, ino -> fs.release(ino, fi.fh.get()));
+            releaseHandle(openFiles, fi, ino -> fs.release(ino, fi.fh.get()));
             return 0;
         });
     }
 
-    /** Releases a file or directory handle on {@code path}'s inode; a path gone meanwhile has nothing to release. */
-    private void releaseHandle(String path, LongConsumer release) {
-        long ino;
-        try {
-            ino = inodes.resolve(path);
-        } catch (FsException gone) {
-            return;
-        }
+    /** The inode {@code fi}'s handle was opened on (its path may have been forgotten since). */
+    private long inodeOf(Map<Long, Long> handles, String path, FuseFileInfo fi) throws FsException {
+        Long ino = handles.get(fi.fh.get());
+        return ino != null ? ino : inodes.resolve(path);
+    }
+
+    /** Releases {@code fi}'s handle, one of {@code handles}; one not opened here has nothing to release. */
+    private void releaseHandle(Map<Long, Long> handles, FuseFileInfo fi, LongConsumer release) {
+        Long ino = handles.remove(fi.fh.get());
+        if (ino == null) return;
         try {
             release.accept(ino);
         } finally {

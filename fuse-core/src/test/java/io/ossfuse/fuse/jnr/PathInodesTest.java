@@ -15,7 +15,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
 import org.junit.jupiter.api.Test;
+import ru.serce.jnrfuse.struct.FuseFileInfo;
 
 class PathInodesTest {
     /** Numbers each path once and counts the lookup references the caller holds. */
@@ -24,6 +28,7 @@ class PathInodesTest {
         final Map<Long, String> pathByIno = new HashMap<>(Map.of(ROOT_INO, ""));
         final Map<Long, Long> refs = new HashMap<>();
         final List<Long> forgotten = new ArrayList<>();
+        final List<Long> released = new ArrayList<>();
         int lookups;
 
         @Override
@@ -71,17 +76,21 @@ class PathInodesTest {
         }
 
         @Override
-        public OpenFile open(long ino, int flags) throws FsException {
-            throw new UnsupportedOperationException();
+        public OpenFile open(long ino, int flags) {
+            return new OpenFile(100 + ino, OpenFile.PageCache.KEEP, attr(ino));
         }
 
         @Override
-        public int read(long ino, long fh, long offset, ByteBuffer dst) {
+        public synchronized int read(long ino, long fh, long offset, ByteBuffer dst) {
+            assertEquals(100 + ino, fh, "read of the inode the handle was opened on");
+            assertTrue(refs.containsKey(ino), "read of a forgotten inode");
             return 0;
         }
 
         @Override
-        public void release(long ino, long fh) {
+        public synchronized void release(long ino, long fh) {
+            assertEquals(100 + ino, fh, "release of the inode the handle was opened on");
+            released.add(ino);
         }
 
         @Override
@@ -143,6 +152,23 @@ class PathInodesTest {
         t.released(a);
         assertEquals(List.of(a), fs.forgotten, "the reference eviction owed");
         assertEquals(List.of(a), told);
+        assertEquals(1, fs.held(), "/b's");
+    }
+
+    @Test
+    void theAdapterReadsAndReleasesAnOpenFileWhosePathWasForgotten() {
+        JnrAdapter adapter = new JnrAdapter(fs, 1);
+        FuseFileInfo fi = FuseFileInfo.of(Memory.allocateDirect(Runtime.getSystemRuntime(), 64));
+        assertEquals(0, adapter.open("/a", fi));
+        long a = fs.inoByPath.get("/a");
+        assertEquals(0, adapter.access("/b", 0), "evicts /a, which stays referenced while open");
+        int lookups = fs.lookups;
+        Pointer buf = Memory.allocateDirect(Runtime.getSystemRuntime(), 4096);
+        assertEquals(0, adapter.read("/a", buf, 4096, 0, fi));
+        assertEquals(lookups, fs.lookups, "the handle knows its inode: no lookup");
+        assertEquals(0, adapter.release("/a", fi));
+        assertEquals(List.of(a), fs.released);
+        assertEquals(List.of(a), fs.forgotten, "the reference eviction owed, paid at release");
         assertEquals(1, fs.held(), "/b's");
     }
 
