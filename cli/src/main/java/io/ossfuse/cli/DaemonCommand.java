@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ossfuse daemon}: the node daemon that supervises every mount (what systemd runs). */
@@ -21,28 +22,14 @@ import picocli.CommandLine.Option;
             + "daemon adopts them. Under systemd (unit with FileDescriptorStoreMax=) each raw mount's /dev/fuse fd "
             + "is kept in the unit's fd store, so a kill of daemon and child together only stalls readers."})
 public final class DaemonCommand implements Callable<Integer> {
-  @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
-      description = "Control socket, 0600 in a 0700 directory (default: ${DEFAULT-VALUE}; env OSSFUSE_SOCKET).")
-  Path socket;
+  @Mixin
+  DaemonProcessOptions daemon;
 
   @Option(names = "--state", defaultValue = "${env:OSSFUSE_STATE:-" + DaemonConfig.DEFAULT_STATE_PATH + "}", paramLabel = "FILE",
       description = "State file: mounts and bound targets, 0600; a bad entry is skipped and kept in FILE.rejected-<time>; "
           + "if neither FILE nor FILE.prev can be read the daemon refuses to start (exit 78) "
           + "(default: ${DEFAULT-VALUE}; env OSSFUSE_STATE).")
   Path state;
-
-  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}", paramLabel = "DIR",
-      description = "Bind targets must be under this directory (default: ${DEFAULT-VALUE}; env OSSFUSE_ALLOWED_ROOT).")
-  Path allowedRoot;
-
-  @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-" + DaemonConfig.DEFAULT_LOG_DIR_PATH + "}", paramLabel = "DIR",
-      description = "One log file per mount with its child's output; above 16 MiB it is rotated, 3 old copies "
-          + "kept (default: ${DEFAULT-VALUE}; env OSSFUSE_LOG_DIR).")
-  Path logDir;
-
-  @Option(names = "--child-heap", defaultValue = "512m", paramLabel = "SIZE",
-      description = "-Xmx of each FUSE child JVM (default: ${DEFAULT-VALUE}).")
-  String childHeap;
 
   @Option(names = "--probe-interval", defaultValue = "2s", paramLabel = "DURATION",
       description = "How often each mount is probed (stat of its root) (default: ${DEFAULT-VALUE}).")
@@ -74,8 +61,7 @@ public final class DaemonCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     DaemonConfig config;
     try {
-      config = DaemonConfig.builder().socket(socket).stateFile(state).allowedRoot(allowedRoot).logDir(logDir)
-          .childMaxHeap(childHeap).probeInterval(duration(probeInterval, "--probe-interval"))
+      config = daemon.config(state).probeInterval(duration(probeInterval, "--probe-interval"))
           .probeTimeout(duration(probeTimeout, "--probe-timeout")).probeFailures(probeFailures)
           .backoffCap(duration(backoffCap, "--backoff-cap"))
           .readTimeout(readTimeout == null ? null : duration(readTimeout, "--read-timeout")).build();

@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +39,10 @@ import picocli.CommandLine.Model.CommandSpec;
             + "encryptOptions fs.oss.accessKeyId / fs.oss.accessKeySecret [/ fs.oss.securityToken] from a Secret, or none "
             + "and RRSA / the ECS RAM role from the environment. ThinRuntime spec.fuse.options: uid, gid, umask, "
             + "allow_other, metadata-ttl, negative-ttl, transport, tieredstore (the YAML, or a file in the container). Unknown "
-            + "fields and options are logged once and ignored. See docs/OPERATIONS.md."})
+            + "fields and options are logged once and ignored. See docs/OPERATIONS.md.",
+        "Binds of targetPath under --allowed-root (Fluid's CSI binds into the pods' volume paths) are adopted and "
+            + "re-bound after a restart of this container; mount that directory from the host with Bidirectional "
+            + "propagation."})
 public final class FluidCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(FluidCommand.class);
 
@@ -63,28 +67,13 @@ public final class FluidCommand implements Callable<Integer> {
           + "the FUSE connection, so a crash of the FUSE child is only a pause).")
   String transport;
 
-  @Option(names = "--socket", defaultValue = DaemonClientOptions.SOCKET_DEFAULT, paramLabel = "PATH",
-      description = "The daemon's control socket (default: ${DEFAULT-VALUE}).")
-  Path socket;
-
   @Option(names = "--state", paramLabel = "FILE",
       description = "State file (default: /var/lib/ossfuse/fluid/$FLUID_RUNTIME_NS/$FLUID_RUNTIME_NAME/state.json; keep "
           + "/var/lib/ossfuse on a host path so a new container brings the mount back).")
   Path state;
 
-  @Option(names = "--allowed-root", defaultValue = "${env:OSSFUSE_ALLOWED_ROOT:-" + DaemonConfig.DEFAULT_ALLOWED_ROOT_PATH + "}",
-      paramLabel = "DIR", description = "Binds of targetPath under this directory (Fluid's CSI binds into the pods' volume "
-          + "paths) are adopted and re-bound after a restart of this container; mount it from the host with "
-          + "Bidirectional propagation (default: ${DEFAULT-VALUE}; env OSSFUSE_ALLOWED_ROOT).")
-  Path allowedRoot;
-
-  @Option(names = "--log-dir", defaultValue = "${env:OSSFUSE_LOG_DIR:-" + DaemonConfig.DEFAULT_LOG_DIR_PATH + "}", paramLabel = "DIR",
-      description = "One log file per mount with its FUSE child's output (default: ${DEFAULT-VALUE}).")
-  Path logDir;
-
-  @Option(names = "--child-heap", defaultValue = "512m", paramLabel = "SIZE",
-      description = "-Xmx of the FUSE child JVM (default: ${DEFAULT-VALUE}).")
-  String childHeap;
+  @Mixin
+  DaemonProcessOptions daemon;
 
   @Override
   public Integer call() throws Exception {
@@ -94,8 +83,7 @@ public final class FluidCommand implements Callable<Integer> {
     for (String w : plan.warnings()) log.warn("{}", w);
     plan.prepare();
     MountOptions o = plan.options();
-    DaemonConfig dc = DaemonConfig.builder().socket(socket).stateFile(state != null ? state : defaultState(System.getenv()))
-        .allowedRoot(allowedRoot).logDir(logDir).childMaxHeap(childHeap).build();
+    DaemonConfig dc = daemon.config(state != null ? state : defaultState(System.getenv())).build();
     Daemon d = Daemon.start(dc, System.getenv());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       try {

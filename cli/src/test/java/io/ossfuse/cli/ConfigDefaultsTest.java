@@ -42,6 +42,24 @@ class ConfigDefaultsTest {
         assertEquals("http://top:9000", parse(config, Map.of(), "mount", "oss://b", "/mnt/x").endpoint);
     }
 
+    /** daemon and fluid share their daemon options through a mixin: the file reaches them in each section. */
+    @Test
+    void sectionValuesReachTheSharedDaemonOptions() throws IOException {
+        Path config = write("""
+                daemon:
+                  child-heap: 1g
+                  log-dir: /from-file/daemon
+                fluid:
+                  child-heap: 2g
+                """);
+        DaemonCommand d = (DaemonCommand) parseAny(config, "daemon");
+        assertEquals("1g", d.daemon.childHeap);
+        assertEquals(Path.of("/from-file/daemon"), d.daemon.logDir);
+        FluidCommand f = (FluidCommand) parseAny(config, "fluid", "--log-dir", "/flag");
+        assertEquals("2g", f.daemon.childHeap);
+        assertEquals(Path.of("/flag"), f.daemon.logDir);
+    }
+
     @Test
     void builtInDefaultStaysWhenTheFileSaysNothing() throws IOException {
         Path config = write("mount: {}\n");
@@ -144,6 +162,12 @@ class ConfigDefaultsTest {
         String[] all = config == null ? args : concat(new String[] {"--config", config.toString()}, args);
         String[] rest = ConfigDefaults.install(cl, all, env);
         return (MountCommand) cl.parseArgs(rest).subcommand().commandSpec().userObject();
+    }
+
+    private Object parseAny(Path config, String... args) {
+        CommandLine cl = Main.commandLine(sink(), sink());
+        String[] rest = ConfigDefaults.install(cl, concat(new String[] {"--config", config.toString()}, args), Map.of());
+        return cl.parseArgs(rest).subcommand().commandSpec().userObject();
     }
 
     private Path write(String yaml) throws IOException {

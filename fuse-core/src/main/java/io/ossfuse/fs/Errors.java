@@ -6,10 +6,34 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** The one place failures become errnos. */
-final class Errors {
+/**
+ * The one place failures become errnos: store failures become {@link FsException}s inside the
+ * filesystem ({@link #toFs}), and whatever a filesystem call threw becomes the negative errno a
+ * transport replies with ({@link #reply}).
+ */
+public final class Errors {
+    private static final Logger LOG = LoggerFactory.getLogger(Errors.class);
+
     private Errors() {
+    }
+
+    /**
+     * The negative errno a transport answers {@code op} on {@code target} with when it threw
+     * {@code t}: an {@link FsException}'s own errno; anything else is a bug or an unexpected failure,
+     * answered EIO and logged with its stack.
+     */
+    public static int reply(Throwable t, String op, Object target) {
+        if (t instanceof FsException fe) {
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("{} {}: {} {}", op, target, fe.errno(), fe.getMessage());
+            }
+            return fe.errno().negative();
+        }
+        LOG.warn("{} {} failed unexpectedly, answering EIO", op, target, t);
+        return Errno.EIO.negative();
     }
 
     static FsException toFs(Throwable t, String what) {

@@ -35,4 +35,12 @@ class ErrorsTest {
         FsException fe = new FsException(Errno.EROFS, "ro");
         assertSame(fe, Errors.toFs(new RuntimeException(fe), "op"));
     }
+
+    @Test
+    void transportsReplyWithTheNegatedErrnoAndEioForAnythingElse() {
+        assertEquals(-30, Errors.reply(new FsException(Errno.EROFS, "ro"), "open", "/a"));
+        assertEquals(-116, Errors.reply(new FsException(Errno.ESTALE, "gone"), "opcode 3", "node 7"));
+        assertEquals(-5, Errors.reply(new IllegalStateException("bug"), "read", "/a"));
+        assertEquals(-5, Errors.reply(new ObjectStoreException(Kind.NOT_FOUND, "a store failure is not an answer"), "read", "/a"));
+    }
 }

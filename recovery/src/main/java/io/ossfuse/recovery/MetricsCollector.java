@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
@@ -15,15 +16,19 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPoin
 import io.prometheus.metrics.model.snapshots.InfoSnapshot;
 import io.prometheus.metrics.model.snapshots.InfoSnapshot.InfoDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricMetadata;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.StateSetSnapshot;
 import io.prometheus.metrics.model.snapshots.StateSetSnapshot.StateSetDataPointSnapshot;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -38,8 +43,8 @@ import java.util.function.Supplier;
  * not presented as live. They count since that child started, like any process's counters.
  */
 final class MetricsCollector implements MultiCollector {
-  /** The names of the mount lifecycle states (MountState), in order. */
-  static final List<String> STATES = List.of("STARTING", "HEALTHY", "RECOVERING", "FAILED", "STOPPED");
+  /** The names of the mount lifecycle states, in order. */
+  static final List<String> STATES = Arrays.stream(MountState.values()).map(Enum::name).toList();
   private final Supplier<List<MountView>> mounts;
   private final RecoveryHistory history;
   private final LongSupplier clockMillis;
@@ -62,7 +67,7 @@ final class MetricsCollector implements MultiCollector {
               "driver", String.valueOf(v.driver())));
       f.state("ossfuse_mount_state", "Lifecycle state of the mount (1 for the current state).", m, v.state());
       f.gauge("ossfuse_mount_healthy", "1 while the mount is HEALTHY (positive probe), else 0.", m,
-          "HEALTHY".equals(v.state()) ? 1 : 0);
+          MountState.HEALTHY.name().equals(v.state()) ? 1 : 0);
       f.gauge("ossfuse_mount_uptime_seconds", "Time since the current child became healthy.", m, v.uptimeMs() / 1000.0);
       f.counter("ossfuse_mount_restarts", "Children started after a failure since the daemon started.", m, v.restarts());
       RecoveryHistory.Histogram h = history.histogram(v.mountpoint());
@@ -129,85 +134,54 @@ final class MetricsCollector implements MultiCollector {
 
   /** Collects data points per metric family, in first-seen order. */
   private static final class Families {
-    private final Map<String, Family> byName = new LinkedHashMap<>();
+    private final Map<String, Family<?>> byName = new LinkedHashMap<>();
 
-    private Family family(String name, String help, String kind) {
-      return byName.computeIfAbsent(name, n -> new Family(n, help, kind));
+    /** The family {@code name}; {@code snapshot} (a snapshot constructor) fixes its kind and point type. */
+    @SuppressWarnings("unchecked") // a family's name always comes with the same kind
+    private <P extends DataPointSnapshot> List<P> points(String name, String help,
+        BiFunction<MetricMetadata, Collection<P>, MetricSnapshot> snapshot) {
+      return ((Family<P>) byName.computeIfAbsent(name,
+          n -> new Family<>(new MetricMetadata(n, help), new ArrayList<P>(), snapshot))).points();
     }
 
     void gauge(String name, String help, Labels l, double v) {
-      family(name, help, "gauge").points.add(GaugeDataPointSnapshot.builder().labels(l).value(v).build());
+      points(name, help, GaugeSnapshot::new).add(GaugeDataPointSnapshot.builder().labels(l).value(v).build());
     }
 
     void counter(String name, String help, Labels l, double v) {
-      family(name, help, "counter").points.add(CounterDataPointSnapshot.builder().labels(l).value(v).build());
+      points(name, help, CounterSnapshot::new).add(CounterDataPointSnapshot.builder().labels(l).value(v).build());
     }
 
     void info(String name, String help, Labels l) {
-      family(name, help, "info").points.add(InfoDataPointSnapshot.builder().labels(l).build());
+      points(name, help, InfoSnapshot::new).add(InfoDataPointSnapshot.builder().labels(l).build());
     }
 
     void state(String name, String help, Labels l, String current) {
       StateSetDataPointSnapshot.Builder b = StateSetDataPointSnapshot.builder().labels(l);
       for (String s : STATES) b.state(s, s.equals(current));
-      family(name, help, "stateset").points.add(b.build());
+      points(name, help, StateSetSnapshot::new).add(b.build());
     }
 
     void histogram(String name, String help, Labels l, double[] bounds, long[] counts, double sum) {
       double[] ub = new double[bounds.length + 1];
       System.arraycopy(bounds, 0, ub, 0, bounds.length);
       ub[bounds.length] = Double.POSITIVE_INFINITY;
-      family(name, help, "histogram").points.add(HistogramDataPointSnapshot.builder().labels(l).sum(sum)
+      this.<HistogramDataPointSnapshot>points(name, help, HistogramSnapshot::new).add(HistogramDataPointSnapshot.builder().labels(l).sum(sum)
           .classicHistogramBuckets(ClassicHistogramBuckets.of(ub, counts)).build());
     }
 
     MetricSnapshots build() {
       List<MetricSnapshot> out = new ArrayList<>();
-      for (Family f : byName.values()) out.add(f.build());
+      for (Family<?> f : byName.values()) out.add(f.snapshot());
       return new MetricSnapshots(out);
     }
   }
 
-  private static final class Family {
-    final String name;
-    final String help;
-    final String kind;
-    final List<Object> points = new ArrayList<>();
-
-    Family(String name, String help, String kind) {
-      this.name = name;
-      this.help = help;
-      this.kind = kind;
-    }
-
-    MetricSnapshot build() {
-      return switch (kind) {
-        case "gauge" -> {
-          GaugeSnapshot.Builder b = GaugeSnapshot.builder().name(name).help(help);
-          points.forEach(p -> b.dataPoint((GaugeDataPointSnapshot) p));
-          yield b.build();
-        }
-        case "counter" -> {
-          CounterSnapshot.Builder b = CounterSnapshot.builder().name(name).help(help);
-          points.forEach(p -> b.dataPoint((CounterDataPointSnapshot) p));
-          yield b.build();
-        }
-        case "info" -> {
-          InfoSnapshot.Builder b = InfoSnapshot.builder().name(name).help(help);
-          points.forEach(p -> b.dataPoint((InfoDataPointSnapshot) p));
-          yield b.build();
-        }
-        case "stateset" -> {
-          StateSetSnapshot.Builder b = StateSetSnapshot.builder().name(name).help(help);
-          points.forEach(p -> b.dataPoint((StateSetDataPointSnapshot) p));
-          yield b.build();
-        }
-        default -> {
-          HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help);
-          points.forEach(p -> b.dataPoint((HistogramDataPointSnapshot) p));
-          yield b.build();
-        }
-      };
+  /** One metric family: its name and help, its points, and the snapshot of its kind. */
+  private record Family<P extends DataPointSnapshot>(MetricMetadata metadata, List<P> points,
+      BiFunction<MetricMetadata, Collection<P>, MetricSnapshot> kind) {
+    MetricSnapshot snapshot() {
+      return kind.apply(metadata, points);
     }
   }
 }

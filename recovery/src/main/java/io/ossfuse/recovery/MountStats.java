@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.ossfuse.cache.CacheStats;
 import io.ossfuse.cache.LevelStats;
+import io.ossfuse.fs.Errno;
 import io.ossfuse.stats.SnapshotFiles;
 import io.ossfuse.stats.StatsSnapshot;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ import java.util.Set;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveries) {
   /** Answers that are part of normal work, not failures: no such file, no such xattr. */
-  static final Set<String> EXPECTED_ERRNOS = Set.of("ENOENT", "ENODATA");
+  static final Set<String> EXPECTED_ERRNOS = Set.of(Errno.ENOENT.name(), Errno.ENODATA.name());
 
   public MountStats {
     recoveries = recoveries == null ? List.of() : List.copyOf(recoveries);

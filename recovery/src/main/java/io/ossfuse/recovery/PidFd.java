@@ -1,5 +1,6 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.fs.Errno;
 import java.io.IOException;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Platform;
@@ -35,10 +36,10 @@ final class PidFd {
   static int take(long pid, int fd) throws IOException {
     C lib = c();
     int pidfd = (int) lib.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
-    if (pidfd < 0) throw new IOException("pidfd_open(" + pid + ") failed: errno " + errno());
+    if (pidfd < 0) throw new IOException("pidfd_open(" + pid + ") failed: " + Errno.nameOf(errno()));
     try {
       int copy = (int) lib.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0);
-      if (copy < 0) throw new IOException("pidfd_getfd(" + pid + ", " + fd + ") failed: errno " + errno());
+      if (copy < 0) throw new IOException("pidfd_getfd(" + pid + ", " + fd + ") failed: " + Errno.nameOf(errno()));
       return copy;
     } finally {
       lib.close(pidfd);

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.Errno;
 import io.ossfuse.fuse.FuseMountConfig;
 import io.ossfuse.fuse.MountInfo;
 
@@ -187,7 +188,7 @@ public final class FuseDevice implements Closeable {
         mounted = false;
         if (LibC.get().umount2(mountpoint.toString(), LibC.MNT_DETACH) != 0) {
             int e = LibC.errno();
-            if (e != LibC.EINVAL && e != LibC.ENOENT) {
+            if (!Errno.EINVAL.is(e) && !Errno.ENOENT.is(e)) {
                 throw new IOException("cannot unmount " + mountpoint + ": " + LibC.describe(e));
             }
         }

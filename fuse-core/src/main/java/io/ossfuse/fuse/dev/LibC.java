@@ -2,6 +2,8 @@ package io.ossfuse.fuse.dev;
 
 import java.nio.ByteBuffer;
 
+import io.ossfuse.fs.Errno;
+
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -29,12 +31,8 @@ public interface LibC {
     long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004e502L;
     int O_RDONLY = 0;
 
-    int ENOENT = 2, EINTR = 4, EIO = 5, EBADF = 9, EAGAIN = 11, EPERM = 1, ENODEV = 19, EINVAL = 22, ENOSYS = 38,
-        ECONNABORTED = 103;
-
     int O_WRONLY = 1;
     int O_NONBLOCK = 04000;
-    int ENXIO = 6;
 
     int open(String path, int flags);
 
@@ -66,14 +64,14 @@ public interface LibC {
         return Holder.INSTANCE;
     }
 
-    /** errno of the last call made by this thread. */
+    /** errno of the last call made by this thread; {@link Errno} names the ones the code tells apart. */
     static int errno() {
         return Runtime.getSystemRuntime().getLastError();
     }
 
-    /** "strerror (errno N)" for messages. */
+    /** "strerror (ENAME)" for messages ("(errno N)" for a number {@link Errno} does not name). */
     static String describe(int errno) {
-        return get().strerror(errno) + " (errno " + errno + ")";
+        return get().strerror(errno) + " (" + Errno.nameOf(errno) + ")";
     }
 
     final class Holder {

@@ -2,6 +2,7 @@ package io.ossfuse.fuse.jnr;
 
 import io.ossfuse.fs.DirEntry;
 import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.Errors;
 import io.ossfuse.fs.FileAttr;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.OpenFile;
@@ -13,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongConsumer;
 import jnr.ffi.Pointer;
 import jnr.ffi.types.dev_t;
 import jnr.ffi.types.gid_t;
@@ -20,8 +22,6 @@ import jnr.ffi.types.mode_t;
 import jnr.ffi.types.off_t;
 import jnr.ffi.types.size_t;
 import jnr.ffi.types.uid_t;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import ru.serce.jnrfuse.FuseFillDir;
 import ru.serce.jnrfuse.FuseStubFS;
 import ru.serce.jnrfuse.struct.FileStat;
@@ -31,20 +31,21 @@ import ru.serce.jnrfuse.struct.Timespec;
 
 /**
  * Translates libfuse's path-based high-level API to the inode-based {@link ReadOnlyFileSystem}.
- * Paths are resolved to inodes component by component; the adapter holds one lookup reference per
- * path it resolved (libfuse does its own node bookkeeping, so it never forwards forgets). Every
- * error leaves through {@link #errno}. Write-ish operations answer EROFS (the mount is also "ro").
+ * Paths are resolved to inodes component by component; {@link PathInodes} holds one lookup reference
+ * per path it resolved, for a bounded number of paths (libfuse does its own node bookkeeping, so it
+ * never forwards forgets). Every failure leaves through {@link Errors#reply}. Write-ish operations answer EROFS (the mount is also "ro").
  */
 final class JnrAdapter extends FuseStubFS {
-    private static final Logger LOG = LoggerFactory.getLogger(JnrAdapter.class);
     private static final com.kenai.jffi.MemoryIO MEMORY = com.kenai.jffi.MemoryIO.getInstance();
     private final ReadOnlyFileSystem fs;
-    private final Map<String, Long> inodes = new ConcurrentHashMap<>();
+    private final PathInodes inodes;
     /**
      * The size and mtime last given to the kernel per inode: what it caches for the attribute timeout.
      * libfuse 2.9's high-level API cannot tell the kernel to drop them (no inode notifications).
      */
     private final Map<Long, KernelAttr> reported = new ConcurrentHashMap<>();
+    /** The inode of each open file and directory handle: what reads and releases use, whatever became of the path. */
+    private final Map<Long, Long> openFiles = new ConcurrentHashMap<>(), openDirs = new ConcurrentHashMap<>();
 
     private record KernelAttr(long size, Instant mtime) {
         static KernelAttr of(FileAttr a) {
@@ -61,28 +62,12 @@ final class JnrAdapter extends FuseStubFS {
     static final int FI_DIRECT_IO = 1, FI_KEEP_CACHE = 1 << 1;
 
     JnrAdapter(ReadOnlyFileSystem fs) {
+        this(fs, PathInodes.DEFAULT_CAPACITY);
+    }
+
+    JnrAdapter(ReadOnlyFileSystem fs, int pathCapacity) {
         this.fs = fs;
-    }
-
-    private long resolve(String path) throws FsException {
-        if (path.equals("/")) return ReadOnlyFileSystem.ROOT_INO;
-        Long known = inodes.get(path);
-        if (known != null) return known;
-        int slash = path.lastIndexOf('/');
-        long parent = resolve(slash == 0 ? "/" : path.substring(0, slash));
-        long ino = fs.lookup(parent, path.substring(slash + 1)).ino();
-        Long prev = inodes.putIfAbsent(path, ino);
-        if (prev != null) fs.forget(ino, 1); // lost a race; keep one reference per path
-        return ino;
-    }
-
-    private static int errno(FsException e) {
-        return -e.errno().code;
-    }
-
-    private static int unexpected(String op, String path, RuntimeException e) {
-        LOG.warn("{} {}: unexpected {}", op, path, e.toString(), e);
-        return -Errno.EIO.code;
+        this.inodes = new PathInodes(fs, pathCapacity, reported::remove);
     }
 
     private static void fill(FileStat st, FileAttr a) {
@@ -104,61 +89,70 @@ final class JnrAdapter extends FuseStubFS {
         t.tv_nsec.set(a.mtime().getNano());
     }
 
+    /** The body of one libfuse operation: its result, or an FsException. */
+    @FunctionalInterface
+    private interface Body {
+        int run() throws FsException;
+    }
+
+    /** Runs {@code op} on {@code path}: its result, or the negative errno its failure answers. */
+    private static int call(String op, String path, Body body) {
+        try {
+            return body.run();
+        } catch (FsException | RuntimeException e) {
+            return Errors.reply(e, op, path);
+        }
+    }
+
     @Override
     public int getattr(String path, FileStat stat) {
-        try {
-            FileAttr a = fs.getattr(resolve(path));
+        return call("getattr", path, () -> {
+            FileAttr a;
+            try {
+                a = fs.getattr(inodes.resolve(path));
+            } catch (FsException e) {
+                if (e.errno() == Errno.ESTALE) inodes.drop(path);
+                throw e;
+            }
             reported.put(a.ino(), KernelAttr.of(a));
             fill(stat, a);
             return 0;
-        } catch (FsException e) {
-            if (e.errno() == Errno.ESTALE) inodes.remove(path);
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("getattr", path, e);
-        }
+        });
     }
 
     @Override
     public int opendir(String path, FuseFileInfo fi) {
-        try {
-            fi.fh.set(fs.opendir(resolve(path)));
+        return call("opendir", path, () -> {
+            long ino = inodes.resolve(path);
+            long fh = fs.opendir(ino);
+            fi.fh.set(fh);
+            openDirs.put(fh, ino);
+            inodes.opened(ino);
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("opendir", path, e);
-        }
+        });
     }
 
     @Override
     public int readdir(String path, Pointer buf, FuseFillDir filter, @off_t long offset, FuseFileInfo fi) {
-        try {
-            fs.readdir(resolve(path), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
+        return call("readdir", path, () -> {
+            fs.readdir(inodeOf(openDirs, path, fi), fi.fh.get(), offset, (DirEntry e) -> filter.apply(buf, e.name(), null, e.nextOffset()) == 0);
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("readdir", path, e);
-        }
+        });
     }
 
     @Override
     public int releasedir(String path, FuseFileInfo fi) {
-        try {
-            fs.releasedir(resolve(path), fi.fh.get());
+        return call("releasedir", path, () -> {
+            releaseHandle(openDirs, fi, ino -> fs.releasedir(ino, fi.fh.get()));
             return 0;
-        } catch (FsException e) {
-            return 0; // the directory may be gone; the handle is released either way
-        } catch (RuntimeException e) {
-            return unexpected("releasedir", path, e);
-        }
+        });
     }
 
     @Override
     public int open(String path, FuseFileInfo fi) {
-        try {
-            OpenFile f = fs.open(resolve(path), fi.flags.get());
+        return call("open", path, () -> {
+            long ino = inodes.resolve(path);
+            OpenFile f = fs.open(ino, fi.flags.get());
             if (f.backing() != null) f.backing().release(); // libfuse 2.9 has no passthrough
             fi.fh.set(f.fh());
             int bits = openBits(f);
@@ -166,12 +160,10 @@ final class JnrAdapter extends FuseStubFS {
                 jnr.ffi.Pointer p = jnr.ffi.Struct.getMemory(fi);
                 p.putInt(FI_BITS_OFFSET, p.getInt(FI_BITS_OFFSET) | bits);
             }
+            openFiles.put(f.fh(), ino);
+            inodes.opened(ino);
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("open", path, e);
-        }
+        });
     }
 
     /**
@@ -192,39 +184,48 @@ final class JnrAdapter extends FuseStubFS {
 
     @Override
     public int read(String path, Pointer buf, @size_t long size, @off_t long offset, FuseFileInfo fi) {
-        try {
+        return call("read", path, () -> {
             int len = (int) Math.min(size, JnrFuseTransport.MAX_READ * 8L);
             long address = buf.address();
             if (address != 0) {
                 // Zero-copy: the filesystem writes straight into libfuse's reply buffer.
-                return fs.read(resolve(path), fi.fh.get(), offset, MEMORY.newDirectByteBuffer(address, len));
+                return fs.read(inodeOf(openFiles, path, fi), fi.fh.get(), offset, MEMORY.newDirectByteBuffer(address, len));
             }
             ByteBuffer dst = ByteBuffer.allocate(len);
-            int n = fs.read(resolve(path), fi.fh.get(), offset, dst);
+            int n = fs.read(inodeOf(openFiles, path, fi), fi.fh.get(), offset, dst);
             buf.put(0, dst.array(), 0, n);
             return n;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("read", path, e);
-        }
+        });
     }
 
     @Override
     public int release(String path, FuseFileInfo fi) {
+        return call("release", path, () -> {
+            releaseHandle(openFiles, fi, ino -> fs.release(ino, fi.fh.get()));
+            return 0;
+        });
+    }
+
+    /** The inode {@code fi}'s handle was opened on (its path may have been forgotten since). */
+    private long inodeOf(Map<Long, Long> handles, String path, FuseFileInfo fi) throws FsException {
+        Long ino = handles.get(fi.fh.get());
+        return ino != null ? ino : inodes.resolve(path);
+    }
+
+    /** Releases {@code fi}'s handle, one of {@code handles}; one not opened here has nothing to release. */
+    private void releaseHandle(Map<Long, Long> handles, FuseFileInfo fi, LongConsumer release) {
+        Long ino = handles.remove(fi.fh.get());
+        if (ino == null) return;
         try {
-            fs.release(resolve(path), fi.fh.get());
-        } catch (FsException ignored) {
-            // gone meanwhile; nothing to release
-        } catch (RuntimeException e) {
-            return unexpected("release", path, e);
+            release.accept(ino);
+        } finally {
+            inodes.released(ino);
         }
-        return 0;
     }
 
     @Override
     public int statfs(String path, Statvfs st) {
-        try {
+        return call("statfs", path, () -> {
             StatFs s = fs.statfs();
             st.f_bsize.set(s.blockSize());
             st.f_frsize.set(s.blockSize());
@@ -236,59 +237,43 @@ final class JnrAdapter extends FuseStubFS {
             st.f_favail.set(s.filesFree());
             st.f_namemax.set(s.nameMax());
             return 0;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("statfs", path, e);
-        }
+        });
     }
 
     @Override
     public int getxattr(String path, String name, Pointer value, @size_t long size) {
-        try {
-            byte[] v = fs.getxattr(resolve(path), name);
+        return call("getxattr", path, () -> {
+            byte[] v = fs.getxattr(inodes.resolve(path), name);
             if (size == 0) return v.length;
-            if (size < v.length) return -Errno.ERANGE.code;
+            if (size < v.length) return Errno.ERANGE.negative();
             value.put(0, v, 0, v.length);
             return v.length;
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("getxattr", path, e);
-        }
+        });
     }
 
     @Override
     public int listxattr(String path, Pointer list, @size_t long size) {
-        try {
-            List<String> names = fs.listxattr(resolve(path));
+        return call("listxattr", path, () -> {
+            List<String> names = fs.listxattr(inodes.resolve(path));
             ByteBuffer b = ByteBuffer.allocate(names.stream().mapToInt(n -> n.getBytes(StandardCharsets.UTF_8).length + 1).sum());
             for (String n : names) b.put(n.getBytes(StandardCharsets.UTF_8)).put((byte) 0);
             if (size == 0) return b.capacity();
-            if (size < b.capacity()) return -Errno.ERANGE.code;
+            if (size < b.capacity()) return Errno.ERANGE.negative();
             list.put(0, b.array(), 0, b.capacity());
             return b.capacity();
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("listxattr", path, e);
-        }
+        });
     }
 
     @Override
     public int access(String path, int mask) {
-        try {
-            resolve(path);
-            return (mask & 2) != 0 ? -Errno.EROFS.code : 0; // W_OK
-        } catch (FsException e) {
-            return errno(e);
-        } catch (RuntimeException e) {
-            return unexpected("access", path, e);
-        }
+        return call("access", path, () -> {
+            inodes.resolve(path);
+            return (mask & 2) != 0 ? Errno.EROFS.negative() : 0; // W_OK
+        });
     }
 
     // ---- everything that would modify the filesystem ------------------------------------------
-    private static final int EROFS = -Errno.EROFS.code;
+    private static final int EROFS = Errno.EROFS.negative();
 
     @Override
     public int create(String path, @mode_t long mode, FuseFileInfo fi) {

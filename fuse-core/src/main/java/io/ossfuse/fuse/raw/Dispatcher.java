@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.ossfuse.fs.Errno;
+import io.ossfuse.fs.Errors;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.OpenFile;
 import io.ossfuse.fs.ReadOnlyFileSystem;
@@ -85,7 +86,7 @@ final class Dispatcher {
         try {
             len = dispatch(opcode, node, in, n, out);
         } catch (Throwable t) {
-            len = Errors.toReplyError(t, opcode, node);
+            len = Errors.reply(t, "opcode " + opcode, "node " + node);
         }
         if (len == NO_REPLY) {
             return NO_REPLY;
@@ -166,11 +167,11 @@ final class Dispatcher {
                 // uninterruptibly — a process closing a file while no child serves (e.g. the
                 // watchdog's process spawner closing inherited fds) would hang. ENOSYS makes the
                 // kernel stop sending it; FOPEN_NOFLUSH keeps it from being sent at all.
-                return Errors.of(Errno.ENOSYS);
+                return Errno.ENOSYS.negative();
             case Wire.STATFS:
                 return Encoder.statfs(out, p, fs.statfs());
             case Wire.ACCESS:
-                return (in.getInt(a) & W_OK) != 0 ? Errors.of(Errno.EROFS) : 0;
+                return (in.getInt(a) & W_OK) != 0 ? Errno.EROFS.negative() : 0;
             case Wire.GETXATTR: {
                 int size = in.getInt(a);
                 byte[] value = fs.getxattr(node, string(in, a + 8, n));
@@ -193,7 +194,7 @@ final class Dispatcher {
             case Wire.DESTROY:
                 return 0;
             default:
-                return Wire.isWrite(opcode) ? Errors.of(Errno.EROFS) : Errors.of(Errno.ENOSYS);
+                return Wire.isWrite(opcode) ? Errno.EROFS.negative() : Errno.ENOSYS.negative();
         }
     }
 
@@ -232,7 +233,7 @@ final class Dispatcher {
         int len = Encoder.notifyInvalInode(notification, node, -1, 0);
         int e = notifications.write(notification, len);
         // ENOENT: the kernel has no such inode cached, so nothing to drop.
-        if (e != 0 && e != LibC.ENOENT) {
+        if (e != 0 && !Errno.ENOENT.is(e)) {
             LOG.debug("FUSE_NOTIFY_INVAL_INODE of node {} refused: {}", node, LibC.describe(e));
         }
     }
@@ -243,7 +244,7 @@ final class Dispatcher {
             return Encoder.xattrSize(out, p, value.length);
         }
         if (value.length > size) {
-            return Errors.of(Errno.ERANGE);
+            return Errno.ERANGE.negative();
         }
         out.put(p, value);
         return value.length;

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.Errno;
 import io.ossfuse.fuse.dev.LibC;
 
 /**
@@ -111,18 +112,13 @@ public final class ErrorResponder implements AutoCloseable {
         long n = c.read(clone, in, in.capacity());
         if (n < 0) {
             int e = LibC.errno();
-            switch (e) {
-                case LibC.EAGAIN:
-                case LibC.EINTR:
-                case LibC.ENOENT:
-                    return true;
-                case LibC.ENODEV:
-                case LibC.ECONNABORTED:
-                    return false;
-                default:
-                    LOG.warn("{}: reading the FUSE connection failed: {}; no more EIO answers", name, LibC.describe(e));
-                    return false;
+            if (FuseChannel.readAgain(e)) {
+                return true;
             }
+            if (!FuseChannel.ended(e)) {
+                LOG.warn("{}: reading the FUSE connection failed: {}; no more EIO answers", name, LibC.describe(e));
+            }
+            return false;
         }
         int opcode = in.getInt(4);
         long unique = in.getLong(8);
@@ -136,10 +132,10 @@ public final class ErrorResponder implements AutoCloseable {
                 LOG.warn("{}: INIT arrived while no child serves; left for the next child", name);
                 return true;
             default:
-                Encoder.header(out, Wire.OUT_HEADER, -LibC.EIO, unique);
+                Encoder.header(out, Wire.OUT_HEADER, Errno.EIO.negative(), unique);
                 out.clear();
                 long w = c.write(clone, out, Wire.OUT_HEADER);
-                if (w < 0 && LibC.errno() == LibC.ENODEV) {
+                if (w < 0 && Errno.ENODEV.is(LibC.errno())) {
                     return false;
                 }
                 answered.incrementAndGet(); // ENOENT: interrupted meanwhile, nobody waits

@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.ossfuse.fs.BackingFile;
+import io.ossfuse.fs.Errno;
 
 /**
  * Decides how each OPEN of a passthrough session is answered, and keeps the backing ids registered
@@ -270,7 +271,7 @@ final class PassthroughOpens {
             return;
         }
         int e = ids.close(s.backingId);
-        if (e != 0 && e != io.ossfuse.fuse.dev.LibC.ENOENT) {
+        if (e != 0 && !Errno.ENOENT.is(e)) {
             LOG.warn("releasing backing id {} failed (errno {})", s.backingId, e);
         }
         append("C " + s.backingId);

@@ -49,18 +49,13 @@ final class Worker implements Runnable {
         long n = channel.read(in, in.capacity());
         if (n < 0) {
             int e = (int) -n;
-            switch (e) {
-                case LibC.ENOENT: // the request was interrupted before we got it
-                case LibC.EINTR:
-                case LibC.EAGAIN:
-                    return 0;
-                case LibC.ENODEV: // unmounted
-                case LibC.ECONNABORTED: // aborted
-                    return CLOSED;
-                default:
-                    LOG.error("reading {} failed: {}; this worker stops", channel, LibC.describe(e));
-                    return CLOSED;
+            if (FuseChannel.readAgain(e)) {
+                return 0;
             }
+            if (!FuseChannel.ended(e)) {
+                LOG.error("reading {} failed: {}; this worker stops", channel, LibC.describe(e));
+            }
+            return CLOSED;
         }
         int opcode = in.getInt(4);
         try {
@@ -68,16 +63,16 @@ final class Worker implements Runnable {
             if (guard.admit(in, (int) n)) {
                 len = dispatcher.handle(in, (int) n, out);
             } else {
-                Encoder.header(out, Wire.OUT_HEADER, Errors.of(Errno.EIO), in.getLong(8));
+                Encoder.header(out, Wire.OUT_HEADER, Errno.EIO.negative(), in.getLong(8));
                 len = Wire.OUT_HEADER;
             }
             if (len >= 0) {
                 int e = channel.write(out, len);
-                if (e == LibC.ENODEV) {
+                if (Errno.ENODEV.is(e)) {
                     return CLOSED;
                 }
                 // ENOENT: the request was interrupted, aborted or re-queued meanwhile; nobody waits.
-                if (e == LibC.ENOENT) {
+                if (Errno.ENOENT.is(e)) {
                     dispatcher.replyLost();
                 } else if (e != 0) {
                     LOG.warn("reply to opcode {} ({} bytes) failed: {}", opcode, len, LibC.describe(e));

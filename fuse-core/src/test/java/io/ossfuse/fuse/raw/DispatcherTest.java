@@ -19,12 +19,9 @@ import io.ossfuse.fs.FileType;
 import io.ossfuse.fs.FsException;
 import io.ossfuse.fs.Errno;
 import io.ossfuse.fs.OpenFile;
-import io.ossfuse.fuse.dev.LibC;
 
 /** Request decoding and reply encoding against the layouts of include/uapi/linux/fuse.h, no kernel. */
 class DispatcherTest {
-    static final int ENOENT = 2, EIO = 5, ERANGE = 34, EROFS = 30, ENOSYS = 38, ENODATA = 61;
-
     final List<String> forgets = new ArrayList<>();
     final PatternFileSystem fs = new PatternFileSystem(3 << 20, true, 0, 0) {
         @Override
@@ -117,7 +114,7 @@ class DispatcherTest {
     void lookupMissIsEnoentAndResentUniqueIsEchoed() {
         long resent = 5 | Wire.UNIQUE_RESEND;
         int n = handle(Requests.op(Wire.LOOKUP, resent, 1).cstr("nope"));
-        assertHeader(16, -ENOENT, resent, n);
+        assertHeader(16, Errno.ENOENT.negative(), resent, n);
     }
 
     @Test
@@ -150,8 +147,8 @@ class DispatcherTest {
         assertHeader(16 + 16, 0, 5, n);
         assertEquals(PatternFileSystem.BIG, out.getLong(16), "fh from the filesystem");
         assertEquals(Wire.FOPEN_KEEP_CACHE | Wire.FOPEN_NOFLUSH, out.getInt(24));
-        assertHeader(16, -ENOSYS, 6, handle(Requests.op(Wire.FLUSH, 6, PatternFileSystem.BIG).i64(2).i64(0).i64(0)));
-        assertHeader(16, -EROFS, 7, handle(Requests.op(Wire.OPEN, 7, PatternFileSystem.BIG).i32(1).i32(0)));
+        assertHeader(16, Errno.ENOSYS.negative(), 6, handle(Requests.op(Wire.FLUSH, 6, PatternFileSystem.BIG).i64(2).i64(0).i64(0)));
+        assertHeader(16, Errno.EROFS.negative(), 7, handle(Requests.op(Wire.OPEN, 7, PatternFileSystem.BIG).i32(1).i32(0)));
     }
 
     @Test
@@ -167,7 +164,7 @@ class DispatcherTest {
         FuseChannel kernel = new FuseChannel() {
             @Override
             public long read(ByteBuffer buf, int capacity) {
-                return -LibC.ENODEV;
+                return Errno.ENODEV.negative();
             }
 
             @Override
@@ -276,12 +273,12 @@ class DispatcherTest {
         int n = handle(Requests.op(Wire.GETXATTR, 18, PatternFileSystem.HELLO).i32(0).i32(0).cstr("user.test"));
         assertHeader(16 + 8, 0, 18, n);
         assertEquals(11, out.getInt(16), "size probe answers the length");
-        assertHeader(16, -ERANGE, 19, handle(Requests.op(Wire.GETXATTR, 19, PatternFileSystem.HELLO).i32(4).i32(0).cstr("user.test")));
+        assertHeader(16, Errno.ERANGE.negative(), 19, handle(Requests.op(Wire.GETXATTR, 19, PatternFileSystem.HELLO).i32(4).i32(0).cstr("user.test")));
         n = handle(Requests.op(Wire.GETXATTR, 20, PatternFileSystem.HELLO).i32(64).i32(0).cstr("user.test"));
         byte[] v = new byte[n - 16];
         out.get(16, v);
         assertArrayEquals("xattr-value".getBytes(StandardCharsets.UTF_8), v);
-        assertHeader(16, -ENODATA, 21, handle(Requests.op(Wire.GETXATTR, 21, PatternFileSystem.HELLO).i32(64).i32(0).cstr("user.x")));
+        assertHeader(16, Errno.ENODATA.negative(), 21, handle(Requests.op(Wire.GETXATTR, 21, PatternFileSystem.HELLO).i32(64).i32(0).cstr("user.x")));
         n = handle(Requests.op(Wire.LISTXATTR, 22, PatternFileSystem.HELLO).i32(0).i32(0));
         assertEquals(10, out.getInt(16), "\"user.test\\0\"");
         n = handle(Requests.op(Wire.LISTXATTR, 23, PatternFileSystem.HELLO).i32(100).i32(0));
@@ -293,13 +290,13 @@ class DispatcherTest {
         for (int op : new int[] {Wire.SETATTR, Wire.SYMLINK, Wire.MKNOD, Wire.MKDIR, Wire.UNLINK, Wire.RMDIR, Wire.RENAME,
             Wire.LINK, Wire.WRITE, Wire.SETXATTR, Wire.REMOVEXATTR, Wire.CREATE, Wire.FALLOCATE, Wire.RENAME2,
             Wire.COPY_FILE_RANGE, Wire.TMPFILE}) {
-            assertHeader(16, -EROFS, op, handle(Requests.op(op, op, 1).i64(0).i64(0)));
+            assertHeader(16, Errno.EROFS.negative(), op, handle(Requests.op(op, op, 1).i64(0).i64(0)));
         }
         for (int op : new int[] {Wire.READLINK, Wire.FSYNC, Wire.GETLK, Wire.IOCTL, Wire.POLL, Wire.LSEEK, Wire.BMAP,
             Wire.STATX, Wire.SYNCFS, 4096}) {
-            assertHeader(16, -ENOSYS, op, handle(Requests.op(op, op, 1).i64(0).i64(0)));
+            assertHeader(16, Errno.ENOSYS.negative(), op, handle(Requests.op(op, op, 1).i64(0).i64(0)));
         }
-        assertHeader(16, -EROFS, 30, handle(Requests.op(Wire.ACCESS, 30, 1).i32(2).i32(0)));
+        assertHeader(16, Errno.EROFS.negative(), 30, handle(Requests.op(Wire.ACCESS, 30, 1).i32(2).i32(0)));
         assertHeader(16, 0, 31, handle(Requests.op(Wire.ACCESS, 31, 1).i32(4).i32(0)));
     }
 
@@ -318,10 +315,10 @@ class DispatcherTest {
         }, RawFuseConfig.defaults(), in -> null);
         Requests r = Requests.op(Wire.GETATTR, 40, 1).i32(0).i32(0).i64(0);
         broken.handle(r.build(), r.length(), out);
-        assertEquals(-EIO, out.getInt(4));
+        assertEquals(Errno.EIO.negative(), out.getInt(4));
         r = Requests.op(Wire.LOOKUP, 41, 1).cstr("x");
         broken.handle(r.build(), r.length(), out);
-        assertEquals(-110, out.getInt(4));
+        assertEquals(Errno.ETIMEDOUT.negative(), out.getInt(4));
     }
 
     @Test

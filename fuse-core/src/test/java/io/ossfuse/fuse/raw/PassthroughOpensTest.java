@@ -36,7 +36,7 @@ class PassthroughOpensTest {
 
         @Override
         public int close(int id) {
-            return live.remove(id) ? 0 : io.ossfuse.fuse.dev.LibC.ENOENT;
+            return live.remove(id) ? 0 : io.ossfuse.fs.Errno.ENOENT.code;
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
+import io.ossfuse.fs.Errno;
 import io.ossfuse.fuse.dev.LibC;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
@@ -123,7 +124,7 @@ class PassthroughTakeoverTest {
                 for (int id = 1; id <= 64; id++) {
                     int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
                     int e = r == 0 ? 0 : LibC.errno();
-                    assertEquals(LibC.ENOENT, e, "backing id " + id + " still registered (leak)");
+                    assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
                 }
             }
         } finally {
