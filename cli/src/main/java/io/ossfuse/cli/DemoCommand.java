@@ -2,6 +2,7 @@ package io.ossfuse.cli;
 
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
+import io.ossfuse.mount.FuseTransports;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.ServedMount;
@@ -42,7 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
             description = "size of the MEM cache level in /dev/shm in MiB (default: ${DEFAULT-VALUE})")
     int cacheMib;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr", description = "FUSE transport: jnr (jnr-fuse) or raw (own /dev/fuse protocol) (default: ${DEFAULT-VALUE})")
+    @Option(names = "--transport", paramLabel = "NAME",
+            description = "FUSE transport: raw (own /dev/fuse protocol) or jnr (jnr-fuse); default: raw as root, else jnr")
     String transport;
 
     @Option(names = {"-v", "--verbose"}, description = "log at INFO level")
@@ -83,7 +85,7 @@ public final class DemoCommand implements Callable<Integer> {
                     .credDir(creds.toString())
                     .tieredstore(tieredstore.toString())
                     .stateDir(work.resolve("state").toString())
-                    .transport(transport)
+                    .transport(transport != null ? transport : FuseTransports.defaultName())
                     .build();
             try (ServedMount m = ServedMount.start(options, new MountFactory())) {
                 out.println("local OSS endpoint " + server.endpoint() + " serves bucket '" + bucket + "' from " + server.bucketDir(bucket));

@@ -1,5 +1,6 @@
 package io.ossfuse.cli;
 
+import io.ossfuse.mount.FuseTransports;
 import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
@@ -80,8 +81,9 @@ public class MountCommand implements Callable<Integer> {
                     + "else $" + io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV + ", else 20)")
     Double readTimeout;
 
-    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "jnr",
-            description = "FUSE transport: jnr or raw (default: ${DEFAULT-VALUE} with --foreground, raw under the daemon)")
+    @Option(names = "--transport", paramLabel = "NAME",
+            description = "FUSE transport: raw (own /dev/fuse protocol, 1 MiB requests) or jnr (jnr-fuse); "
+                    + "default: raw under the daemon; with --foreground raw as root, else jnr")
     String transport;
 
     @Option(names = {"-f", "--foreground"}, description = "serve the mount from this process until SIGTERM/SIGINT")
@@ -100,7 +102,7 @@ public class MountCommand implements Callable<Integer> {
                 .region(region)
                 .metadataTtlMillis(millis("--metadata-ttl", metadataTtl))
                 .negativeTtlMillis(millis("--negative-ttl", negativeTtl))
-                .transport(transport);
+                .transport(transport != null ? transport : FuseTransports.defaultName());
         applyFuseOptions(fuseOptions, b);
         if (readTimeout != null) b.readTimeoutMillis(positiveMillis("--read-timeout", readTimeout));
         return b.build();

@@ -1,6 +1,7 @@
 package io.ossfuse.mount;
 
 import io.ossfuse.fuse.FuseTransport;
+import io.ossfuse.fuse.dev.LibC;
 import io.ossfuse.fuse.jnr.JnrFuseTransport;
 import io.ossfuse.fuse.raw.RawMountTransport;
 import java.util.List;
@@ -15,6 +16,15 @@ public final class FuseTransports {
     public static final String RAW = "raw";
 
     private FuseTransports() {
+    }
+
+    /**
+     * The transport a mount gets when none is asked for: raw as root (it mounts with mount(2) and
+     * serves 1 MiB requests; a daemon can keep its connection), else jnr-fuse (fusermount works
+     * for other users).
+     */
+    public static String defaultName() {
+        return LibC.get().geteuid() == 0 ? RAW : JNR;
     }
 
     /** The transport names this build knows. */

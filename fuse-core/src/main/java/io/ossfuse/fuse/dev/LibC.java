@@ -59,6 +59,8 @@ public interface LibC {
 
     String strerror(int errnum);
 
+    int geteuid();
+
     /** The process-wide instance. */
     static LibC get() {
         return Holder.INSTANCE;
