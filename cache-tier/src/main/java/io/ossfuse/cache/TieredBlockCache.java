@@ -55,7 +55,7 @@ import java.util.concurrent.atomic.LongAdder;
  * A reader may hold an Entry whose file is being moved: an open fd keeps reading the old inode (files are
  * immutable once renamed), and a file already gone is a retry or a miss. Every file is checked (header
  * key, length, per-chunk CRC32C) before its bytes are reported, so a torn or stale file is a miss; because
- * files are immutable, a shared open file ({@link Entry.Handle}) keeps its parsed header and checks each
+ * files are immutable, a shared open file ({@link OpenFiles}) keeps its parsed header and checks each
  * chunk once, not on every read.
  *
  * <p><b>Space is reserved before a byte is written.</b> {@link Store#tryReserve} runs under the store lock:
@@ -67,8 +67,8 @@ import java.util.concurrent.atomic.LongAdder;
  * lock-order deadlock. Nobody waits for space either: a reservation that does not fit now (the room is
  * held by other threads' writes or evictions) moves on to the next store or level, or leaves the block
  * uncached. Demotion reserves in a lower level (which may evict further down); a failure there deletes
- * the victim. Readers that hold a shared open file ({@link Entry#handle}) are never blocked by a delete:
- * the deleter marks the entry, closes the handle, and a reader that raced it sees the mark and closes.
+ * the victim. Readers that hold a shared open file ({@link OpenFiles}) are never blocked by a delete:
+ * the deleter marks the entry and takes its file out of the cache; it closes when the reads using it are done.
  *
  * <p><b>Errors.</b> A local I/O error (ENOSPC, EIO, a vanished directory) is a miss or a fall-through to
  * the next store, level, or to returning the loaded bytes uncached. ENOSPC also lowers that store's quota
@@ -111,8 +111,8 @@ public final class TieredBlockCache implements BlockCache {
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
-    /** Entries whose file is open for reading (see {@link Entry#handle}). */
-    private final Set<Entry> openHandles = ConcurrentHashMap.newKeySet();
+    /** Block files open for reading, shared by readers. */
+    private final OpenFiles openFiles;
     /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
     private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
     private final ThreadPoolExecutor background;
@@ -213,6 +213,7 @@ public final class TieredBlockCache implements BlockCache {
     private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles) {
         this.config = config;
         this.maxOpenHandles = withinFdLimit(maxOpenHandles);
+        this.openFiles = new OpenFiles(this.maxOpenHandles);
         this.blockSize = config.blockSize();
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
         this.promotion = config.promotion();
@@ -528,30 +529,17 @@ public final class TieredBlockCache implements BlockCache {
      */
     private int readCached(BlockKey key, BlockId id, int off, ByteBuffer dst) throws InterruptedIOException {
         Entry seen = null;
-        boolean ownHandle = false;
+        boolean ownFile = false;
         for (int attempt = 0; attempt < 4; attempt++) {
             Entry e = index.get(id);
             if (e == null) return -1;
-            Entry.Handle hd = null;
-            FileChannel opened = null;
-            boolean shared = false;
+            OpenFiles.OpenFile f = null;
             try {
-                hd = ownHandle ? null : e.handle;
-                if (hd != null) {
-                    shared = true;
-                } else {
-                    opened = FileChannel.open(e.path, StandardOpenOption.READ);
-                    hd = new Entry.Handle(opened, key, BlockHeader.read(opened, key, blockSize));
-                    shared = !ownHandle && Entry.HANDLE.compareAndSet(e, null, hd);
-                    if (shared) {
-                        registerHandle(e);
-                        // deleteAndRelease sets deleted before it closes the handle: one of us sees the other
-                        if (e.deleted) closeHandle(e);
-                    }
-                }
-                FileChannel ch = hd.channel();
+                f = ownFile ? null : openFiles.acquire(e);
+                if (f == null) f = openFiles.open(e, key, blockSize, !ownFile);
+                FileChannel ch = f.channel;
                 // a different key only on a BlockId hash collision: its header check then fails
-                BlockHeader h = hd.key().equals(key) ? hd.header() : BlockHeader.read(ch, key, blockSize);
+                BlockHeader h = f.key.equals(key) ? f.header : BlockHeader.read(ch, key, blockSize);
                 int n = off >= h.dataLen ? 0 : Math.min(dst.remaining(), h.dataLen - off);
                 int pos = dst.position();
                 ByteBuffer view = dst.duplicate().limit(pos + n);
@@ -570,11 +558,11 @@ public final class TieredBlockCache implements BlockCache {
             } catch (java.nio.channels.ClosedByInterruptException interrupted) {
                 throw new InterruptedIOException("interrupted reading a cached block");
             } catch (java.nio.channels.ClosedChannelException closedUnderUs) {
-                // a shared handle closed by eviction, by the handle limit or by another reader's interrupt;
-                // the retry opens the file for this read alone, so handle churn never turns a hit into a load
+                // a shared file closed by another reader's interrupt (an interrupted read closes its channel);
+                // the retry opens the file for this read alone, so that never turns a hit into a load
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedIOException("interrupted reading a cached block");
-                if (hd != null) Entry.HANDLE.compareAndSet(e, hd, null);
-                ownHandle = true;
+                if (f != null) openFiles.forget(e, f);
+                ownFile = true;
             } catch (CorruptBlockException | java.io.EOFException bad) {
                 corruptBlocks.increment();
                 log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
@@ -590,40 +578,10 @@ public final class TieredBlockCache implements BlockCache {
                 if (index.remove(id, e)) drop(e);
                 return -1;
             } finally {
-                if (opened != null && !shared) closeQuietly(opened);
+                if (f != null) f.release();
             }
         }
         return -1;
-    }
-
-    /** Keeps at most {@code maxOpenHandles} shared handles open; closes arbitrary others beyond that. */
-    private void registerHandle(Entry e) {
-        openHandles.add(e);
-        if (e.handle == null) openHandles.remove(e); // closed meanwhile
-        if (openHandles.size() > maxOpenHandles) {
-            int excess = openHandles.size() - maxOpenHandles;
-            for (Entry x : openHandles) {
-                if (excess <= 0) break;
-                // the handle just registered is in use: passing it must not count as closing one
-                if (x == e) continue;
-                closeHandle(x);
-                excess--;
-            }
-        }
-    }
-
-    private void closeHandle(Entry e) {
-        Entry.Handle hd = Entry.HANDLE.getAndSet(e, null);
-        openHandles.remove(e);
-        if (hd != null) closeQuietly(hd.channel());
-    }
-
-    private static void closeQuietly(FileChannel ch) {
-        try {
-            ch.close();
-        } catch (IOException ignored) {
-            // read-only channel: nothing to lose
-        }
     }
 
     private void onHit(Entry e) {
@@ -1108,7 +1066,7 @@ public final class TieredBlockCache implements BlockCache {
 
     private void deleteAndRelease(Entry e) {
         e.deleted = true;
-        closeHandle(e); // a deleted file held open would keep its space
+        openFiles.close(e); // a deleted file held open would keep its space
         deleteQuietly(e.path);
         if (e.id.index() == BlockId.WHOLE) {
             wholes.deleted(e); // its space is given back when no one holds it open
@@ -1221,7 +1179,7 @@ public final class TieredBlockCache implements BlockCache {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Entry e : openHandles) closeHandle(e);
+        openFiles.closeAll();
         wholes.close();
         for (Loaded l : hot.values()) unhot(l);
         releaseLocks();
@@ -1289,10 +1247,14 @@ public final class TieredBlockCache implements BlockCache {
             if (!inLru.contains(e)) throw new AssertionError("index entry not in any LRU: " + e);
         }
         if (!inflight.isEmpty()) throw new AssertionError("loads in flight at rest: " + inflight.keySet());
-        for (Entry e : openHandles) {
-            if (!inLru.contains(e)) throw new AssertionError("open handle of a block no longer cached: " + e);
+        Set<Entry> open = openFiles.cached();
+        for (Entry e : open) {
+            if (!inLru.contains(e)) throw new AssertionError("open file of a block no longer cached: " + e);
         }
-        if (openHandles.size() > maxOpenHandles + 8) throw new AssertionError(openHandles.size() + " open handles");
+        if (open.size() > maxOpenHandles) throw new AssertionError(open.size() + " open files, cap " + maxOpenHandles);
+        if (openFiles.unclosed() != open.size()) {
+            throw new AssertionError(openFiles.unclosed() + " block files open at rest, " + open.size() + " of them shared");
+        }
     }
 
     /** The LRU order of one store, eldest first (tests). */

@@ -1,0 +1,137 @@
+package io.ossfuse.cache;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Block files kept open between reads, at most {@code max} of them (one fd each): a Caffeine cache from
+ * an {@link Entry} to its open file. An open file keeps its parsed header and which chunks were found
+ * sound, so a repeated read of a checked chunk is one {@code pread}.
+ *
+ * <p>The cache holds one reference to each file and every read holds one more ({@link #acquire},
+ * {@link #open}, then {@link OpenFile#release}); the file is closed when the last reference goes. So a
+ * file that leaves the cache (size cap, a deleted or moved block, close) while a read uses it stays open
+ * under that read. Eviction and its removal listener run on the caller's thread: no executor, and the
+ * fd count stays at the cap plus the files pinned by reads in progress.
+ */
+final class OpenFiles {
+    private final Cache<Entry, OpenFile> files;
+    /** Files open now, in the cache or pinned by reads (tests). */
+    private final AtomicInteger unclosed = new AtomicInteger();
+
+    OpenFiles(int max) {
+        this.files = Caffeine.newBuilder().maximumSize(max).executor(Runnable::run)
+                .removalListener((Entry e, OpenFile f, RemovalCause cause) -> {
+                    if (f != null) f.release(); // the cache's reference
+                })
+                .build();
+    }
+
+    /**
+     * An open block file, kept to save an open, a close and a header parse per read. Its header was
+     * checked against {@code key} when it was opened, and it remembers which chunks have been verified
+     * since ({@link BlockHeader#verify}): a file is immutable once renamed, so one check per open suffices.
+     */
+    final class OpenFile {
+        final FileChannel channel;
+        final BlockKey key;
+        final BlockHeader header;
+        private final AtomicInteger refs = new AtomicInteger(1);
+
+        private OpenFile(FileChannel channel, BlockKey key, BlockHeader header) {
+            this.channel = channel;
+            this.key = key;
+            this.header = header;
+        }
+
+        /** @return false when the file was closed already */
+        private boolean retain() {
+            while (true) {
+                int r = refs.get();
+                if (r == 0) return false;
+                if (refs.compareAndSet(r, r + 1)) return true;
+            }
+        }
+
+        /** Lets go of one reference; the last one closes the file. */
+        void release() {
+            if (refs.decrementAndGet() == 0) {
+                unclosed.decrementAndGet();
+                closeQuietly(channel);
+            }
+        }
+    }
+
+    /** @return the shared open file of {@code e}, held for the caller (release it), or null when none */
+    OpenFile acquire(Entry e) {
+        OpenFile f = files.getIfPresent(e);
+        return f != null && f.retain() ? f : null;
+    }
+
+    /**
+     * Opens the file of {@code e} and checks its header against {@code key}; shares it when {@code share}
+     * and no other file of {@code e} is open. Held for the caller (release it).
+     */
+    OpenFile open(Entry e, BlockKey key, int blockSize, boolean share) throws IOException {
+        FileChannel ch = FileChannel.open(e.path, StandardOpenOption.READ);
+        unclosed.incrementAndGet();
+        OpenFile f;
+        try {
+            f = new OpenFile(ch, key, BlockHeader.read(ch, key, blockSize));
+        } catch (IOException | RuntimeException x) {
+            unclosed.decrementAndGet();
+            closeQuietly(ch);
+            throw x;
+        }
+        if (share) {
+            f.retain(); // the cache's reference
+            if (files.asMap().putIfAbsent(e, f) != null) {
+                f.release(); // another reader shared its own first: this one is for this read only
+            } else if (e.deleted) {
+                // the deleter sets deleted before it closes the entry's file: one of us sees the other
+                close(e);
+            }
+        }
+        return f;
+    }
+
+    /** Takes {@code e}'s file out of the cache; it closes when the reads using it are done. */
+    void close(Entry e) {
+        files.invalidate(e);
+    }
+
+    /** Takes out {@code f} only if it is still {@code e}'s shared file (one an interrupt closed). */
+    void forget(Entry e, OpenFile f) {
+        files.asMap().remove(e, f);
+    }
+
+    void closeAll() {
+        files.invalidateAll();
+        files.cleanUp();
+    }
+
+    /** Entries with a file in the cache (tests). */
+    java.util.Set<Entry> cached() {
+        files.cleanUp();
+        return java.util.Set.copyOf(files.asMap().keySet());
+    }
+
+    /** Files open now, shared or pinned by a read (tests). */
+    int unclosed() {
+        return unclosed.get();
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // read-only channel: nothing to lose
+        }
+    }
+}
