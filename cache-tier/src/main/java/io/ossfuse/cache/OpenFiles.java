@@ -3,6 +3,8 @@ package io.ossfuse.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -21,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fd count stays at the cap plus the files pinned by reads in progress.
  */
 final class OpenFiles {
+    private static final Logger log = LoggerFactory.getLogger(OpenFiles.class);
     private final Cache<Entry, OpenFile> files;
     /** Files open now, in the cache or pinned by reads (tests). */
     private final AtomicInteger unclosed = new AtomicInteger();
@@ -31,6 +34,23 @@ final class OpenFiles {
                     if (f != null) f.release(); // the cache's reference
                 })
                 .build();
+    }
+
+    /**
+     * At most a quarter of the process's file descriptor limit: an open failing with EMFILE would read as a
+     * local I/O error and drop a sound block.
+     */
+    static int withinFdLimit(int wanted) {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean os) {
+            long cap = Math.max(16, os.getMaxFileDescriptorCount() / 4);
+            if (wanted > cap) {
+                log.info("tiered cache: {} block files kept open at most (a quarter of the fd limit {}), not {}",
+                        cap, os.getMaxFileDescriptorCount(), wanted);
+                return (int) cap;
+            }
+        }
+        return wanted;
     }
 
     /**

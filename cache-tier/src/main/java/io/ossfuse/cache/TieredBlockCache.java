@@ -88,7 +88,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class TieredBlockCache implements BlockCache {
     private static final Logger log = LoggerFactory.getLogger(TieredBlockCache.class);
-    static final String DIR_NAME = "ossfuse.blocks";
+    static final String DIR_NAME = Levels.DIR_NAME;
     static final int CHUNK_SIZE = 64 * 1024;
     static final int TOUCH_INTERVAL_SECONDS = 10;
     /**
@@ -107,7 +107,8 @@ public final class TieredBlockCache implements BlockCache {
     private final int maxOpenHandles;
     /** stores.get(level) = the stores of that level. */
     private final List<List<Store>> stores;
-    private final List<FileChannel> lockChannels = new ArrayList<>();
+    private final Levels levels;
+    private final Placement placement;
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
@@ -127,14 +128,7 @@ public final class TieredBlockCache implements BlockCache {
 
     /** Whole-object files (FUSE passthrough backing files), kept in the stores beside the blocks. */
     private final WholeObjects wholes = new WholeObjects(this);
-    private final LongAdder misses = new LongAdder();
-    private final LongAdder coalesced = new LongAdder();
-    private final LongAdder demotions = new LongAdder();
-    private final LongAdder promotions = new LongAdder();
-    private final LongAdder bytesLoaded = new LongAdder();
-    private final LongAdder loadErrors = new LongAdder();
-    private final LongAdder corruptBlocks = new LongAdder();
-    private final LongAdder ioErrors = new LongAdder();
+    private final Counters counters = new Counters();
     private volatile boolean closed;
 
     /** Options beyond Fluid's YAML. */
@@ -218,26 +212,15 @@ public final class TieredBlockCache implements BlockCache {
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
         this.promotion = config.promotion();
         this.fsync = fsync;
-        List<List<Store>> all = new ArrayList<>();
-        try {
-            for (int l = 0; l < config.levels().size(); l++) {
-                TierLevel level = config.levels().get(l);
-                List<Store> ss = new ArrayList<>();
-                for (int p = 0; p < level.paths().size(); p++) {
-                    ss.add(openStore(l, level, level.paths().get(p), level.quotas().get(p)));
-                }
-                all.add(List.copyOf(ss));
-            }
-        } catch (RuntimeException e) {
-            releaseLocks();
-            throw e;
-        }
-        this.stores = List.copyOf(all);
+        this.levels = new Levels(config);
+        this.stores = levels.stores;
+        this.placement = new Placement(levels, index, openFiles, wholes, counters, blockSize, chunkSize, fsync,
+                () -> closed);
         long t0 = System.nanoTime();
-        int adopted = rebuildIndex();
+        int adopted = RestartScan.rebuild(stores, index, versions);
         for (List<Store> ss : stores) for (Store s : ss) reserve(s, 0); // evict down to the watermarks
         log.info("tiered cache: {} blocks found in {} ms; levels {}", adopted,
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), describeLevels());
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), Levels.describe(config));
         AtomicInteger n = new AtomicInteger();
         this.background = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queue), r -> {
@@ -268,134 +251,6 @@ public final class TieredBlockCache implements BlockCache {
         return wanted;
     }
 
-    private Store openStore(int l, TierLevel level, Path path, long quota) {
-        String where = "tieredstore level " + level.mediumType() + " path " + path;
-        Path root = path.resolve(DIR_NAME);
-        Store s = new Store(l, level.mediumType(), root, quota, level.high(), level.low());
-        try {
-            Files.createDirectories(s.tmpDir);
-            for (int i = 0; i < 256; i++) {
-                Path d = root.resolve(BlockId.dirName(i));
-                if (!Files.isDirectory(d)) Files.createDirectories(d);
-            }
-            Path probe = Files.createTempFile(s.tmpDir, "probe", ".tmp");
-            Files.delete(probe);
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new CacheConfigException(where + ": cannot create or write the cache directory " + root + " ("
-                    + e.getClass().getSimpleName() + ": " + e.getMessage() + "); create it writable or choose another path", e);
-        }
-        try {
-            FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fl;
-            try {
-                fl = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                fl = null;
-            }
-            if (fl == null) {
-                ch.close();
-                throw new CacheConfigException(where + ": the directory is in use by another cache (lock " + root.resolve(".lock")
-                        + "); give each mount its own path");
-            }
-            lockChannels.add(ch);
-        } catch (IOException e) {
-            throw new CacheConfigException(where + ": cannot lock " + root.resolve(".lock") + " (" + e.getMessage()
-                    + "); check the directory", e);
-        }
-        try {
-            FileStore fs = Files.getFileStore(root);
-            long total = fs.getTotalSpace();
-            if (quota > total) {
-                log.warn("{}: quota {} is larger than the disk ({}); the level will fill the disk and fall through on ENOSPC",
-                        where, Sizes.format(quota), Sizes.format(total));
-            }
-            if (level.mediumType() == MediumType.MEM && !Set.of("tmpfs", "ramfs").contains(fs.type())) {
-                log.warn("{}: MEM level on a {} file system, not memory; use a tmpfs path such as /dev/shm/ossfuse", where, fs.type());
-            }
-        } catch (IOException e) {
-            log.warn("{}: cannot check the disk size ({})", where, e.getMessage());
-        }
-        return s;
-    }
-
-    // ---------------------------------------------------------------- restart
-
-    private record Found(Store store, BlockId id, Path path, long size, long mtime) {
-    }
-
-    private int rebuildIndex() {
-        List<Found> found = new ArrayList<>();
-        for (List<Store> ss : stores) {
-            for (Store s : ss) {
-                deleteAll(s.tmpDir);
-                // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
-                List<List<Found>> perDir = java.util.stream.IntStream.range(0, 256).parallel()
-                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)))).toList();
-                perDir.forEach(found::addAll);
-            }
-        }
-        // oldest first so the most recently used end up youngest in the LRU
-        found.sort(Comparator.comparingLong(Found::mtime));
-        int adopted = 0;
-        for (Found f : found) {
-            Entry e = new Entry(f.id(), f.store(), f.path(), f.size());
-            Entry prev = index.get(f.id());
-            if (prev != null) {
-                // a copy in two levels (a crash during a move): keep the upper one
-                Entry loser = prev.store.level <= e.store.level ? e : prev;
-                if (loser == prev) {
-                    prev.store.claim(prev);
-                    deleteQuietly(prev.path);
-                    prev.store.release(prev);
-                    index.put(f.id(), e);
-                    e.store.adopt(e);
-                } else {
-                    deleteQuietly(e.path);
-                }
-                continue;
-            }
-            index.put(f.id(), e);
-            e.store.adopt(e);
-            versions.put(f.id().object(), new long[]{f.id().version(), f.id().version()});
-            adopted++;
-        }
-        return adopted;
-    }
-
-    private static List<Found> scanDir(Store s, Path dir) {
-        List<Found> found = new ArrayList<>();
-        String dirName = dir.getFileName().toString();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) {
-                if (WholeObjects.isSum(p)) continue; // goes with its data file
-                BlockId id = BlockId.parse(p.getFileName().toString());
-                BasicFileAttributes a = id == null ? null : attributes(p);
-                boolean whole = id != null && id.index() == BlockId.WHOLE;
-                long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
-                if (a == null || !a.isRegularFile() || (!whole && a.size() < BlockHeader.MIN_LEN) || sumLen < 0
-                        || !id.dirName().equals(dirName)) {
-                    log.debug("removing stray file {}", p);
-                    deleteQuietly(p);
-                    if (whole) deleteQuietly(WholeObjects.sumPath(p));
-                    continue;
-                }
-                found.add(new Found(s, id, p, a.size() + sumLen, a.lastModifiedTime().toMillis()));
-            }
-        } catch (IOException e) {
-            throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
-                    + e.getMessage() + "); check the directory or remove it", e);
-        }
-        return found;
-    }
-
-    private static BasicFileAttributes attributes(Path p) {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
     // ---------------------------------------------------------------- reads
 
     @Override
@@ -423,7 +278,7 @@ public final class TieredBlockCache implements BlockCache {
                 // after the block was cached. Either way it is read from the cache now.
                 if (block == null || !block.retain()) continue;
                 try {
-                    coalesced.increment();
+                    counters.coalesced.increment();
                     return copy(block.data, offsetInBlock, dst);
                 } finally {
                     block.release();
@@ -513,7 +368,7 @@ public final class TieredBlockCache implements BlockCache {
         int n = 0;
         for (Map.Entry<BlockId, Entry> me : index.entrySet()) {
             if (p.test(me.getKey()) && index.remove(me.getKey(), me.getValue())) {
-                drop(me.getValue());
+                placement.drop(me.getValue());
                 n++;
             }
         }
@@ -551,7 +406,7 @@ public final class TieredBlockCache implements BlockCache {
             } catch (NoSuchFileException gone) {
                 // moved (demoted/promoted) under us: the index points at the new place; or really gone
                 if (e == seen) {
-                    if (index.remove(id, e)) drop(e);
+                    if (index.remove(id, e)) placement.drop(e);
                     return -1;
                 }
                 seen = e;
@@ -564,18 +419,18 @@ public final class TieredBlockCache implements BlockCache {
                 if (f != null) openFiles.forget(e, f);
                 ownFile = true;
             } catch (CorruptBlockException | java.io.EOFException bad) {
-                corruptBlocks.increment();
+                counters.corruptBlocks.increment();
                 log.warn("cache block {} of {} is damaged ({}); dropping it and fetching again", e, key, bad.getMessage());
-                if (index.remove(id, e)) drop(e);
+                if (index.remove(id, e)) placement.drop(e);
                 return -1;
             } catch (IOException io) {
-                ioErrors.increment();
+                counters.ioErrors.increment();
                 if (e.store.shouldWarn()) {
                     log.warn("cache block {} cannot be read ({}); reading from the origin (further errors for 10 s at DEBUG)", e, io.toString());
                 } else {
                     log.debug("cache block {} cannot be read ({})", e, io.toString());
                 }
-                if (index.remove(id, e)) drop(e);
+                if (index.remove(id, e)) placement.drop(e);
                 return -1;
             } finally {
                 if (f != null) f.release();
@@ -600,7 +455,7 @@ public final class TieredBlockCache implements BlockCache {
             try {
                 background.execute(() -> {
                     try {
-                        promote(e);
+                        placement.promote(e);
                     } finally {
                         promoting.remove(e.id);
                     }
@@ -635,7 +490,7 @@ public final class TieredBlockCache implements BlockCache {
                 }
             } catch (IOException | RuntimeException e) {
                 if (into != null) buffers.give(into);
-                loadErrors.increment();
+                counters.loadErrors.increment();
                 mine.completeExceptionally(e);
                 throw e;
             }
@@ -661,14 +516,14 @@ public final class TieredBlockCache implements BlockCache {
             boolean pooled = into != null && block == into;
             if (into != null && !pooled) buffers.give(into);
             Loaded loaded = new Loaded(key, id, block.slice(), pooled ? into : null);
-            misses.increment();
-            bytesLoaded.add(loaded.data.remaining());
+            counters.misses.increment();
+            counters.bytesLoaded.add(loaded.data.remaining());
             mine.complete(loaded);
             boolean stored = false, readToEnd = false;
             try {
                 int n = dst == null ? 0 : copy(loaded.data, off, dst);
                 readToEnd = dst != null && off + n >= loaded.data.limit();
-                stored = store(key, id, loaded.data);
+                stored = keep(key, id, loaded.data);
                 return n;
             } finally {
                 // Kept hot for the next reader unless this one read it to the end. Otherwise the buffer is
@@ -751,7 +606,7 @@ public final class TieredBlockCache implements BlockCache {
         try {
             loader.loadRun(run, sink);
         } catch (IOException | RuntimeException e) {
-            loadErrors.increment();
+            counters.loadErrors.increment();
             log.debug("prefetch of blocks {}..{} of {} stopped after {}: {}", run.get(0).index(),
                     run.get(run.size() - 1).index(), run.get(0).objectKey(), sink.next, e.toString());
         } finally {
@@ -845,41 +700,6 @@ public final class TieredBlockCache implements BlockCache {
 
     // ---------------------------------------------------------------- writes and moves
 
-    @FunctionalInterface
-    private interface Content {
-        void writeTo(FileChannel ch) throws IOException;
-    }
-
-    /**
-     * Caches a freshly loaded block in the highest store that takes it; silently skips on failure.
-     *
-     * @return whether a file was committed (it may have been invalidated again since)
-     */
-    private boolean store(BlockKey key, BlockId id, ByteBuffer block) {
-        if (closed) return false;
-        ByteBuffer header = BlockHeader.encode(key, block, chunkSize, blockSize);
-        long size = (long) header.remaining() + block.remaining();
-        Content content = ch -> {
-            ByteBuffer[] parts = {header.duplicate(), block.duplicate()};
-            while (parts[1].hasRemaining()) ch.write(parts);
-        };
-        Entry e = place(id, size, content, 0, stores.size());
-        if (e == null) return false;
-        Entry prev = index.put(id, e);
-        e.store.commit(e);
-        if (prev != null && prev != e) {
-            // a dangling entry whose file vanished and was re-created by us under the same name
-            if (prev.path.equals(e.path)) {
-                if (prev.store.claim(prev)) prev.store.release(prev);
-            } else {
-                drop(prev);
-            }
-        }
-        if (index.get(id) != e && e.store.claim(e)) deleteAndRelease(e); // invalidated meanwhile
-        dropOlderVersions(id);
-        return true;
-    }
-
     /**
      * A freshly loaded block shared with the readers that joined its load. A pooled buffer goes back to
      * the pool when the loader and every reader that {@link #retain retained} it are done.
@@ -932,147 +752,15 @@ public final class TieredBlockCache implements BlockCache {
         }
     }
 
-    /**
-     * Writes a block file into the first store of levels [from, to) that can reserve room for it.
-     *
-     * @return the written, renamed but not yet committed entry (its bytes are reserved), or null
-     */
-    private Entry place(BlockId id, long size, Content content, int from, int to) {
-        for (int l = from; l < to; l++) {
-            List<Store> candidates = new ArrayList<>(stores.get(l));
-            if (candidates.size() > 1) candidates.sort(Comparator.comparingLong(Store::free).reversed());
-            for (Store s : candidates) {
-                if (!reserve(s, size)) continue;
-                Entry e = write(s, id, size, content);
-                if (e != null) return e;
-            }
-        }
-        return null;
+    /** Caches a loaded block and drops the object's other versions when it is the first of a new one. */
+    private boolean keep(BlockKey key, BlockId id, ByteBuffer block) {
+        if (!placement.store(key, id, block)) return false;
+        dropOlderVersions(id);
+        return true;
     }
 
-    /**
-     * Reserves {@code size} bytes in {@code s}, evicting as needed. Never waits for other threads: when the
-     * room is held by writes or evictions in flight elsewhere, the block goes to the next store or level (or
-     * is not cached). Waiting there chains up across levels and stalls readers for nothing.
-     *
-     * @return false when it does not fit now
-     */
     boolean reserve(Store s, long size) {
-        while (true) {
-            Store.Reservation r = s.tryReserve(size);
-            evict(r.victims());
-            if (r.granted()) return true;
-            if (r.hopeless() || r.victims().isEmpty() || closed) return false;
-            // our own victims are gone now: try once more
-        }
-    }
-
-    /** Writes to a temp file, then links it under its final name. Gives the reservation back on failure. */
-    private Entry write(Store s, BlockId id, long size, Content content) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile(s.tmpDir, "w", ".tmp");
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                content.writeTo(ch);
-                if (ch.size() != size) throw new IOException("wrote " + ch.size() + " bytes, expected " + size);
-                if (fsync && s.type != MediumType.MEM) ch.force(false);
-            }
-            Path dst = s.pathFor(id);
-            Files.createLink(dst, tmp); // unlike rename, never replaces a file someone else owns
-            deleteQuietly(tmp);
-            return new Entry(id, s, dst, size);
-        } catch (FileAlreadyExistsException raced) {
-            deleteQuietly(tmp);
-            s.unreserve(size);
-            return null;
-        } catch (IOException | UncheckedIOException e) {
-            if (tmp != null) deleteQuietly(tmp);
-            s.unreserve(size);
-            ioErrors.increment();
-            String msg = String.valueOf(e.getMessage());
-            if (msg.contains("No space left")) {
-                long q = s.lowerQuotaToUsage();
-                log.warn("tieredstore level {} at {}: disk full; quota lowered to {} until restart, falling through",
-                        s.type, s.root, Sizes.format(q));
-            } else if (s.shouldWarn()) {
-                log.warn("tieredstore level {} at {}: cannot write a block ({}); falling through (further errors for 10 s at DEBUG)",
-                        s.type, s.root, e.toString());
-            } else {
-                log.debug("tieredstore level {} at {}: cannot write a block ({})", s.type, s.root, e.toString());
-            }
-            return null;
-        }
-    }
-
-    /** Moves claimed victims one level down where possible, otherwise deletes them. */
-    private void evict(List<Entry> victims) {
-        for (Entry v : victims) {
-            v.store.evictions.increment();
-            Entry moved = null;
-            // a whole-object file is deleted, not demoted: the level below gets blocks on the next miss
-            if (v.store.level + 1 < stores.size() && !closed && v.id.index() != BlockId.WHOLE) {
-                moved = place(v.id, v.fileSize, ch -> copyFile(v.path, ch), v.store.level + 1, stores.size());
-                if (moved != null) {
-                    if (index.replace(v.id, v, moved)) {
-                        moved.store.commit(moved);
-                        demotions.increment();
-                        if (index.get(v.id) != moved && moved.store.claim(moved)) deleteAndRelease(moved);
-                    } else {
-                        deleteQuietly(moved.path);
-                        moved.store.unreserve(moved.fileSize);
-                        moved = null;
-                    }
-                }
-            }
-            if (moved == null) index.remove(v.id, v);
-            deleteAndRelease(v);
-        }
-    }
-
-    /** Moves a block hit in a lower level up to the top level. */
-    private void promote(Entry e) {
-        if (closed || index.get(e.id) != e || !e.store.claim(e)) return;
-        Entry up = place(e.id, e.fileSize, ch -> copyFile(e.path, ch), 0, e.store.level);
-        if (up != null && index.replace(e.id, e, up)) {
-            up.store.commit(up);
-            promotions.increment();
-            if (index.get(e.id) != up && up.store.claim(up)) deleteAndRelease(up);
-            deleteAndRelease(e);
-            return;
-        }
-        if (up != null) {
-            deleteQuietly(up.path);
-            up.store.unreserve(up.fileSize);
-        }
-        e.store.unclaim(e);
-        if (index.get(e.id) != e && e.store.claim(e)) deleteAndRelease(e);
-    }
-
-    private static void copyFile(Path from, FileChannel to) throws IOException {
-        try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ)) {
-            long size = in.size(), pos = 0;
-            while (pos < size) {
-                long n = in.transferTo(pos, size - pos, to);
-                if (n <= 0) throw new IOException("short copy of " + from);
-                pos += n;
-            }
-        }
-    }
-
-    /** Deletes an entry that was just removed from the index, if no one else owns it already. */
-    private void drop(Entry e) {
-        if (e.store.claim(e)) deleteAndRelease(e);
-    }
-
-    private void deleteAndRelease(Entry e) {
-        e.deleted = true;
-        openFiles.close(e); // a deleted file held open would keep its space
-        deleteQuietly(e.path);
-        if (e.id.index() == BlockId.WHOLE) {
-            wholes.deleted(e); // its space is given back when no one holds it open
-        } else {
-            e.store.release(e);
-        }
+        return placement.reserve(s, size);
     }
 
     // ---------------------------------------------------------------- whole-object files (WholeObjects)
@@ -1089,7 +777,7 @@ public final class TieredBlockCache implements BlockCache {
 
     void putIndexed(BlockId id, Entry e) {
         Entry prev = index.put(id, e);
-        if (prev != null && prev != e) drop(prev);
+        if (prev != null && prev != e) placement.drop(prev);
     }
 
     List<Store> storesOf(int level) {
@@ -1098,7 +786,7 @@ public final class TieredBlockCache implements BlockCache {
 
     /** Drops an entry found damaged or gone. */
     void dropEntry(Entry e) {
-        if (index.remove(e.id, e)) drop(e);
+        if (index.remove(e.id, e)) placement.drop(e);
     }
 
     /** @return false when the background queue is full or the cache closed */
@@ -1122,45 +810,11 @@ public final class TieredBlockCache implements BlockCache {
         return wholes.heldAfterEviction();
     }
 
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException e) {
-            log.debug("cannot delete {}: {}", p, e.toString());
-        }
-    }
-
-    private static void deleteAll(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) deleteQuietly(p);
-        } catch (IOException e) {
-            log.debug("cannot clean {}: {}", dir, e.toString());
-        }
-    }
-
     // ---------------------------------------------------------------- stats, close
 
     @Override
     public CacheStats stats() {
-        List<LevelStats> levels = new ArrayList<>();
-        long hits = 0, evictions = 0;
-        for (int l = 0; l < stores.size(); l++) {
-            TierLevel tl = config.levels().get(l);
-            long used = 0, quota = 0, blocks = 0, h = 0, ev = 0;
-            for (Store s : stores.get(l)) {
-                Store.Snapshot sn = s.snapshot(false);
-                used += sn.used() + sn.reserved();
-                quota += sn.quota();
-                blocks += s.blocks();
-                h += s.hits.sum();
-                ev += s.evictions.sum();
-            }
-            hits += h;
-            evictions += ev;
-            levels.add(new LevelStats(tl.mediumType(), tl.paths(), used, quota, tl.high(), tl.low(), blocks, h, ev));
-        }
-        return new CacheStats(levels, hits, misses.sum(), coalesced.sum(), evictions, demotions.sum(),
-                promotions.sum(), bytesLoaded.sum(), loadErrors.sum(), corruptBlocks.sum(), ioErrors.sum());
+        return counters.snapshot(config, stores);
     }
 
     /** The effective configuration (block size and promotion as built). */
@@ -1182,26 +836,7 @@ public final class TieredBlockCache implements BlockCache {
         openFiles.closeAll();
         wholes.close();
         for (Loaded l : hot.values()) unhot(l);
-        releaseLocks();
-    }
-
-    private void releaseLocks() {
-        for (FileChannel ch : lockChannels) {
-            try {
-                ch.close();
-            } catch (IOException ignored) {
-                // the lock goes with the process anyway
-            }
-        }
-        lockChannels.clear();
-    }
-
-    private String describeLevels() {
-        StringBuilder sb = new StringBuilder();
-        for (TierLevel l : config.levels()) {
-            sb.append(l.mediumType()).append(' ').append(Sizes.format(l.quota())).append(' ').append(l.paths()).append("; ");
-        }
-        return sb.toString();
+        levels.releaseLocks();
     }
 
     // ---------------------------------------------------------------- test support
