@@ -12,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 
@@ -59,14 +58,13 @@ final class Flights {
 
     /**
      * A freshly loaded block shared with the readers that joined its load. A pooled buffer goes back to
-     * the pool when the loader and every reader that {@link #retain retained} it are done.
+     * the pool when the loader and every reader that {@link RefCounted#retain retained} it are done.
      */
-    private final class Loaded {
+    private final class Loaded extends RefCounted {
         final BlockKey key;
         final BlockId id;
         final ByteBuffer data;
         private final ByteBuffer pooled;
-        private final AtomicInteger refs = new AtomicInteger(1);
 
         Loaded(BlockKey key, BlockId id, ByteBuffer data, ByteBuffer pooled) {
             this.key = key;
@@ -75,17 +73,9 @@ final class Flights {
             this.pooled = pooled;
         }
 
-        /** @return false when the buffer was already given back (the block is cached by then) */
-        boolean retain() {
-            while (true) {
-                int r = refs.get();
-                if (r == 0) return false;
-                if (refs.compareAndSet(r, r + 1)) return true;
-            }
-        }
-
-        void release() {
-            if (refs.decrementAndGet() == 0 && pooled != null) buffers.give(pooled);
+        @Override
+        void free() {
+            if (pooled != null) buffers.give(pooled);
         }
     }
 

@@ -14,7 +14,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Block files kept open between reads, at most {@code max} of them (one fd each): a Caffeine cache from
  * an {@link Entry} to its open file. An open file keeps its parsed header and which chunks were found
- * sound, so a repeated read of a checked chunk is one {@code pread}.
+ * sound, so a repeated read of a checked chunk is one {@code pread}. Which file leaves at the cap is
+ * Caffeine's choice (Window TinyLFU: files read recently or often stay), so a random reader over more
+ * blocks than the cap keeps its hot blocks open rather than losing arbitrary ones.
  *
  * <p>The cache holds one reference to each file and every read holds one more ({@link #acquire},
  * {@link #open}, then {@link OpenFile#release}); the file is closed when the last reference goes. So a
@@ -58,11 +60,10 @@ final class OpenFiles {
      * checked against {@code key} when it was opened, and it remembers which chunks have been verified
      * since ({@link BlockHeader#verify}): a file is immutable once renamed, so one check per open suffices.
      */
-    final class OpenFile {
+    final class OpenFile extends RefCounted {
         final FileChannel channel;
         final BlockKey key;
         final BlockHeader header;
-        private final AtomicInteger refs = new AtomicInteger(1);
 
         private OpenFile(FileChannel channel, BlockKey key, BlockHeader header) {
             this.channel = channel;
@@ -70,21 +71,10 @@ final class OpenFiles {
             this.header = header;
         }
 
-        /** @return false when the file was closed already */
-        private boolean retain() {
-            while (true) {
-                int r = refs.get();
-                if (r == 0) return false;
-                if (refs.compareAndSet(r, r + 1)) return true;
-            }
-        }
-
-        /** Lets go of one reference; the last one closes the file. */
-        void release() {
-            if (refs.decrementAndGet() == 0) {
-                unclosed.decrementAndGet();
-                closeQuietly(channel);
-            }
+        @Override
+        void free() {
+            unclosed.decrementAndGet();
+            closeQuietly(channel);
         }
     }
 
