@@ -29,7 +29,7 @@ final class RestartScan {
     }
 
     /** @return the number of blocks adopted */
-    static int rebuild(List<List<Store>> stores, Map<BlockId, Entry> index, Map<Long, long[]> versions) {
+    static int rebuild(List<List<Store>> stores, Map<BlockId, Entry> index, Versions versions) {
         List<Found> found = new ArrayList<>();
         for (List<Store> ss : stores) {
             for (Store s : ss) {
@@ -62,7 +62,7 @@ final class RestartScan {
             }
             index.put(f.id(), e);
             e.store.adopt(e);
-            versions.put(f.id().object(), new long[]{f.id().version(), f.id().version()});
+            versions.adopt(f.id());
             adopted++;
         }
         return adopted;

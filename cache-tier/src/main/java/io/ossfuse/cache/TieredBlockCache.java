@@ -32,6 +32,7 @@ import java.util.function.Predicate;
  *   <li>{@link Placement}: writes, evictions, demotions, promotions and deletes; its javadoc states the
  *       ownership and reservation protocol that makes them safe without holding locks over I/O.</li>
  *   <li>{@link WholeObjects}: whole-object files for FUSE passthrough, entries of the same stores.</li>
+ *   <li>{@link Versions}: the current ETags per object; the first block of a new one drops the others.</li>
  *   <li>{@link Counters}: the cache-wide counters behind {@link #stats}.</li>
  * </ul>
  *
@@ -39,7 +40,7 @@ import java.util.function.Predicate;
  * next store, level, or to returning the loaded bytes uncached; only the loader's own failure reaches
  * the caller.
  *
- * <p>About 450 lines, over the usual 400: the public {@link Builder} and the package hooks that
+ * <p>About 430 lines, over the usual 400: the public {@link Builder} and the package hooks that
  * {@link WholeObjects} and the tests use make up half of it; the logic is in the parts above.
  */
 public final class TieredBlockCache implements BlockCache {
@@ -62,8 +63,7 @@ public final class TieredBlockCache implements BlockCache {
      * ({@code replace(id, old, new)}, {@code remove(id, old)}): see {@link Placement}.
      */
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
-    /** Per object hash: the newest ETag hash seen and the one before it (see {@link #dropOlderVersions}). */
-    private final ConcurrentHashMap<Long, long[]> versions = new ConcurrentHashMap<>();
+    private final Versions versions = new Versions();
     private final Counters counters = new Counters();
     private final OpenFiles openFiles;
     /** Whole-object files (FUSE passthrough backing files), kept in the stores beside the blocks. */
@@ -262,7 +262,7 @@ public final class TieredBlockCache implements BlockCache {
     @Override
     public int invalidate(String bucket, String objectKey) {
         long obj = BlockId.objectHash(bucket, objectKey);
-        versions.remove(obj);
+        versions.forget(obj);
         return dropMatching(id -> id.object() == obj);
     }
 
@@ -306,7 +306,7 @@ public final class TieredBlockCache implements BlockCache {
         levels.releaseLocks();
     }
 
-    // ---------------------------------------------------------------- versions and drops
+    // ---------------------------------------------------------------- drops
 
     int dropMatching(Predicate<BlockId> p) {
         flights.unhotMatching(p);
@@ -324,28 +324,12 @@ public final class TieredBlockCache implements BlockCache {
     /** Caches a loaded block and drops the object's other versions when it is the first of a new one. */
     private boolean keep(BlockKey key, BlockId id, ByteBuffer block) {
         if (!placement.store(key, id, block)) return false;
-        dropOlderVersions(id);
-        return true;
-    }
-
-    /**
-     * The first time a block of a new ETag of an object is cached, blocks of its other ETags are dropped
-     * (they can never be served again, only waste space). A late block of the ETag just replaced (a reader
-     * still on the old version) drops nothing, so two versions read at once do not evict each other.
-     */
-    private void dropOlderVersions(BlockId id) {
-        long ver = id.version();
-        boolean[] isNew = new boolean[1];
-        versions.compute(id.object(), (obj, v) -> {
-            if (v == null) return new long[]{ver, ver};
-            if (v[0] == ver || v[1] == ver) return v;
-            isNew[0] = true;
-            return new long[]{ver, v[0]};
-        });
-        if (isNew[0]) {
+        if (versions.firstOfNewVersion(id)) {
+            long ver = id.version();
             int n = dropMatching(x -> x.object() == id.object() && x.version() != ver);
             if (n > 0) log.debug("dropped {} blocks of older versions of an object", n);
         }
+        return true;
     }
 
     // ---------------------------------------------------------------- for WholeObjects
