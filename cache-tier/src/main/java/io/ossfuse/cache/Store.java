@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One cache directory of one level, with its own quota: the space accounting and the LRU order.
- * No I/O happens under the lock; see {@link TieredBlockCache} for the protocol.
+ * No I/O happens under the lock; see {@link Placement} for the protocol.
  *
  * <p>{@code used} counts the bytes of block files that exist (committed or being evicted),
  * {@code reserved} the bytes writers in flight may still create, {@code pendingFree} the part of
