@@ -50,23 +50,7 @@ class PassthroughTakeoverTest {
                 Path log = h.stateDir.resolve(PassthroughOpens.FILE);
                 org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
                 Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-                checkAll(large); // through the cache: every block cached, then the whole file is built
-                SeamlessTakeoverTest.waitFor(() -> {
-                    try (Stream<Path> s = Files.walk(shm)) {
-                        if (s.anyMatch(p -> p.toString().endsWith(".obj"))) {
-                            return true;
-                        }
-                    }
-                    // reading the end asks again: the last block may have been stored after the first ask
-                    try (RandomAccessFile tail = new RandomAccessFile(large.toFile(), "r")) {
-                        checkSample(tail, SIZE - (1 << 20));
-                    }
-                    return false;
-                }, Duration.ofSeconds(60), "the whole-object file");
-                // the usual-path opens above are released (RELEASE comes in the background): the next open
-                // of the inode can be passthrough
-                SeamlessTakeoverTest.waitFor(() -> liveOpens(Files.readString(log), "o") == 0, Duration.ofSeconds(30),
-                    "usual-path opens released");
+                awaitWholeFile(large, shm, log);
 
                 AtomicLong reads = new AtomicLong();
                 AtomicLong worstGapNanos = new AtomicLong();
@@ -146,6 +130,76 @@ class PassthroughTakeoverTest {
             ChildHarness.deleteTree(work);
             ChildHarness.deleteTree(shm);
         }
+    }
+
+    /**
+     * A child with passthrough off (another configuration, an older build) taking over a connection
+     * whose inode is open passthrough: the kernel still demands the same backing id for every further
+     * open of that inode (anything else is EIO), so the child answers with it and serves the reads.
+     */
+    @Test
+    void aChildWithPassthroughOffStillOpensAFileTheKernelHoldsPassthrough() throws Exception {
+        Path work = Files.createTempDirectory("pt-off");
+        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-off");
+        try (LocalOssServer server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
+            SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
+            Path yaml = work.resolve("tieredstore.yaml");
+            Files.writeString(yaml, "levels:\n  - {mediumtype: MEM, path: \"" + shm + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+            MountOptions options = MountOptions.builder("oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).transport("raw").build();
+            Map<String, String> env = Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toJson(),
+                OssCredentials.ENV_ID, server.accessKeyId(), OssCredentials.ENV_SECRET, server.accessKeySecret());
+            try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
+                h.spawn();
+                assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
+                Path log = h.stateDir.resolve(PassthroughOpens.FILE);
+                org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
+                Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+                awaitWholeFile(large, shm, log);
+                try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+                    assertEquals(1, liveOpens(Files.readString(log), "p"), "opened passthrough:\n" + Files.readString(log));
+                    h.killCurrent();
+                    h.spawn(Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toBuilder().passthrough(false).build().toJson()));
+                    assertTrue(h.probe(Duration.ofSeconds(60)), "child with passthrough off serves:\n" + h.childLog());
+                    try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+                        checkSample(again, SIZE - (1 << 20));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("second open by a child with passthrough off: " + e + "\nchildren:\n"
+                            + SeamlessTakeoverTest.tail(h.childLog()), e);
+                    }
+                    checkSample(held, 0);
+                }
+                // all closed: from now on the usual path
+                SeamlessTakeoverTest.waitFor(() -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30),
+                    "ids released");
+                checkAll(large);
+                assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
+            }
+        } finally {
+            ChildHarness.deleteTree(work);
+            ChildHarness.deleteTree(shm);
+        }
+    }
+
+    /** Reads {@code large} whole, then waits until its whole-object file exists and no usual-path open is left. */
+    private static void awaitWholeFile(Path large, Path shm, Path log) throws Exception {
+        checkAll(large); // through the cache: every block cached, then the whole file is built
+        SeamlessTakeoverTest.waitFor(() -> {
+            try (Stream<Path> s = Files.walk(shm)) {
+                if (s.anyMatch(p -> p.toString().endsWith(".obj"))) {
+                    return true;
+                }
+            }
+            // reading the end asks again: the last block may have been stored after the first ask
+            try (RandomAccessFile tail = new RandomAccessFile(large.toFile(), "r")) {
+                checkSample(tail, SIZE - (1 << 20));
+            }
+            return false;
+        }, Duration.ofSeconds(60), "the whole-object file");
+        // the usual-path opens above are released (RELEASE comes in the background): the next open
+        // of the inode can be passthrough
+        SeamlessTakeoverTest.waitFor(() -> liveOpens(Files.readString(log), "o") == 0, Duration.ofSeconds(30),
+            "usual-path opens released");
     }
 
     /** Opens of kind {@code p} (passthrough) or {@code o} (usual path) the log says are open. */
