@@ -120,7 +120,7 @@ class PassthroughTakeoverTest {
                 h.spawn();
                 assertTrue(h.probe(Duration.ofSeconds(60)));
                 // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for each)
-                for (int id = 1; id <= 64; id++) {
+                for (int id = 1; id <= 64 + 4 * generations; id++) { // ids are allocated cyclically upwards
                     int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
                     int e = r == 0 ? 0 : LibC.errno();
                     assertEquals(LibC.ENOENT, e, "backing id " + id + " still registered (leak)");
