@@ -51,7 +51,7 @@ public class MountCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTS", split = ",",
             description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro, "
                     + "read_timeout=SECONDS (as --read-timeout), passthrough=on|off (the kernel reads objects the "
-                    + "cache holds whole by itself; default off: opt-in, see docs/SEMANTICS.md)")
+                    + "cache holds whole by itself; default on where the kernel can)")
     List<String> fuseOptions = List.of();
 
     @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: an in-heap cache of 4 MiB blocks, "

@@ -10,7 +10,7 @@ import io.ossfuse.mount.MountOptions;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code -o passthrough=on|off}: parsed, kept in the options' JSON (the daemon's state), default off. */
+/** {@code -o passthrough=on|off}: parsed, kept in the options' JSON (the daemon's state), default on. */
 class PassthroughOptionTest {
     static MountOptions parse(String... args) {
         MountCommand cmd = new MountCommand();
@@ -28,18 +28,13 @@ class PassthroughOptionTest {
     }
 
     @Test
-    void offByDefaultOnWhenAskedWithTheRawTransportOnly() {
+    void onByDefaultWithTheRawTransportOnly() {
         MountOptions raw = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "raw");
         assertNull(raw.passthrough());
-        assertFalse(raw.passthroughEnabled(), "opt-in");
-        assertFalse(raw.fsOptions().passthrough());
+        assertTrue(raw.passthroughEnabled());
+        assertTrue(raw.fsOptions().passthrough());
         assertFalse(raw.toJson().contains("passthrough"), "absent from the JSON unless set");
-        MountOptions on = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "raw",
-                "-o", "passthrough=on");
-        assertTrue(on.passthroughEnabled());
-        assertTrue(on.fsOptions().passthrough());
-        MountOptions jnr = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "jnr",
-                "-o", "passthrough=on");
+        MountOptions jnr = parse("oss://bkt", "/m", "--endpoint", "http://127.0.0.1:1", "--transport", "jnr");
         assertFalse(jnr.fsOptions().passthrough(), "jnr cannot hand the kernel a file: no whole-object files");
     }
 

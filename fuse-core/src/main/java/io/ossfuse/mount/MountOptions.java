@@ -40,8 +40,7 @@ import java.util.Set;
  * @param sources           more than one source: each a directory of the root named after it; then
  *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
  * @param passthrough       false: never hand the kernel a cached whole-object file (FUSE passthrough);
- *                          true: do when the kernel can ({@code -o passthrough=on|off}); null: off,
- *                          while a second open right after a takeover can still fail (issue 14)
+ *                          null or true: do when the kernel can ({@code -o passthrough=off|on})
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
@@ -94,9 +93,9 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
                 .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport));
     }
 
-    /** FUSE passthrough of cached objects: off unless turned on (opt-in until it survives every takeover). */
+    /** FUSE passthrough of cached objects: on unless turned off. */
     public boolean passthroughEnabled() {
-        return Boolean.TRUE.equals(passthrough);
+        return passthrough == null || passthrough;
     }
 
     public String toJson() {

@@ -9,6 +9,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.ossfuse.fs.BackingFile;
 import io.ossfuse.fs.Errno;
 import io.ossfuse.fs.Errors;
 import io.ossfuse.fs.FsException;
@@ -42,7 +43,10 @@ final class Dispatcher {
     private final ByteBuffer notification = ByteBuffer.allocateDirect(Wire.OUT_HEADER + Wire.NOTIFY_INVAL_INODE_SIZE)
         .order(ByteOrder.LITTLE_ENDIAN);
     private final byte[] scratch = new byte[4096];
-    /** Passthrough decisions of the session; null when passthrough was not negotiated. */
+    /**
+     * Passthrough decisions of the session; null when passthrough was not negotiated. Present even
+     * when this child's config has it off: then no new backing file is registered.
+     */
     private final PassthroughOpens passthrough;
     private long unique;
     /** The OPEN this request counted in {@link #passthrough}, undone if its reply is lost; fh, or -1. */
@@ -136,7 +140,12 @@ final class Dispatcher {
                     }
                     return Encoder.openOut(out, p, f.fh(), flags);
                 }
-                PassthroughOpens.Decision d = passthrough.open(unique, node, f.fh(), flags, f.backing());
+                BackingFile offered = f.backing();
+                if (offered != null && !config.passthrough()) {
+                    offered.release(); // off in this child: only inodes the kernel holds passthrough stay so
+                    offered = null;
+                }
+                PassthroughOpens.Decision d = passthrough.open(unique, node, f.fh(), flags, offered);
                 countedFh = f.fh();
                 countedNode = node;
                 countedPassthrough = d.backingId() > 0;

@@ -218,7 +218,10 @@ final class PoisonGuard {
         return -1;
     }
 
-    /** One worker's gate: {@link #admit} before serving a request, {@link #done} after its reply. */
+    /**
+     * One worker's gate: {@link #admit} before serving a request, {@link #done} once served, before
+     * its reply is written (a kill right after the reply reached the kernel is not the request's doing).
+     */
     final class Slot {
         private final InFlightRing.Slot notes;
         private boolean noted;
@@ -232,7 +235,7 @@ final class PoisonGuard {
         /**
          * Notes the request of {@code n} bytes at index 0 of {@code in} as in flight (a suspect
          * waits until no other suspect is being served). False: it is quarantined; answer EIO
-         * without serving it. Call {@link #done} after the reply either way.
+         * without serving it. Call {@link #done} once its reply is built, either way.
          */
         boolean admit(ByteBuffer in, int n) {
             int opcode = in.getInt(4);
@@ -263,7 +266,7 @@ final class PoisonGuard {
             return true;
         }
 
-        /** The request of the last {@link #admit} is answered (or needs no answer). */
+        /** The request of the last {@link #admit} is served (its reply built) or needs no answer; idempotent. */
         void done() {
             if (noted) {
                 notes.end();

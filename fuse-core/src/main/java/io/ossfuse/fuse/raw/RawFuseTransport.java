@@ -187,12 +187,14 @@ public final class RawFuseTransport {
                     cloneFd = cloneFd(fd);
                     channel = FuseChannel.ofFd(cloneFd);
                 }
-                if (negotiation.passthrough() && config.passthrough()) {
-                    // before any worker reads: a re-sent OPEN must find the predecessor's record
+                if (negotiation.passthrough()) {
+                    // before any worker reads: a re-sent OPEN must find the predecessor's record. Also with
+                    // passthrough off in this child: an inode the kernel holds open passthrough needs that
+                    // backing id on every further open (else EIO); such a child only registers nothing new
                     passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
                 }
                 LOG.info("serving FUSE session {} in mode {} with {} workers, passthrough {}", state.sessionId(), m,
-                    config.workers(), passthrough != null ? "on" : "off");
+                    config.workers(), passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)");
                 mode.complete(m);
                 runWorkers(channel);
             } catch (Throwable t) {

@@ -66,6 +66,11 @@ final class Worker implements Runnable {
                 Encoder.header(out, Wire.OUT_HEADER, Errno.EIO.negative(), in.getLong(8));
                 len = Wire.OUT_HEADER;
             }
+            // Served: no longer in flight, before the reply goes out. Once the kernel has the reply its
+            // caller runs on, and may kill this child at once (a passthrough open needs nothing more from
+            // us): noted after the write, the answered request looked in flight at that crash, and a
+            // GETATTR of the same file at two such kills was quarantined as poison (EIO for 10 min).
+            guard.done();
             if (len >= 0) {
                 int e = channel.write(out, len);
                 if (Errno.ENODEV.is(e)) {

@@ -26,7 +26,7 @@ public final class ObjectFsChild {
             } catch (Exception e) {
                 throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
             }
-        }, RawFuseConfig.defaults().withWorkers(4));
+        }, RawFuseConfig.defaults().withWorkers(4).withPassthrough(options.fsOptions().passthrough()));
         System.exit(0);
     }
 }

@@ -191,4 +191,31 @@ class PassthroughMountTest {
             assertEquals(before, serverReads.get());
         }
     }
+
+    /**
+     * The cache evicts a whole file (unlinks it) while a passthrough open reads it: that open keeps
+     * reading it from the kernel's reference; a new open while it is held goes through us (the cache
+     * offers nothing any more) on the held id; once all close, the id goes.
+     */
+    @Test
+    void anEvictedBackingFileKeepsServingTheOpenThatHoldsIt() throws Exception {
+        Path v1 = backing("v1", 0x55);
+        byte[] want = Files.readAllBytes(v1);
+        offer.set(new String[] {v1.toString(), "v1"});
+        try (RandomAccessFile held = new RandomAccessFile(mnt.resolve("big").toFile(), "r")) {
+            byte[] head = new byte[1 << 20];
+            held.readFully(head);
+            Files.delete(v1); // evicted: the cache unlinks it and offers it no more
+            offer.set(new String[] {"", ""});
+            assertArrayEquals(want, readAll(held), "the held open reads the unlinked file");
+            assertEquals(0, serverReads.get());
+            try (RandomAccessFile fresh = new RandomAccessFile(mnt.resolve("big").toFile(), "r")) {
+                assertArrayEquals(PatternFileSystem.pattern(SIZE), readAll(fresh), "a new open reads through us");
+                assertTrue(serverReads.get() > 0);
+                assertEquals(1, session.passthrough().liveIds().size(), "on the held id");
+            }
+            assertArrayEquals(want, readAll(held));
+        }
+        await(() -> session.passthrough().liveIds().isEmpty(), "id released");
+    }
 }

@@ -34,8 +34,6 @@ class PassthroughTakeoverTest {
     static final long SIZE = 32L << 20;
 
     @Test
-    @org.junit.jupiter.api.Disabled("intermittent EIO on a second open of a passthrough file right after a takeover"
-        + " (seen in scripts/ci-local on a quiet machine, 2026-12-03): passthrough is opt-in until it is found; issue 14")
     void aPassthroughReaderNeverStallsAndNoBackingIdLeaksOverTakeovers() throws Exception {
         Path work = Files.createTempDirectory("pt-takeover");
         Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-takeover");
@@ -53,12 +51,7 @@ class PassthroughTakeoverTest {
                 Path log = h.stateDir.resolve(PassthroughOpens.FILE);
                 org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
                 Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-                checkAll(large); // through the cache: every block cached, then the whole file is built
-                SeamlessTakeoverTest.waitFor(() -> {
-                    try (Stream<Path> s = Files.walk(shm)) {
-                        return s.anyMatch(p -> p.toString().endsWith(".obj"));
-                    }
-                }, Duration.ofSeconds(30), "the whole-object file");
+                awaitWholeFile(large, shm, log);
 
                 AtomicLong reads = new AtomicLong();
                 AtomicLong worstGapNanos = new AtomicLong();
@@ -101,9 +94,16 @@ class PassthroughTakeoverTest {
 
                 // more generations, each leaving an open across the kill, each open closed later
                 RandomAccessFile held = null;
-                for (int g = 0; g < 6; g++) {
-                    RandomAccessFile next = new RandomAccessFile(large.toFile(), "r");
-                    checkSample(next, 0);
+                int generations = Integer.getInteger("ossfuse.test.passthroughGenerations", 6);
+                for (int g = 0; g < generations; g++) {
+                    RandomAccessFile next;
+                    try {
+                        next = new RandomAccessFile(large.toFile(), "r");
+                        checkSample(next, 0);
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("open in generation " + g + ": " + e + "\nlog:\n"
+                            + Files.readString(log) + "\nchildren:\n" + SeamlessTakeoverTest.tail(h.childLog()), e);
+                    }
                     if (held != null) {
                         held.close();
                     }
@@ -121,7 +121,7 @@ class PassthroughTakeoverTest {
                 h.spawn();
                 assertTrue(h.probe(Duration.ofSeconds(60)));
                 // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for each)
-                for (int id = 1; id <= 64; id++) {
+                for (int id = 1; id <= 64 + 4 * generations; id++) { // ids are allocated cyclically upwards
                     int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
                     int e = r == 0 ? 0 : LibC.errno();
                     assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
@@ -131,6 +131,90 @@ class PassthroughTakeoverTest {
             ChildHarness.deleteTree(work);
             ChildHarness.deleteTree(shm);
         }
+    }
+
+    /**
+     * A child with passthrough off (another configuration, an older build) taking over a connection
+     * whose inode is open passthrough: the kernel still demands the same backing id for every further
+     * open of that inode (anything else is EIO), so the child answers with it and serves the reads.
+     */
+    @Test
+    void aChildWithPassthroughOffStillOpensAFileTheKernelHoldsPassthrough() throws Exception {
+        Path work = Files.createTempDirectory("pt-off");
+        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-off");
+        try (LocalOssServer server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
+            SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
+            Path yaml = work.resolve("tieredstore.yaml");
+            Files.writeString(yaml, "levels:\n  - {mediumtype: MEM, path: \"" + shm + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+            MountOptions options = MountOptions.builder("oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).transport("raw").build();
+            Map<String, String> env = Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toJson(),
+                OssCredentials.ENV_ID, server.accessKeyId(), OssCredentials.ENV_SECRET, server.accessKeySecret());
+            try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
+                h.spawn();
+                assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
+                Path log = h.stateDir.resolve(PassthroughOpens.FILE);
+                org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
+                Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+                awaitWholeFile(large, shm, log);
+                try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+                    assertEquals(1, liveOpens(Files.readString(log), "p"), "opened passthrough:\n" + Files.readString(log));
+                    h.killCurrent();
+                    h.spawn(Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toBuilder().passthrough(false).build().toJson()));
+                    assertTrue(h.probe(Duration.ofSeconds(60)), "child with passthrough off serves:\n" + h.childLog());
+                    try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+                        checkSample(again, SIZE - (1 << 20));
+                    } catch (java.io.IOException e) {
+                        throw new AssertionError("second open by a child with passthrough off: " + e + "\nchildren:\n"
+                            + SeamlessTakeoverTest.tail(h.childLog()), e);
+                    }
+                    checkSample(held, 0);
+                }
+                // all closed: from now on the usual path
+                SeamlessTakeoverTest.waitFor(() -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30),
+                    "ids released");
+                checkAll(large);
+                assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
+            }
+        } finally {
+            ChildHarness.deleteTree(work);
+            ChildHarness.deleteTree(shm);
+        }
+    }
+
+    /** Reads {@code large} whole, then waits until its whole-object file exists and no usual-path open is left. */
+    private static void awaitWholeFile(Path large, Path shm, Path log) throws Exception {
+        checkAll(large); // through the cache: every block cached, then the whole file is built
+        SeamlessTakeoverTest.waitFor(() -> {
+            try (Stream<Path> s = Files.walk(shm)) {
+                if (s.anyMatch(p -> p.toString().endsWith(".obj"))) {
+                    return true;
+                }
+            }
+            // reading the end asks again: the last block may have been stored after the first ask
+            try (RandomAccessFile tail = new RandomAccessFile(large.toFile(), "r")) {
+                checkSample(tail, SIZE - (1 << 20));
+            }
+            return false;
+        }, Duration.ofSeconds(60), "the whole-object file");
+        // the usual-path opens above are released (RELEASE comes in the background): the next open
+        // of the inode can be passthrough
+        SeamlessTakeoverTest.waitFor(() -> liveOpens(Files.readString(log), "o") == 0, Duration.ofSeconds(30),
+            "usual-path opens released");
+    }
+
+    /** Opens of kind {@code p} (passthrough) or {@code o} (usual path) the log says are open. */
+    static int liveOpens(String log, String kind) {
+        java.util.Set<String> open = new java.util.HashSet<>();
+        for (String l : log.split("\n")) {
+            String[] f = l.split(" ");
+            if (f[0].equals("O") && f.length > 4 && f[4].equals(kind)) {
+                open.add(f[2]);
+            } else if (f[0].equals("R") && f.length > 3 && f[3].equals(kind)) {
+                open.remove(f[1]);
+            }
+        }
+        return open.size();
     }
 
     static List<Integer> liveIds(String log) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +13,7 @@ import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -169,5 +171,42 @@ class PoisonGuardTest {
         PoisonGuard.Slot s = g1.slot(0);
         assertTrue(admit(s, Requests.op(Wire.FORGET, 3, 7).i64(1)));
         assertTrue(open().state().suspects().isEmpty());
+    }
+
+    /**
+     * A passthrough open needs nothing from the child after OPEN and GETATTR, so a kill can follow the
+     * reply at once: what a successor reads at the moment the kernel takes the reply must not show the
+     * request in flight, or two such kills quarantine the file's GETATTR (EIO to every stat and open).
+     */
+    @Test
+    void aRequestWhoseReplyTheKernelTookIsNotInFlightWhenTheChildIsKilledRightAfter() throws Exception {
+        Requests getattr = Requests.op(Wire.GETATTR, 6, 3).i32(0).i32(0).i64(0);
+        PoisonGuard g = open();
+        long generation = g.state().generation();
+        AtomicReference<List<RequestId>> atReply = new AtomicReference<>();
+        ByteBuffer request = getattr.build();
+        FuseChannel kernel = new FuseChannel() {
+            @Override
+            public long read(ByteBuffer buf, int capacity) {
+                buf.clear();
+                buf.put(request.duplicate().limit(getattr.length()));
+                return getattr.length();
+            }
+
+            @Override
+            public int write(ByteBuffer buf, int len) {
+                // the kernel has the reply and the test kills the child now: what its successor reads
+                try {
+                    atReply.set(InFlightRing.read(dir.resolve(InFlightRing.FILE), generation).inFlight());
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return 0;
+            }
+        };
+        Dispatcher d = new Dispatcher(new PatternFileSystem(0, false, 0, 0), RawFuseConfig.defaults(), in -> null);
+        Worker w = new Worker(kernel, d, RawFuseConfig.defaults(), g.slot(0));
+        assertEquals(Wire.GETATTR, w.serveOne());
+        assertEquals(List.of(), atReply.get(), "in flight when its reply was written");
     }
 }
