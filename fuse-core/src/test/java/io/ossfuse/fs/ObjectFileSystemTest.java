@@ -317,6 +317,36 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void smallFilePrefetchFillsAKeepingCacheWithinItsQuarterAndSkipsOneThatKeepsNothing() throws Exception {
+        fs.close();
+        fs = build(FsOptions.defaults().withPrefetchSmallFiles(10));
+        names(1);
+        assertEquals(0, store.readCalls(), "the direct cache keeps nothing: no prefetch into it");
+        fs.close();
+        // the filesystem's own in-heap cache: a quarter of it is far more than these few bytes
+        fs = ObjectFileSystem.builder(store).prefix("data/").options(FsOptions.defaults().withPrefetchSmallFiles(10))
+                .ticker(ticker).build();
+        store.resetCounters();
+        names(1);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (store.readCalls() < 3 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(3, store.readCalls(), "a.txt, big.bin and dup: the files of the listing, not sub/x");
+        store.resetCounters();
+        long a = fs.lookup(1, "a.txt").ino();
+        long fh = fs.open(a, 0).fh();
+        ByteBuffer b = ByteBuffer.allocate(16);
+        assertEquals(5, fs.read(a, fh, 0, b));
+        assertEquals(0, store.readCalls(), "read from the prefetched block");
+    }
+
+    @Test
+    void namesOutsideTheUserNamespaceAreNotSupportedRatherThanAbsent() throws Exception {
+        long ino = fs.lookup(1, "a.txt").ino();
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> fs.getxattr(ino, "security.selinux")).errno());
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> fs.getxattr(1, "system.posix_acl_access")).errno());
+    }
+
+    @Test
     void xattrsExposeEtagAndKey() throws Exception {
         long ino = fs.lookup(1, "a.txt").ino();
         String etag = store.head("data/a.txt").orElseThrow().etag();
