@@ -83,6 +83,12 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     private final AtomicLong nextFileSeq = new AtomicLong(System.currentTimeMillis());
     private final PageCacheVersions pageCache = new PageCacheVersions();
     private final SmallFilePrefetch smallFiles;
+    /** Requests listing pages ahead of readdir ({@link DirHandle}); threads end when idle. */
+    private final java.util.concurrent.ExecutorService listAhead = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ossfuse-list-ahead");
+        t.setDaemon(true);
+        return t;
+    });
 
     private ObjectFileSystem(Builder b) {
         this.store = b.store;
@@ -304,7 +310,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 children -> {
                     listings.put(p, children);
                     smallFiles.listed(children);
-                });
+                }, listAhead);
     }
 
     @Override
@@ -613,6 +619,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     @Override
     public void close() {
         smallFiles.close();
+        listAhead.shutdownNow();
         dirs.clear();
         files.clear();
         if (ownsCache) {

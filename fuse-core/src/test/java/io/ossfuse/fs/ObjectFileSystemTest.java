@@ -126,6 +126,23 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void theNextListingPageIsRequestedBeforeReaddirNeedsIt() throws Exception {
+        long fh = fs.opendir(1);
+        List<String> first = new ArrayList<>();
+        // "a.txt" (page 1) is refused: readdir stops there, having needed page 1 only
+        fs.readdir(1, fh, 0, e -> first.size() < 2 && first.add(e.name()));
+        assertEquals(List.of(".", ".."), first);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (store.listCalls() < 2 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(2, store.listCalls(), "page 2 of 2 keys requested while page 1 is read, and no further");
+        List<String> rest = new ArrayList<>();
+        fs.readdir(1, fh, 2, e -> rest.add(e.name()));
+        assertEquals(List.of("a.txt", "big.bin", "dup", "empty", "sub"), rest);
+        assertEquals(4, store.listCalls(), "every page once");
+        fs.releasedir(1, fh);
+    }
+
+    @Test
     void readdirOffsetsAreStableAcrossCallsAndWithoutAHandle() throws Exception {
         long fh = fs.opendir(1);
         List<DirEntry> first = new ArrayList<>();
