@@ -51,7 +51,9 @@ public class MountCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "OPTS", split = ",",
             description = "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro, "
                     + "read_timeout=SECONDS (as --read-timeout), passthrough=on|off (the kernel reads objects the "
-                    + "cache holds whole by itself; default on where the kernel can)")
+                    + "cache holds whole by itself; default on where the kernel can), "
+                    + "prefetch_small_files=N (after a directory is listed, fetch up to N of its files of at most "
+                    + "1 MiB into the cache, 8 at a time; default 0: off)")
     List<String> fuseOptions = List.of();
 
     @Option(names = "--tieredstore", paramLabel = "FILE", description = "tiered cache configuration (YAML); default: an in-heap cache of 4 MiB blocks, "
@@ -139,8 +141,9 @@ public class MountCommand implements Callable<Integer> {
                     }
                     b.passthrough("on".equals(v));
                 }
+                case "prefetch_small_files" -> b.prefetchSmallFiles(number(k, v, 10));
                 default -> throw new IllegalArgumentException("unknown mount option -o " + o
-                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro, read_timeout=SECONDS, passthrough=on|off");
+                        + ": supported are uid=N, gid=N, umask=OOO, allow_other, ro, read_timeout=SECONDS, passthrough=on|off, prefetch_small_files=N");
             }
         }
     }

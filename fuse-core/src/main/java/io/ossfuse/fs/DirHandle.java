@@ -17,6 +17,10 @@ import java.util.Set;
  * over 255 bytes; keys not UTF-8 or over 1,023 bytes) are skipped, with one log line per listing;
  * when a file and a sub-directory share a name, the entry that comes first wins (listing order puts
  * the object "a" before the prefix "a/").
+ *
+ * <p>With an executor, each page's successor is requested as soon as the page is in (one page
+ * ahead): the endpoint builds it while the kernel takes this one, so a large directory costs one
+ * listing round trip less per page. Pages are still taken in order, so the snapshot is the same.
  */
 final class DirHandle {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DirHandle.class);
@@ -37,9 +41,19 @@ final class DirHandle {
     private String skippedExample;
 
     private final java.util.function.Consumer<List<Child>> onComplete;
+    /** Runs the request of the next page ahead of need; null: pages are requested when needed. */
+    private final java.util.concurrent.Executor ahead;
+    /** The page after the last one taken, requested ahead; null when none is. */
+    private java.util.concurrent.CompletableFuture<ListPage> next;
 
     DirHandle(String path, String prefix, ObjectStore store, int pageSize, Instant dirMtime,
               java.util.function.Consumer<List<Child>> onComplete) {
+        this(path, prefix, store, pageSize, dirMtime, onComplete, null);
+    }
+
+    DirHandle(String path, String prefix, ObjectStore store, int pageSize, Instant dirMtime,
+              java.util.function.Consumer<List<Child>> onComplete, java.util.concurrent.Executor ahead) {
+        this.ahead = ahead;
         this.path = path;
         this.prefix = prefix;
         this.store = store;
@@ -63,7 +77,7 @@ final class DirHandle {
     }
 
     private void fetch(java.util.function.Consumer<Child> onLoaded) throws IOException {
-        ListPage page = store.list(prefix, token, pageSize);
+        ListPage page = takeNext();
         // Objects and prefixes come back as two sorted lists; merge them so order is stable by name.
         List<Child> batch = new ArrayList<>(page.objects().size() + page.commonPrefixes().size());
         for (ObjectMeta m : page.objects()) {
@@ -90,11 +104,41 @@ final class DirHandle {
         }
         token = page.nextToken();
         done = token == null;
+        if (!done && ahead != null) requestAhead(token);
         if (done && skipped > 0) {
             LOG.warn("listing {}: skipped {} key(s) that cannot be file names, e.g. {}; see docs/SEMANTICS.md, Names",
                     prefix.isEmpty() ? "the bucket root" : KeyNames.printable(prefix), skipped, skippedExample);
         }
         if (done && onComplete != null) onComplete.accept(List.copyOf(children));
+    }
+
+    private void requestAhead(String t) {
+        try {
+            next = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return store.list(prefix, t, pageSize);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, ahead);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            next = null; // closing: the page is requested when needed
+        }
+    }
+
+    /** The page at {@link #token}: the one requested ahead if that worked, else requested now. */
+    private ListPage takeNext() throws IOException {
+        java.util.concurrent.CompletableFuture<ListPage> f = next;
+        next = null;
+        if (f != null) {
+            try {
+                return f.join();
+            } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+                // asked again in the reader's thread: its failure, if any, is the one the reader gets
+                LOG.debug("listing {} ahead failed: {}", prefix, e.getMessage());
+            }
+        }
+        return store.list(prefix, token, pageSize);
     }
 
     static boolean validName(String name) {

@@ -45,6 +45,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     static final int O_ACCMODE = 03, O_RDONLY = 0, O_TRUNC = 01000, O_CREAT = 0100;
     static final String XATTR_ETAG = "user.oss.etag";
     static final String XATTR_KEY = "user.oss.key";
+    /** The only extended-attribute namespace served. */
+    static final String USER_XATTRS = "user.";
     public static final int DEFAULT_BLOCK_SIZE = 4 << 20;
     /** The in-heap block cache used without a tiered store, unless the heap is too small for it. */
     public static final long DEFAULT_CACHE_BYTES = 256L << 20;
@@ -80,6 +82,13 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     /** File handles: this counter in the high 32 bits, the ETag's hash in the low ({@link FileHandle#versionBits}). */
     private final AtomicLong nextFileSeq = new AtomicLong(System.currentTimeMillis());
     private final PageCacheVersions pageCache = new PageCacheVersions();
+    private final SmallFilePrefetch smallFiles;
+    /** Requests listing pages ahead of readdir ({@link DirHandle}); threads end when idle. */
+    private final java.util.concurrent.ExecutorService listAhead = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ossfuse-list-ahead");
+        t.setDaemon(true);
+        return t;
+    });
 
     private ObjectFileSystem(Builder b) {
         this.store = b.store;
@@ -97,6 +106,16 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
                 .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
                 .build();
+        double holds = ownsCache ? defaultCacheBytes(Runtime.getRuntime().maxMemory()) : heldBelowWatermarks(cache);
+        this.smallFiles = new SmallFilePrefetch(cache, store.bucket(), options.prefetchSmallFiles(), (long) (holds / 4),
+                n -> blockLoader(new FileHandle(n.key(), n, false)));
+    }
+
+    /** What a tiered cache holds below its low watermarks; 0 for a cache that reports no levels. */
+    private static double heldBelowWatermarks(BlockCache cache) {
+        double holds = 0;
+        for (var level : cache.stats().levels()) holds += level.quotaBytes() * level.low();
+        return holds;
     }
 
     /**
@@ -105,8 +124,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
      * A cache that reports no levels (the in-heap one) is not limited.
      */
     static int readaheadWithin(int wanted, BlockCache cache) {
-        double holds = 0;
-        for (var level : cache.stats().levels()) holds += level.quotaBytes() * level.low();
+        double holds = heldBelowWatermarks(cache);
         if (holds <= 0) return wanted;
         return (int) Math.max(0, Math.min(wanted, holds / cache.blockSize() / 2));
     }
@@ -289,7 +307,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         List<DirHandle.Child> cached = listings.getIfPresent(p);
         if (cached != null) return DirHandle.cached(p, cached);
         return new DirHandle(p, p.isEmpty() ? prefix : prefix + p + "/", store, options.listPageSize(), mountTime,
-                children -> listings.put(p, children));
+                children -> {
+                    listings.put(p, children);
+                    smallFiles.listed(children);
+                }, listAhead);
     }
 
     @Override
@@ -402,23 +423,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         int bs = cache.blockSize();
         ByteBuffer out = dst.duplicate();
         out.limit(out.position() + want);
-        FileHandle fh0 = h;
-        BlockLoader loader = new BlockLoader() {
-            @Override
-            public ByteBuffer load(BlockKey k) throws IOException {
-                return ObjectFileSystem.this.load(fh0, k, null);
-            }
-
-            @Override
-            public ByteBuffer load(BlockKey k, ByteBuffer into) throws IOException {
-                return ObjectFileSystem.this.load(fh0, k, into);
-            }
-
-            @Override
-            public void loadRun(List<BlockKey> keys, Sink sink) throws IOException {
-                ObjectFileSystem.this.loadRun(fh0, keys, sink);
-            }
-        };
+        BlockLoader loader = blockLoader(h);
         ReadPattern.Plan plan = h.pattern.onRead(offset, offset + want, bs, readaheadBlocks);
         long pos = offset;
         try {
@@ -448,6 +453,26 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         }
         if (plan.readahead()) readahead(h, plan, offset, loader);
         return want;
+    }
+
+    /** Loads blocks of the version {@code h} was opened at. */
+    private BlockLoader blockLoader(FileHandle h) {
+        return new BlockLoader() {
+            @Override
+            public ByteBuffer load(BlockKey k) throws IOException {
+                return ObjectFileSystem.this.load(h, k, null);
+            }
+
+            @Override
+            public ByteBuffer load(BlockKey k, ByteBuffer into) throws IOException {
+                return ObjectFileSystem.this.load(h, k, into);
+            }
+
+            @Override
+            public void loadRun(List<BlockKey> keys, Sink sink) throws IOException {
+                ObjectFileSystem.this.loadRun(h, keys, sink);
+            }
+        };
     }
 
     /**
@@ -551,9 +576,16 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         return new StatFs(4096, blocks, 0, 1L << 32, 0, 255);
     }
 
+    /**
+     * {@inheritDoc} Names outside {@code user.} (security labels, POSIX ACLs) answer EOPNOTSUPP, not
+     * ENODATA: {@code ls -l} asks for {@code security.selinux} and {@code system.posix_acl_access} of
+     * every file unless the filesystem says it has no such attributes at all, which it remembers per
+     * device. ENODATA cost two requests per listed entry.
+     */
     @Override
     public byte[] getxattr(long ino, String name) throws FsException {
         Node n = existing(path(ino));
+        if (!name.startsWith(USER_XATTRS)) throw new FsException(Errno.EOPNOTSUPP, "no " + name + " attributes");
         String v = switch (name) {
             case XATTR_ETAG -> n.isDir() ? null : n.etag();
             case XATTR_KEY -> n.key();
@@ -586,6 +618,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
     @Override
     public void close() {
+        smallFiles.close();
+        listAhead.shutdownNow();
         dirs.clear();
         files.clear();
         if (ownsCache) {

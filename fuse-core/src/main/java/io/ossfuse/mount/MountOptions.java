@@ -41,6 +41,8 @@ import java.util.Set;
  *                          {@code source}/{@code endpoint}/{@code credDir} repeat the first one (empty = one source)
  * @param passthrough       false: never hand the kernel a cached whole-object file (FUSE passthrough);
  *                          null or true: do when the kernel can ({@code -o passthrough=off|on})
+ * @param prefetchSmallFiles after a complete listing, fetch up to this many of the directory's small files
+ *                          into the cache ({@code -o prefetch_small_files=N}); 0 = off (the default)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountOptions(String source, String mountpoint, String endpoint, String credDir,
@@ -49,7 +51,8 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
                            SignatureVersion signatureVersion, String region, String stateDir, String transport,
                            long readTimeoutMillis,
                            @JsonInclude(JsonInclude.Include.NON_EMPTY) List<MountSource> sources,
-                           @JsonInclude(JsonInclude.Include.NON_NULL) Boolean passthrough) {
+                           @JsonInclude(JsonInclude.Include.NON_NULL) Boolean passthrough,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) int prefetchSmallFiles) {
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -75,6 +78,10 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         if (transport == null || transport.isBlank()) transport = FuseTransports.JNR;
         if (readTimeoutMillis < 0) throw new IllegalArgumentException("read timeout must be >= 0 (0 = the default)");
         sources = sources == null ? List.of() : List.copyOf(sources);
+        if (prefetchSmallFiles < 0 || prefetchSmallFiles > FsOptions.MAX_PREFETCH_SMALL_FILES) {
+            throw new IllegalArgumentException("prefetch_small_files must be 0.." + FsOptions.MAX_PREFETCH_SMALL_FILES
+                    + " files, got " + prefetchSmallFiles);
+        }
         Set<String> names = new HashSet<>();
         for (MountSource m : sources) {
             if (!names.add(m.name())) throw new IllegalArgumentException("two sources are named '" + m.name() + "': names must differ");
@@ -90,7 +97,8 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
                 .withTtls(Duration.ofMillis(metadataTtlMillis), Duration.ofMillis(negativeTtlMillis))
                 // only the raw transport can hand the kernel a file: with jnr a whole-object file would
                 // only be a second format of the same bytes
-                .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport));
+                .withPassthrough(passthroughEnabled() && !FuseTransports.JNR.equals(transport))
+                .withPrefetchSmallFiles(prefetchSmallFiles);
     }
 
     /** FUSE passthrough of cached objects: on unless turned off. */
@@ -142,6 +150,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         b.readTimeoutMillis = readTimeoutMillis;
         b.sources = sources;
         b.passthrough = passthrough;
+        b.prefetchSmallFiles = prefetchSmallFiles;
         return b;
     }
 
@@ -157,6 +166,7 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         private SignatureVersion signatureVersion = SignatureVersion.V1;
         private List<MountSource> sources = List.of();
         private Boolean passthrough;
+        private int prefetchSmallFiles;
 
         private Builder(String source, String mountpoint, String endpoint) {
             this.source = source;
@@ -179,11 +189,12 @@ public record MountOptions(String source, String mountpoint, String endpoint, St
         public Builder readTimeoutMillis(long v) { readTimeoutMillis = v; return this; }
         public Builder sources(List<MountSource> v) { sources = v; return this; }
         public Builder passthrough(Boolean v) { passthrough = v; return this; }
+        public Builder prefetchSmallFiles(int v) { prefetchSmallFiles = v; return this; }
 
         public MountOptions build() {
             return new MountOptions(source, mountpoint, endpoint, credDir, uid, gid, umask, allowOther, tieredstore,
                     metadataTtlMillis, negativeTtlMillis, signatureVersion, region, stateDir, transport, readTimeoutMillis,
-                    sources, passthrough);
+                    sources, passthrough, prefetchSmallFiles);
         }
     }
 }

@@ -126,6 +126,23 @@ class ObjectFileSystemTest {
     }
 
     @Test
+    void theNextListingPageIsRequestedBeforeReaddirNeedsIt() throws Exception {
+        long fh = fs.opendir(1);
+        List<String> first = new ArrayList<>();
+        // "a.txt" (page 1) is refused: readdir stops there, having needed page 1 only
+        fs.readdir(1, fh, 0, e -> first.size() < 2 && first.add(e.name()));
+        assertEquals(List.of(".", ".."), first);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (store.listCalls() < 2 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(2, store.listCalls(), "page 2 of 2 keys requested while page 1 is read, and no further");
+        List<String> rest = new ArrayList<>();
+        fs.readdir(1, fh, 2, e -> rest.add(e.name()));
+        assertEquals(List.of("a.txt", "big.bin", "dup", "empty", "sub"), rest);
+        assertEquals(4, store.listCalls(), "every page once");
+        fs.releasedir(1, fh);
+    }
+
+    @Test
     void readdirOffsetsAreStableAcrossCallsAndWithoutAHandle() throws Exception {
         long fh = fs.opendir(1);
         List<DirEntry> first = new ArrayList<>();
@@ -314,6 +331,36 @@ class ObjectFileSystemTest {
         long sub = fs.lookup(1, "sub").ino();
         assertEquals(Errno.EISDIR, assertThrows(FsException.class, () -> fs.open(sub, 0)).errno());
         assertEquals(Errno.ENOTDIR, assertThrows(FsException.class, () -> fs.opendir(ino)).errno());
+    }
+
+    @Test
+    void smallFilePrefetchFillsAKeepingCacheWithinItsQuarterAndSkipsOneThatKeepsNothing() throws Exception {
+        fs.close();
+        fs = build(FsOptions.defaults().withPrefetchSmallFiles(10));
+        names(1);
+        assertEquals(0, store.readCalls(), "the direct cache keeps nothing: no prefetch into it");
+        fs.close();
+        // the filesystem's own in-heap cache: a quarter of it is far more than these few bytes
+        fs = ObjectFileSystem.builder(store).prefix("data/").options(FsOptions.defaults().withPrefetchSmallFiles(10))
+                .ticker(ticker).build();
+        store.resetCounters();
+        names(1);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (store.readCalls() < 3 && System.nanoTime() < deadline) Thread.sleep(10);
+        assertEquals(3, store.readCalls(), "a.txt, big.bin and dup: the files of the listing, not sub/x");
+        store.resetCounters();
+        long a = fs.lookup(1, "a.txt").ino();
+        long fh = fs.open(a, 0).fh();
+        ByteBuffer b = ByteBuffer.allocate(16);
+        assertEquals(5, fs.read(a, fh, 0, b));
+        assertEquals(0, store.readCalls(), "read from the prefetched block");
+    }
+
+    @Test
+    void namesOutsideTheUserNamespaceAreNotSupportedRatherThanAbsent() throws Exception {
+        long ino = fs.lookup(1, "a.txt").ino();
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> fs.getxattr(ino, "security.selinux")).errno());
+        assertEquals(Errno.EOPNOTSUPP, assertThrows(FsException.class, () -> fs.getxattr(1, "system.posix_acl_access")).errno());
     }
 
     @Test

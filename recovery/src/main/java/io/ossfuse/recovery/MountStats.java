@@ -21,8 +21,8 @@ import java.util.Set;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveries) {
-  /** Answers that are part of normal work, not failures: no such file, no such xattr. */
-  static final Set<String> EXPECTED_ERRNOS = Set.of(Errno.ENOENT.name(), Errno.ENODATA.name());
+  /** Answers that are part of normal work, not failures: no such file, no such xattr (or namespace). */
+  static final Set<String> EXPECTED_ERRNOS = Set.of(Errno.ENOENT.name(), Errno.ENODATA.name(), Errno.EOPNOTSUPP.name());
 
   public MountStats {
     recoveries = recoveries == null ? List.of() : List.copyOf(recoveries);
@@ -30,7 +30,7 @@ public record MountStats(DataPath dataPath, List<RecoveryHistory.Event> recoveri
 
   /**
    * @param ageMs       age of the child's snapshot (written every 2 s)
-   * @param fuseErrors  failed filesystem calls other than ENOENT/ENODATA
+   * @param fuseErrors  failed filesystem calls other than ENOENT/ENODATA/EOPNOTSUPP
    * @param cache       null without a tiered cache
    * @param passthroughOpens opens the kernel reads from a cached whole-object file by itself (FUSE
    *                    passthrough), by the current child
