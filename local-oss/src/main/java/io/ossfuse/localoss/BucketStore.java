@@ -3,14 +3,11 @@ package io.ossfuse.localoss;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -41,6 +38,7 @@ final class BucketStore {
     private final Path dir;
     private final Path markerDir;
     private final Path tmpDir;
+    private final DirectoryNames names = new DirectoryNames();
 
     BucketStore(String name, Path dir, Path markerDir, Path tmpDir) {
         this.name = name;
@@ -133,38 +131,6 @@ final class BucketStore {
 
     // ---- listing ----
 
-    private record Entry(String sortName, Path path, BasicFileAttributes attrs) {
-    }
-
-    private static List<Entry> readSorted(Path d) {
-        List<Entry> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
-            for (Path p : ds) {
-                BasicFileAttributes a = attrs(p);
-                if (a == null) {
-                    continue; // dangling link or raced delete
-                }
-                String n = p.getFileName().toString();
-                if (!d.resolve(n).equals(p)) {
-                    // A file name that is not UTF-8 decodes lossily (U+FFFD) and could not be found
-                    // again by that key: such keys cannot be stored here, so none is listed.
-                    continue;
-                }
-                if (a.isDirectory()) {
-                    out.add(new Entry(n + "/", p, a));
-                } else if (a.isRegularFile()) {
-                    out.add(new Entry(n, p, a));
-                }
-            }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + d, e);
-        }
-        out.sort((x, y) -> Codec.compareKeys(x.sortName, y.sortName));
-        return out;
-    }
-
     /**
      * Walks keys in OSS order: keys starting with {@code prefix}, strictly after {@code marker} (may be
      * null), rolled up into common prefixes at {@code delimiter} (may be null). A common prefix is
@@ -236,12 +202,31 @@ final class BucketStore {
             return !afterMarker(key) || sink.object(info);
         }
 
+        /**
+         * A file's entry: nothing is read from the disk for one the page does not show (before the
+         * marker, outside the prefix, or rolled up into a common prefix).
+         */
+        private boolean emitFile(String key, Path p) {
+            if (!key.startsWith(prefix)) {
+                return true;
+            }
+            String cp = rollUp(key);
+            if (cp != null) {
+                return emitPrefix(cp);
+            }
+            if (!afterMarker(key)) {
+                return true;
+            }
+            BasicFileAttributes a = attrs(p);
+            return a == null || !a.isRegularFile() || sink.object(fileInfo(key, p, a));
+        }
+
         /** Returns false when the sink asked to stop. */
         boolean dir(Path d, String dirKey) {
-            for (Entry e : readSorted(d)) {
-                String key = dirKey + e.sortName;
-                if (!e.attrs.isDirectory()) {
-                    if (!emitKey(fileInfo(key, e.path, e.attrs))) {
+            for (DirectoryNames.Name e : names.of(d)) {
+                String key = dirKey + e.sortName();
+                if (!e.directory()) {
+                    if (!emitFile(key, e.path())) {
                         return false;
                     }
                     continue;
@@ -260,12 +245,16 @@ final class BucketStore {
                 if (marker != null && Codec.compareKeys(key, marker) < 0 && !marker.startsWith(key)) {
                     continue; // the whole subtree sorts before the marker
                 }
-                List<Entry> children = readSorted(e.path);
-                boolean isMarker = children.isEmpty() || hasExplicitMarker(stripSlash(key));
-                if (isMarker && !emitKey(markerInfo(key, e.attrs))) {
+                BasicFileAttributes a = attrs(e.path());
+                if (a == null || !a.isDirectory()) {
+                    continue; // removed or replaced since it was listed
+                }
+                boolean empty = names.of(e.path()).isEmpty();
+                boolean isMarker = empty || hasExplicitMarker(stripSlash(key));
+                if (isMarker && !emitKey(markerInfo(key, a))) {
                     return false;
                 }
-                if (!children.isEmpty() && !dir(e.path, key)) {
+                if (!empty && !dir(e.path(), key)) {
                     return false;
                 }
             }

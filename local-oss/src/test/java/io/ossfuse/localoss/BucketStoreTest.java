@@ -136,4 +136,34 @@ class BucketStoreTest {
         assertEquals(409, e.status, "a file cannot take the name of a directory");
         assertTrue(store.stat("a/1.txt").size() > 0);
     }
+
+    /**
+     * Listings reuse a settled directory's names: a file overwritten in place (its directory
+     * unchanged) is listed with its new size, and keys added or removed later show at once.
+     */
+    @Test
+    void aKeptListingShowsOverwritesAdditionsAndRemovals() throws IOException {
+        Path z = root.resolve("bkt/z");
+        Files.setLastModifiedTime(z, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        assertEquals(List.of("z/q-1", "z/q-2", "z/r"), list("z/", null, null, 2));
+        Files.writeString(z.resolve("r"), "a longer body than before"); // in place: z's mtime stays
+        Files.setLastModifiedTime(z, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        List<Long> sizes = new ArrayList<>();
+        store.list("z/", null, "z/q-2", new BucketStore.Sink() {
+            @Override
+            public boolean object(ObjectInfo info) {
+                sizes.add(info.size());
+                return true;
+            }
+
+            @Override
+            public boolean commonPrefix(String p) {
+                return true;
+            }
+        });
+        assertEquals(List.of((long) "a longer body than before".length()), sizes);
+        store.put("z/q-3", new ByteArrayInputStream("3".getBytes()));
+        store.delete("z/q-1");
+        assertEquals(List.of("z/q-2", "z/q-3", "z/r"), list("z/", null, null, 2));
+    }
 }
