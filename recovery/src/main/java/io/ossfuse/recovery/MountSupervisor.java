@@ -2,14 +2,10 @@ package io.ossfuse.recovery;
 
 import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.fuse.dev.Standby;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -34,6 +30,11 @@ import org.slf4j.LoggerFactory;
  * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race.
  * The periodic probe's stat runs on another thread and hands its result back: a probe in flight
  * when the child dies waits for the next child, and must not delay the takeover by its timeout.
+ *
+ * <p>The parts with a job of their own live beside it: {@link StandbyPool} (standbys),
+ * {@link MountTargets} (bind targets), {@link ChildLauncher} (a child's command line, spec file and
+ * log). What stays here, over 400 lines, is one state machine (launch, start-up poll, probe,
+ * failure, backoff, takeover) whose transitions share the generation counter and one thread.
  */
 final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
@@ -58,7 +59,6 @@ final class MountSupervisor {
   private final ChildCommand command;
   private final Connection connection;
   private final MountOps ops;
-  private final TargetBinder binder;
   private final Backoff backoff;
   private final LongSupplier nanos;
   private final Runnable onChange;
@@ -80,13 +80,13 @@ final class MountSupervisor {
   private volatile String lastCrash;
   private volatile Long lastRecoveryMs;
   private volatile String detail;
-  private volatile List<BindTarget> targets;
+  private final MountTargets targets;
+  private final ChildLauncher launcher;
   private long generation;
   private long launchedAtNanos;
   private long failureDetectedNanos;
   private String failureCause;
   private int probeFailures;
-  private boolean pendingTargets;
   private ScheduledFuture<?> probeTask;
   private boolean probing;
   private boolean stopped;
@@ -94,12 +94,12 @@ final class MountSupervisor {
   MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
       Connection connection, MountOps ops, TargetBinder binder, LongSupplier nanos, Runnable onChange) {
     this.spec = spec;
-    this.targets = List.copyOf(targets);
+    this.targets = new MountTargets(spec, targets, ops, binder, config);
+    this.launcher = new ChildLauncher(spec, config, command);
     this.config = config;
     this.command = command;
     this.connection = connection;
     this.ops = ops;
-    this.binder = binder;
     this.backoff = new Backoff(config.backoffBase(), config.backoffCap());
     this.nanos = nanos;
     this.onChange = onChange;
@@ -114,7 +114,7 @@ final class MountSupervisor {
       return t;
     });
     this.standbys = new StandbyPool(spec.mountpoint(), connection, gate -> {
-      ProcessBuilder pb = childProcess();
+      ProcessBuilder pb = launcher.process();
       pb.environment().putAll(gate.environment());
       return Child.started(connection.start(pb));
     }, exec, this::guarded, nanos, onChange);
@@ -125,7 +125,7 @@ final class MountSupervisor {
   }
 
   List<BindTarget> targets() {
-    return targets;
+    return targets.list();
   }
 
   MountState state() {
@@ -139,7 +139,7 @@ final class MountSupervisor {
     long since = healthySinceNanos;
     String healthySince = since == 0 ? null
         : Instant.now().minusNanos(Math.max(0, nanos.getAsLong() - since)).toString();
-    return new MountRecord(spec, targets, c == null ? null : c.pid(), c == null ? null : c.startInstant(),
+    return new MountRecord(spec, targets.list(), c == null ? null : c.pid(), c == null ? null : c.startInstant(),
         connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant(), healthySince);
   }
 
@@ -211,45 +211,20 @@ final class MountSupervisor {
     try {
       // Never touch the mountpoint from here: a FUSE mount without a server would block this thread.
       connection.prepare();
-      Process p = connection.start(childProcess());
+      Process p = connection.start(launcher.process());
       Child c = Child.started(p);
       child = c;
       warmTakeover = false;
       launchedAtNanos = nanos.getAsLong();
       healthySinceNanos = 0;
       log.info("started child {} for {} ({} -> {}, log {})", c.pid(), spec.mountpoint(), spec.driver(),
-          spec.transport(), logFile());
+          spec.transport(), launcher.logFile());
       onChange.run();
       watch(c, gen);
       exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
     } catch (IOException | RuntimeException e) {
       fail(gen, "cannot start child: " + e.getMessage());
     }
-  }
-
-  private File logFile() {
-    return config.logDir().resolve(spec.id() + ".log").toFile();
-  }
-
-  private ProcessBuilder childProcess() throws IOException {
-    return childProcess(List.of());
-  }
-
-  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
-  private ProcessBuilder childProcess(List<String> jvmOptions) throws IOException {
-    Path specFile = config.specDir().resolve(spec.id() + ".json");
-    FileModes.writePrivate(specFile, Json.mapper().writeValueAsBytes(spec));
-    FileModes.createDirs(config.logDir(), FileModes.LOG_DIR);
-    ChildLog.rotateIfLarge(logFile().toPath());
-    FileModes.ensureFile(logFile().toPath(), FileModes.LOG_FILE);
-    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile, jvmOptions))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().putAll(command.environment());
-    // systemd's hand-over of stored fds is meant for the daemon only.
-    pb.environment().keySet().removeAll(List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));
-    return pb;
   }
 
   /**
@@ -321,22 +296,22 @@ final class MountSupervisor {
     long gen = generation;
     healthySinceNanos = since;
     probeFailures = 0;
-    int[] counts = reattachAll();
+    MountTargets.Reattached counts = targets.reattachAll();
     setState(MountState.HEALTHY, null);
     if (failureDetectedNanos != 0) {
       long ms = (nanos.getAsLong() - failureDetectedNanos) / 1_000_000;
       lastRecoveryMs = ms;
       RecoveryHistory.global().recovered(spec.mountpoint(), failureCause, ms);
       log.info("recovered {} in {} ms after {}; re-attached {} targets{}", spec.mountpoint(), ms,
-          failureCause, counts[0], counts[1] > 0 ? ", dropped " + counts[1] : "");
+          failureCause, counts.attached(), counts.dropped() > 0 ? ", dropped " + counts.dropped() : "");
       failureDetectedNanos = 0;
     } else {
       log.info("{} healthy, child {} ready in {} ms; {} targets attached", spec.mountpoint(), pidText(),
-          (nanos.getAsLong() - launchedAtNanos) / 1_000_000, targets.size());
+          (nanos.getAsLong() - launchedAtNanos) / 1_000_000, targets.list().size());
     }
     onChange.run();
     command.classArchive().ifPresent(a -> a.trainIfMissing((jvm, env) -> {
-      ProcessBuilder pb = childProcess(jvm);
+      ProcessBuilder pb = launcher.process(jvm);
       pb.environment().putAll(env);
       return pb;
     }, spec.mountpoint()));
@@ -350,7 +325,7 @@ final class MountSupervisor {
 
   private void probe(long gen) {
     if (gen != generation || stopped || state != MountState.HEALTHY || probing) return;
-    ChildLog.rotateIfLarge(logFile().toPath());
+    launcher.rotateLog();
     probing = true;
     prober.execute(() -> {
       Optional<String> bad;
@@ -388,8 +363,8 @@ final class MountSupervisor {
     }
     probeFailures = 0;
     fillStandbys(); // replaces a standby that exited, or lets the storm's extra one go
-    if (pendingTargets) {
-      reattachAll();
+    if (targets.pending()) {
+      targets.reattachAll();
       onChange.run();
     }
   }
@@ -464,38 +439,7 @@ final class MountSupervisor {
   }
 
 
-  /** Re-attaches every target; returns {attached, dropped}. Must run on exec. */
-  private int[] reattachAll() {
-    Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
-    if (live.isEmpty()) return new int[] {0, 0};
-    List<BindTarget> keep = new ArrayList<>();
-    int attached = 0;
-    int dropped = 0;
-    boolean pending = false;
-    for (BindTarget t : targets) {
-      TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live.get());
-      switch (r.outcome()) {
-        case KEPT -> keep.add(t);
-        case ATTACHED -> {
-          keep.add(t);
-          attached++;
-        }
-        case DROPPED -> {
-          dropped++;
-          log.info("dropped target {} of {}: {}", t.target(), spec.mountpoint(), r.detail());
-        }
-        case FAILED -> {
-          keep.add(t);
-          pending = true;
-        }
-      }
-    }
-    targets = List.copyOf(keep);
-    pendingTargets = pending;
-    return new int[] {attached, dropped};
-  }
-
-  /** Binds a new target (or confirms an existing identical one). Runs on exec. */
+  /** Binds a new target (or confirms an existing identical one). */
   String bind(BindTarget t, TargetPaths paths) throws Exception {
     return call(() -> {
       if (state != MountState.HEALTHY) {
@@ -503,83 +447,18 @@ final class MountSupervisor {
       }
       MountInfo.Entry live = ops.fuseAt(spec.mountpointPath()).orElseThrow(
           () -> new IllegalStateException("mount " + spec.mountpoint() + " has no live FUSE mount: retry shortly"));
-      for (BindTarget o : targets) {
-        if (o.target().equals(t.target()) && !o.subPath().equals(t.subPath())) {
-          throw new IllegalStateException("target " + t.target() + " is already bound to subPath '" + o.subPath()
-              + "' of " + spec.mountpoint() + ": unbind it first");
-        }
-      }
-      checkSubPath(t.subPath());
-      Path tp = t.targetPath();
-      Optional<MountInfo.Entry> top = MountOps.mounts().top(tp);
-      if (top.isPresent() && !TargetBinder.matches(top.get(), t, live)) {
-        boolean deadFuse = top.get().isFuse() && !ops.stat(tp).ok();
-        if (!deadFuse) {
-          throw new IllegalStateException("target " + tp + " is already a mountpoint (" + top.get().fsType()
-              + " from " + top.get().source() + "): refused");
-        }
-      }
-      paths.prepare(t.target(), top.isPresent());
-      TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live);
-      if (r.outcome() == TargetBinder.Outcome.FAILED || r.outcome() == TargetBinder.Outcome.DROPPED) {
-        throw new IllegalStateException("bind of " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " failed: " + r.detail());
-      }
-      if (!targets.contains(t)) {
-        List<BindTarget> n = new ArrayList<>(targets);
-        n.removeIf(o -> o.target().equals(t.target())); // an adopted bind of it becomes a bound target
-        n.add(t);
-        targets = List.copyOf(n);
-        onChange.run();
-      }
-      log.info("bound {} to {} (read-only)", t.sourceIn(spec.mountpointPath()), tp);
-      return "bound " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " (read-only)";
+      if (targets.bind(t, paths, live)) onChange.run();
+      return "bound " + t.sourceIn(spec.mountpointPath()) + " to " + t.targetPath() + " (read-only)";
     });
-  }
-
-  /** The subPath must be a real directory inside the mount, with no symlink on the way. */
-  private void checkSubPath(String subPath) {
-    if (subPath.isEmpty()) return;
-    List<String> cmd = new ArrayList<>(List.of("stat", "-c", "%F", "--"));
-    Path cur = spec.mountpointPath();
-    for (Path seg : Path.of(subPath)) {
-      cur = cur.resolve(seg);
-      cmd.add(cur.toString());
-    }
-    Exec.Result r = Exec.run(cmd, config.probeTimeout());
-    if (!r.ok()) {
-      throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint() + " is not there (" + r.describe() + ")");
-    }
-    String[] types = r.output().strip().split("\n");
-    for (String type : types) {
-      if (!type.strip().equals("directory")) {
-        throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint()
-            + " goes through a " + type.strip() + ": only plain directories can be bound");
-      }
-    }
   }
 
   /** Unbinds and forgets {@code target}; false if it is not one of this mount's targets. */
   boolean unbind(String target) throws Exception {
     return call(() -> {
-      Optional<BindTarget> t = targets.stream().filter(o -> o.target().equals(target)).findFirst();
-      if (t.isEmpty()) return false;
-      unbindNow(t.get());
-      List<BindTarget> n = new ArrayList<>(targets);
-      n.remove(t.get());
-      targets = List.copyOf(n);
+      if (!targets.unbind(target)) return false;
       onChange.run();
       return true;
     });
-  }
-
-  private void unbindNow(BindTarget t) {
-    Path tp = t.targetPath();
-    for (int i = 0; i < 16; i++) {
-      Optional<MountInfo.Entry> top = MountOps.mounts().top(tp);
-      if (top.isEmpty() || !top.get().isFuse()) break;
-      ops.lazyUnmount(tp);
-    }
-    log.info("unbound {} from {}", tp, spec.mountpoint());
   }
 
   /**
@@ -591,11 +470,7 @@ final class MountSupervisor {
     try {
       exec.execute(() -> {
         if (stopped || state != MountState.HEALTHY) return;
-        List<BindTarget> n = adopter.reconcile(spec.mountpointPath(), targets, pendingTargets);
-        if (n != targets) {
-          targets = List.copyOf(n);
-          onChange.run();
-        }
+        if (targets.reconcile(adopter)) onChange.run();
       });
     } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
       // supervision ended
@@ -605,13 +480,13 @@ final class MountSupervisor {
   /** Stops the child and removes the mount; refuses while targets are bound unless {@code force}. */
   void stop(boolean force) throws Exception {
     call(() -> {
-      if (!targets.isEmpty() && !force) {
-        throw new IllegalStateException(spec.mountpoint() + " still has " + targets.size()
-            + " bound target(s) (" + targets.get(0).target() + (targets.size() > 1 ? ", ..." : "")
+      List<BindTarget> bound = targets.list();
+      if (!bound.isEmpty() && !force) {
+        throw new IllegalStateException(spec.mountpoint() + " still has " + bound.size()
+            + " bound target(s) (" + bound.get(0).target() + (bound.size() > 1 ? ", ..." : "")
             + "): unbind them or use umount --force");
       }
-      for (BindTarget t : targets) unbindNow(t);
-      targets = List.of();
+      targets.unbindAll();
       stopped = true;
       generation++;
       if (probeTask != null) probeTask.cancel(false);
@@ -648,12 +523,8 @@ final class MountSupervisor {
     Child sb = standbys.next().orElse(null);
     Boolean sbReady = standbys.nextReady();
     long since = healthySinceNanos;
-    List<MountStatus.TargetStatus> ts = new ArrayList<>();
-    MountInfo mi = MountOps.mounts();
     MountInfo.Entry live = state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
-    for (BindTarget t : targets) {
-      ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi), t.adopted()));
-    }
+    List<MountStatus.TargetStatus> ts = targets.status(live);
     long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
     return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
         c == null ? null : c.pid(), sb == null ? null : sb.pid(), sb == null ? null : sbReady, uptime, restarts, lastCrash, lastRecoveryMs, detail, ts,
