@@ -34,6 +34,8 @@ public final class Standby implements AutoCloseable {
     public static final String PREFIX = "standby-";
     private static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
+    /** When this process was activated ({@link System#nanoTime}); 0 if it was no standby. */
+    private static volatile long activatedNanos;
 
     private final Path fifo;
     private int fd;
@@ -126,6 +128,12 @@ public final class Standby implements AutoCloseable {
         }
     }
 
+    /** Milliseconds since this process, a standby, was activated; -1 if it was never one. */
+    public static long millisSinceActivation() {
+        long t = activatedNanos;
+        return t == 0 ? -1 : (System.nanoTime() - t) / 1_000_000;
+    }
+
     private static Path readyMarker(Path fifo) {
         return fifo.resolveSibling(fifo.getFileName() + READY_SUFFIX);
     }
@@ -148,6 +156,7 @@ public final class Standby implements AutoCloseable {
         } finally {
             Files.deleteIfExists(readyMarker(fifo));
         }
+        activatedNanos = System.nanoTime();
         Files.deleteIfExists(fifo); // used up: the owner only closes its end when this child exits
         LOG.info("activated");
     }

@@ -162,8 +162,11 @@ public final class RawFuseTransport {
             int cloneFd = -1;
             try {
                 FuseChannel shared = FuseChannel.ofFd(fd);
+                long begun = Standby.millisSinceActivation();
+                long t0 = System.nanoTime();
                 // Before RESEND: what the dead predecessor had in flight decides what is poison.
                 guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
+                long poisonMs = (System.nanoTime() - t0) / 1_000_000;
                 Optional<Negotiation> saved = store.load();
                 ServeMode m;
                 if (saved.isPresent()) {
@@ -171,8 +174,10 @@ public final class RawFuseTransport {
                     boolean resent = negotiation.resendSupported() && !config.forceClonedFd()
                         && resend(shared);
                     m = resent ? ServeMode.SHARED_FD_RESEND : ServeMode.CLONED_FD;
-                    LOG.info("taking over FUSE session {} (kernel 7.{}, protocol 7.{})", state.sessionId(),
-                        negotiation.kernelMinor(), negotiation.minor());
+                    LOG.info("taking over FUSE session {} (kernel 7.{}, protocol 7.{}){}", state.sessionId(),
+                        negotiation.kernelMinor(), negotiation.minor(), begun < 0 ? ""
+                            : ": " + Standby.millisSinceActivation() + " ms after activation (filesystem open "
+                            + begun + " ms, poison check " + poisonMs + " ms)");
                 } else {
                     // A predecessor may have read INIT and died before saving it: have it re-sent.
                     boolean resendWorks = resend(shared);
