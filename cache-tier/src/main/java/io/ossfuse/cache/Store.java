@@ -49,6 +49,30 @@ final class Store {
         this.low = low;
     }
 
+    /**
+     * The level's lock, tried for up to {@code waitMillis} (a standby taking over waits for the lock
+     * of its predecessor, which the kernel releases only once that process has fully exited); null
+     * if another process still holds it then.
+     */
+    static java.nio.channels.FileLock tryLock(java.nio.channels.FileChannel ch, long waitMillis) throws java.io.IOException {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (true) {
+            java.nio.channels.FileLock fl;
+            try {
+                fl = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException heldInThisProcess) {
+                fl = null;
+            }
+            if (fl != null || System.nanoTime() >= end) return fl;
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+    }
+
     /** Rate limit for warnings about this store's disk: a dying disk must not flood the log. */
     boolean shouldWarn() {
         long last = lastWarnNanos.get(), now = System.nanoTime();

@@ -108,6 +108,8 @@ public final class TieredBlockCache implements BlockCache {
     /** stores.get(level) = the stores of that level. */
     private final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
+    private final CacheScan prescan;
+    private final long lockWaitMillis;
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
@@ -146,6 +148,8 @@ public final class TieredBlockCache implements BlockCache {
         private int backgroundThreads = 4;
         private int backgroundQueue = 64;
         private int maxOpenHandles = MAX_OPEN_HANDLES;
+        private CacheScan prescan;
+        private long lockWaitMillis;
 
         private Builder(TieredStoreConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -200,9 +204,21 @@ public final class TieredBlockCache implements BlockCache {
          *
          * @throws CacheConfigException one line naming the level, path and fix
          */
+        /** Directory listings taken ahead ({@link CacheScan}), reused where a directory did not change. */
+        public Builder prescanned(CacheScan scan) {
+            this.prescan = scan;
+            return this;
+        }
+
+        /** How long to wait for a level's lock held by a process that is exiting (default: not at all). */
+        public Builder lockWait(java.time.Duration wait) {
+            this.lockWaitMillis = wait.toMillis();
+            return this;
+        }
+
         public TieredBlockCache build() {
             return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
-                    backgroundThreads, backgroundQueue, maxOpenHandles);
+                    backgroundThreads, backgroundQueue, maxOpenHandles, prescan, lockWaitMillis);
         }
     }
 
@@ -210,8 +226,11 @@ public final class TieredBlockCache implements BlockCache {
         return new Builder(config);
     }
 
-    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles) {
+    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles,
+            CacheScan prescan, long lockWaitMillis) {
         this.config = config;
+        this.prescan = prescan;
+        this.lockWaitMillis = lockWaitMillis;
         this.maxOpenHandles = withinFdLimit(maxOpenHandles);
         this.blockSize = config.blockSize();
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
@@ -287,7 +306,7 @@ public final class TieredBlockCache implements BlockCache {
             FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock fl;
             try {
-                fl = ch.tryLock();
+                fl = Store.tryLock(ch, lockWaitMillis);
             } catch (OverlappingFileLockException e) {
                 fl = null;
             }
@@ -329,7 +348,7 @@ public final class TieredBlockCache implements BlockCache {
                 deleteAll(s.tmpDir);
                 // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
                 List<List<Found>> perDir = java.util.stream.IntStream.range(0, 256).parallel()
-                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)))).toList();
+                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan)).toList();
                 perDir.forEach(found::addAll);
             }
         }
@@ -361,14 +380,14 @@ public final class TieredBlockCache implements BlockCache {
         return adopted;
     }
 
-    private static List<Found> scanDir(Store s, Path dir) {
+    private static List<Found> scanDir(Store s, Path dir, CacheScan prescan) {
         List<Found> found = new ArrayList<>();
         String dirName = dir.getFileName().toString();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> ds = CacheScan.open(prescan, dir)) {
             for (Path p : ds) {
                 if (WholeObjects.isSum(p)) continue; // goes with its data file
                 BlockId id = BlockId.parse(p.getFileName().toString());
-                BasicFileAttributes a = id == null ? null : attributes(p);
+                BasicFileAttributes a = id == null ? null : CacheScan.attributes(prescan, p);
                 boolean whole = id != null && id.index() == BlockId.WHOLE;
                 long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
                 if (a == null || !a.isRegularFile() || (!whole && a.size() < BlockHeader.MIN_LEN) || sumLen < 0
