@@ -48,7 +48,7 @@ final class MountSupervisor {
    */
   private static final long STORM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final int STORM_FAILURES = 2;
-  private static final int STORM_STANDBYS = 2;
+  private static final int STORM_STANDBYS = 3;
   /**
    * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
    * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
