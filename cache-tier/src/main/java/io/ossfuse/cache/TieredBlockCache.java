@@ -109,7 +109,7 @@ public final class TieredBlockCache implements BlockCache {
     private final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
     private final CacheScan prescan;
-    private final long lockWaitMillis;
+    private final Store.TakeoverLock takeoverLock;
     private final ConcurrentHashMap<BlockId, Entry> index = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<BlockKey, CompletableFuture<Loaded>> inflight = new ConcurrentHashMap<>();
     private final Set<BlockId> promoting = ConcurrentHashMap.newKeySet();
@@ -149,7 +149,7 @@ public final class TieredBlockCache implements BlockCache {
         private int backgroundQueue = 64;
         private int maxOpenHandles = MAX_OPEN_HANDLES;
         private CacheScan prescan;
-        private long lockWaitMillis;
+        private Store.TakeoverLock takeoverLock;
 
         private Builder(TieredStoreConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -210,15 +210,19 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
-        /** How long to wait for a level's lock held by a process that is exiting (default: not at all). */
-        public Builder lockWait(java.time.Duration wait) {
-            this.lockWaitMillis = wait.toMillis();
+        /**
+         * For a takeover from a process that is exiting: a level it still holds locked is used at once, its
+         * lock taken as soon as the kernel releases it; {@code stillLocked} runs (with one line saying which)
+         * if that does not happen within {@code wait}. Default: a locked level is refused.
+         */
+        public Builder takeoverLock(java.time.Duration wait, java.util.function.Consumer<String> stillLocked) {
+            this.takeoverLock = new Store.TakeoverLock(wait.toMillis(), stillLocked);
             return this;
         }
 
         public TieredBlockCache build() {
             return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
-                    backgroundThreads, backgroundQueue, maxOpenHandles, prescan, lockWaitMillis);
+                    backgroundThreads, backgroundQueue, maxOpenHandles, prescan, takeoverLock);
         }
     }
 
@@ -227,10 +231,10 @@ public final class TieredBlockCache implements BlockCache {
     }
 
     private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles,
-            CacheScan prescan, long lockWaitMillis) {
+            CacheScan prescan, Store.TakeoverLock takeoverLock) {
         this.config = config;
         this.prescan = prescan;
-        this.lockWaitMillis = lockWaitMillis;
+        this.takeoverLock = takeoverLock;
         this.maxOpenHandles = withinFdLimit(maxOpenHandles);
         this.blockSize = config.blockSize();
         this.chunkSize = Math.min(CHUNK_SIZE, blockSize);
@@ -304,9 +308,9 @@ public final class TieredBlockCache implements BlockCache {
         }
         try {
             FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fl;
+            Object fl;
             try {
-                fl = Store.tryLock(ch, lockWaitMillis);
+                fl = Store.lock(ch, takeoverLock, where);
             } catch (OverlappingFileLockException e) {
                 fl = null;
             }

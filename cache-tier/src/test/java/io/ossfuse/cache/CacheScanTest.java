@@ -69,29 +69,43 @@ class CacheScanTest {
     }
 
     @Test
-    void aTakeoverWaitsForTheLockOfItsExitingPredecessor() throws Exception {
+    void aTakeoverServesAtOnceAndTakesTheLockOnceItsPredecessorLetsGo() throws Exception {
+        TestBlocks o = new TestBlocks(BS);
         TieredBlockCache first = TieredBlockCache.builder(config()).build();
         try {
+            readAndCheck(first, key("obj-01", 0), o, BS, false);
             assertThrows(IllegalArgumentException.class, () -> TieredBlockCache.builder(config()).build(),
-                    "without a wait, a held lock is refused at once");
-            CompletableFuture<TieredBlockCache> second = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                try {
-                    second.complete(TieredBlockCache.builder(config()).lockWait(Duration.ofSeconds(60)).build());
-                } catch (RuntimeException e) {
-                    second.completeExceptionally(e);
-                }
-            });
-            t.start();
+                    "without a takeover, a held lock is refused at once");
+            CompletableFuture<String> stillLocked = new CompletableFuture<>();
+            TieredBlockCache second = CacheInvariants.open(TieredBlockCache.builder(config())
+                    .takeoverLock(Duration.ofSeconds(60), stillLocked::complete));
+            readAndCheck(second, key("obj-01", 0), o, BS, true); // serves before it holds the lock
+            assertEquals(1, o.loadsOf(key("obj-01", 0)));
+            first.close();
+            // the lock is now the second's: a third open is refused
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (t.getState() != Thread.State.TIMED_WAITING) { // between two tries of the held lock
-                assertTrue(System.nanoTime() < deadline && !second.isDone(), "the second open never waited");
+            while (true) {
+                try {
+                    TieredBlockCache.builder(config()).build().close();
+                    first.close();
+                } catch (IllegalArgumentException lockedBySecond) {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "the second never took the lock");
                 Thread.onSpinWait();
             }
-            first.close();
-            CacheInvariants.track(second.get(60, TimeUnit.SECONDS));
+            assertTrue(!stillLocked.isDone());
         } finally {
             first.close();
+        }
+    }
+
+    @Test
+    void aTakeoverSaysSoWhenTheLockIsNeverLetGo() throws Exception {
+        try (TieredBlockCache first = TieredBlockCache.builder(config()).build()) {
+            CompletableFuture<String> stillLocked = new CompletableFuture<>();
+            CacheInvariants.open(TieredBlockCache.builder(config()).takeoverLock(Duration.ofMillis(200), stillLocked::complete));
+            assertTrue(stillLocked.get(30, TimeUnit.SECONDS).contains("still locked by another process"));
         }
     }
 }

@@ -116,7 +116,7 @@ public final class FuseChildMain {
     return 0;
   }
 
-  /** A standby waits at most this long for the cache lock of its dying predecessor. */
+  /** A standby serves at once and takes the cache lock of its dying predecessor within this, else exits. */
   private static final Duration TAKEOVER_LOCK_WAIT = Duration.ofSeconds(10);
   /** While a standby waits, its listing of the cache directories is brought up to date this often. */
   private static final long PRESCAN_REFRESH_MS = 1000;
@@ -154,7 +154,10 @@ public final class FuseChildMain {
       int relisted = scan.refresh(true); // woken: the predecessor writes no more
       System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": cache pre-scan brought up to date in "
           + (System.nanoTime() - t0) / 1_000_000 + " ms (" + relisted + " directories listed again)");
-      return TieredBlockCache.builder(config).prescanned(scan).lockWait(TAKEOVER_LOCK_WAIT).build();
+      return TieredBlockCache.builder(config).prescanned(scan).takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked -> {
+        System.err.println("ossfuse child: " + stillLocked);
+        Runtime.getRuntime().halt(2); // two caches on one directory: the daemon starts afresh
+      }).build();
     });
   }
 
