@@ -96,7 +96,7 @@ public final class FuseChildMain {
     // child's, the cache locked by it) are opened only after activation, over the same client.
     ObjectStore store = standby ? factory.openStore(options) : null;
     if (standby) warmUp(options, store);
-    if (standby && options.tieredstore() != null) factory = takeoverFactory(options);
+    if (standby) factory = takeoverFactory(options);
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
         + " on the daemon's connection" + (standby ? " (standby)" : ""));
     MountFactory opener = factory;
@@ -128,6 +128,11 @@ public final class FuseChildMain {
    * may still be exiting when the standby is woken (the kernel releases it last).
    */
   private static MountFactory takeoverFactory(MountOptions options) {
+    java.util.function.Consumer<String> stillLocked = what -> {
+      System.err.println("ossfuse child: " + what);
+      Runtime.getRuntime().halt(2); // two processes on one cache or state dir: the daemon starts afresh
+    };
+    if (options.tieredstore() == null) return new MountFactory(System.getenv(), o -> null, stillLocked);
     TieredStoreConfig config;
     CacheScan scan;
     try {
@@ -135,7 +140,8 @@ public final class FuseChildMain {
       scan = CacheScan.of(config);
     } catch (RuntimeException e) {
       System.err.println("ossfuse child: no cache pre-scan (" + e.getMessage() + ")");
-      return new MountFactory();
+      return new MountFactory(System.getenv(), o -> TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore())))
+          .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build(), stillLocked);
     }
     Thread refresher = new Thread(() -> {
       while (!Standby.activationPending()) {
@@ -154,11 +160,8 @@ public final class FuseChildMain {
       int relisted = scan.refresh(true); // woken: the predecessor writes no more
       System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": cache pre-scan brought up to date in "
           + (System.nanoTime() - t0) / 1_000_000 + " ms (" + relisted + " directories listed again)");
-      return TieredBlockCache.builder(config).prescanned(scan).takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked -> {
-        System.err.println("ossfuse child: " + stillLocked);
-        Runtime.getRuntime().halt(2); // two caches on one directory: the daemon starts afresh
-      }).build();
-    });
+      return TieredBlockCache.builder(config).prescanned(scan).takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build();
+    }, stillLocked);
   }
 
   /**
