@@ -8,7 +8,6 @@ import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -198,12 +197,6 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
-        /**
-         * Creates the level directories if needed, checks they are writable, rebuilds the index from what
-         * they hold and evicts down to the watermarks.
-         *
-         * @throws CacheConfigException one line naming the level, path and fix
-         */
         /** Directory listings taken ahead ({@link CacheScan}), reused where a directory did not change. */
         public Builder prescanned(CacheScan scan) {
             this.prescan = scan;
@@ -220,6 +213,12 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
+        /**
+         * Creates the level directories if needed, checks they are writable, rebuilds the index from what
+         * they hold and evicts down to the watermarks.
+         *
+         * @throws CacheConfigException one line naming the level, path and fix
+         */
         public TieredBlockCache build() {
             return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
                     backgroundThreads, backgroundQueue, maxOpenHandles, prescan, takeoverLock);
@@ -408,14 +407,6 @@ public final class TieredBlockCache implements BlockCache {
                     + e.getMessage() + "); check the directory or remove it", e);
         }
         return found;
-    }
-
-    private static BasicFileAttributes attributes(Path p) {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class);
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     // ---------------------------------------------------------------- reads

@@ -37,6 +37,8 @@ final class DeathSign {
   private static final int WATCHED = 2;
   /** A child just started has no JVM threads yet: looked for again this often. */
   private static final long FIND_RETRY_MS = 100;
+  /** A child whose JVM threads are not there by then (another JVM, a wrapper) is not watched. */
+  private static final long FIND_FOR_MS = 120_000;
   /** After a watched thread's exit, how long the other threads may take to be all exiting. */
   private static final long CONFIRM_MS = 200;
   private static volatile boolean unsupported;
@@ -55,11 +57,16 @@ final class DeathSign {
   }
 
   private static void run(long pid, CompletableFuture<Void> dying) {
+    long giveUp = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FIND_FOR_MS);
     try {
       while (!dying.isDone()) {
         List<Integer> fds = openWatched(pid);
         if (fds == null) return; // no kernel support, or the process is gone (its exit status says so)
         if (fds.isEmpty()) {
+          if (System.nanoTime() > giveUp) {
+            log.debug("no lifelong JVM thread found in child {}: its death is seen at its exit status", pid);
+            return;
+          }
           TimeUnit.MILLISECONDS.sleep(FIND_RETRY_MS);
           continue;
         }
