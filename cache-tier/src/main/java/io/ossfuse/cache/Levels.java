@@ -5,7 +5,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
@@ -26,9 +25,14 @@ final class Levels {
     /** stores.get(level) = the stores of that level. */
     final List<List<Store>> stores;
     private final List<FileChannel> lockChannels = new ArrayList<>();
+    private final Store.TakeoverLock takeoverLock;
 
-    /** @throws CacheConfigException one line naming the level, path and fix; no lock is left held */
-    Levels(TieredStoreConfig config) {
+    /**
+     * @param takeoverLock null: a locked level is refused; else see {@link TieredBlockCache.Builder#takeoverLock}
+     * @throws CacheConfigException one line naming the level, path and fix; no lock is left held
+     */
+    Levels(TieredStoreConfig config, Store.TakeoverLock takeoverLock) {
+        this.takeoverLock = takeoverLock;
         List<List<Store>> all = new ArrayList<>();
         try {
             for (int l = 0; l < config.levels().size(); l++) {
@@ -64,9 +68,9 @@ final class Levels {
         }
         try {
             FileChannel ch = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock fl;
+            Object fl;
             try {
-                fl = ch.tryLock();
+                fl = Store.lock(ch, takeoverLock, where);
             } catch (OverlappingFileLockException e) {
                 fl = null;
             }

@@ -29,14 +29,14 @@ final class RestartScan {
     }
 
     /** @return the number of blocks adopted */
-    static int rebuild(List<List<Store>> stores, Map<BlockId, Entry> index, Versions versions) {
+    static int rebuild(List<List<Store>> stores, Map<BlockId, Entry> index, Versions versions, CacheScan prescan) {
         List<Found> found = new ArrayList<>();
         for (List<Store> ss : stores) {
             for (Store s : ss) {
                 deleteAll(s.tmpDir);
                 // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
                 List<List<Found>> perDir = IntStream.range(0, 256).parallel()
-                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)))).toList();
+                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan)).toList();
                 perDir.forEach(found::addAll);
             }
         }
@@ -68,14 +68,15 @@ final class RestartScan {
         return adopted;
     }
 
-    private static List<Found> scanDir(Store s, Path dir) {
+    /** Lists {@code dir}, or takes its listing from {@code prescan} (may be null) where it did not change. */
+    private static List<Found> scanDir(Store s, Path dir, CacheScan prescan) {
         List<Found> found = new ArrayList<>();
         String dirName = dir.getFileName().toString();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        try (DirectoryStream<Path> ds = CacheScan.open(prescan, dir)) {
             for (Path p : ds) {
                 if (WholeObjects.isSum(p)) continue; // goes with its data file
                 BlockId id = BlockId.parse(p.getFileName().toString());
-                BasicFileAttributes a = id == null ? null : attributes(p);
+                BasicFileAttributes a = id == null ? null : CacheScan.attributes(prescan, p);
                 boolean whole = id != null && id.index() == BlockId.WHOLE;
                 long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
                 if (a == null || !a.isRegularFile() || (!whole && a.size() < BlockHeader.MIN_LEN) || sumLen < 0
@@ -92,14 +93,6 @@ final class RestartScan {
                     + e.getMessage() + "); check the directory or remove it", e);
         }
         return found;
-    }
-
-    private static BasicFileAttributes attributes(Path p) {
-        try {
-            return Files.readAttributes(p, BasicFileAttributes.class);
-        } catch (IOException e) {
-            return null;
-        }
     }
 
     private static void deleteAll(Path dir) {

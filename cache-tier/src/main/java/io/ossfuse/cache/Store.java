@@ -49,6 +49,52 @@ final class Store {
         this.low = low;
     }
 
+    /** How a takeover treats a level its exiting predecessor still holds locked. */
+    record TakeoverLock(long waitMillis, java.util.function.Consumer<String> stillLocked) {
+    }
+
+    /**
+     * The level's lock: taken now, or null if another process holds it. With {@code takeover}, a held
+     * lock is its exiting predecessor's (it can write no more: the daemon wakes a standby only then),
+     * which the kernel releases only after tearing that process's memory down, 50-300 ms later: the
+     * level is used at once, and a thread takes the lock as soon as it is free ({@code stillLocked}
+     * runs if it is not within the wait: then another live process uses the directory).
+     * Returns a non-null lock, or the marker {@link #PENDING} for a lock still being taken.
+     */
+    static Object lock(java.nio.channels.FileChannel ch, TakeoverLock takeover, String where) throws java.io.IOException {
+        java.nio.channels.FileLock fl = tryOnce(ch);
+        if (fl != null || takeover == null) return fl;
+        Thread t = new Thread(() -> {
+            long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(takeover.waitMillis());
+            try {
+                while (System.nanoTime() < end) {
+                    if (tryOnce(ch) != null) return;
+                    Thread.sleep(2);
+                }
+            } catch (java.nio.channels.ClosedChannelException closedMeanwhile) {
+                return; // the cache was closed before it got the lock
+            } catch (java.io.IOException | InterruptedException e) {
+                // reported below
+            }
+            takeover.stillLocked().accept(where + ": the directory is still locked by another process "
+                    + takeover.waitMillis() / 1000 + " s after the takeover; give each mount its own path");
+        }, "cache-lock");
+        t.setDaemon(true);
+        t.start();
+        return PENDING;
+    }
+
+    /** A lock being taken by {@link #lock}'s thread. */
+    static final Object PENDING = new Object();
+
+    private static java.nio.channels.FileLock tryOnce(java.nio.channels.FileChannel ch) throws java.io.IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException heldInThisProcess) {
+            return null;
+        }
+    }
+
     /** Rate limit for warnings about this store's disk: a dying disk must not flood the log. */
     boolean shouldWarn() {
         long last = lastWarnNanos.get(), now = System.nanoTime();

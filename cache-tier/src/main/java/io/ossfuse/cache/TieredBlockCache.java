@@ -40,7 +40,7 @@ import java.util.function.Predicate;
  * next store, level, or to returning the loaded bytes uncached; only the loader's own failure reaches
  * the caller.
  *
- * <p>About 430 lines, over the usual 400: the public {@link Builder} and the package hooks that
+ * <p>About 450 lines, over the usual 400: the public {@link Builder} and the package hooks that
  * {@link WholeObjects} and the tests use make up half of it; the logic is in the parts above.
  */
 public final class TieredBlockCache implements BlockCache {
@@ -84,6 +84,8 @@ public final class TieredBlockCache implements BlockCache {
         private int backgroundThreads = 4;
         private int backgroundQueue = 64;
         private int maxOpenHandles = MAX_OPEN_HANDLES;
+        private CacheScan prescan;
+        private Store.TakeoverLock takeoverLock;
 
         private Builder(TieredStoreConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -132,6 +134,22 @@ public final class TieredBlockCache implements BlockCache {
             return this;
         }
 
+        /** Directory listings taken ahead ({@link CacheScan}), reused where a directory did not change. */
+        public Builder prescanned(CacheScan scan) {
+            this.prescan = scan;
+            return this;
+        }
+
+        /**
+         * For a takeover from a process that is exiting: a level it still holds locked is used at once, its
+         * lock taken as soon as the kernel releases it; {@code stillLocked} runs (with one line saying which)
+         * if that does not happen within {@code wait}. Default: a locked level is refused.
+         */
+        public Builder takeoverLock(java.time.Duration wait, java.util.function.Consumer<String> stillLocked) {
+            this.takeoverLock = new Store.TakeoverLock(wait.toMillis(), stillLocked);
+            return this;
+        }
+
         /**
          * Creates the level directories if needed, checks they are writable, rebuilds the index from what
          * they hold and evicts down to the watermarks.
@@ -140,7 +158,7 @@ public final class TieredBlockCache implements BlockCache {
          */
         public TieredBlockCache build() {
             return new TieredBlockCache(config.withBlockSize(blockSize).withPromotion(promotion), fsync,
-                    backgroundThreads, backgroundQueue, maxOpenHandles);
+                    backgroundThreads, backgroundQueue, maxOpenHandles, prescan, takeoverLock);
         }
     }
 
@@ -149,16 +167,17 @@ public final class TieredBlockCache implements BlockCache {
     }
 
 
-    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles) {
+    private TieredBlockCache(TieredStoreConfig config, boolean fsync, int threads, int queue, int maxOpenHandles,
+            CacheScan prescan, Store.TakeoverLock takeoverLock) {
         this.config = config;
         this.blockSize = config.blockSize();
         this.maxOpenHandles = OpenFiles.withinFdLimit(maxOpenHandles);
         this.openFiles = new OpenFiles(this.maxOpenHandles);
-        this.levels = new Levels(config);
+        this.levels = new Levels(config, takeoverLock);
         this.placement = new Placement(levels, index, openFiles, wholes, counters, blockSize,
                 Math.min(CHUNK_SIZE, blockSize), fsync, () -> closed);
         long t0 = System.nanoTime();
-        int adopted = RestartScan.rebuild(levels.stores, index, versions);
+        int adopted = RestartScan.rebuild(levels.stores, index, versions, prescan);
         for (Store s : levels.all()) placement.reserve(s, 0); // evict down to the watermarks
         log.info("tiered cache: {} blocks found in {} ms; levels {}", adopted,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), Levels.describe(config));

@@ -99,6 +99,63 @@ public final class InodeTable implements Closeable {
         return t;
     }
 
+    /**
+     * Opens the table for a takeover from a predecessor that is exiting (it can write no more, but the
+     * kernel releases its lock only after tearing that process down, 50-300 ms later): loads at once,
+     * and a thread takes the lock as soon as it is free. {@code stillLocked} runs (with one line) if
+     * another process still holds it after {@code lockWaitMillis}: two processes on one state dir.
+     */
+    public static InodeTable takenOver(Path stateDir, long lockWaitMillis, java.util.function.Consumer<String> stillLocked)
+            throws IOException {
+        Files.createDirectories(stateDir);
+        InodeTable t = new InodeTable(stateDir);
+        FileChannel ch = FileChannel.open(stateDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        t.lockChannel = ch;
+        t.lock = t.tryLock();
+        if (t.lock == null) {
+            Thread locker = new Thread(() -> {
+                long deadline = System.nanoTime() + lockWaitMillis * 1_000_000;
+                try {
+                    while (System.nanoTime() < deadline) {
+                        FileLock l = t.tryLockOn(ch);
+                        if (l != null) {
+                            t.lockTaken(l);
+                            return;
+                        }
+                        Thread.sleep(2);
+                    }
+                } catch (java.nio.channels.ClosedChannelException closedMeanwhile) {
+                    return;
+                } catch (IOException | InterruptedException e) {
+                    // reported below
+                }
+                stillLocked.accept("inode table in " + stateDir + " is still in use by another ossfuse process "
+                        + lockWaitMillis / 1000 + " s after the takeover");
+            }, "inode-table-lock");
+            locker.setDaemon(true);
+            locker.start();
+        }
+        try {
+            t.load();
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
+        }
+        return t;
+    }
+
+    private FileLock tryLockOn(FileChannel ch) throws IOException {
+        try {
+            return ch.tryLock();
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            return null;
+        }
+    }
+
+    private synchronized void lockTaken(FileLock l) {
+        lock = l;
+    }
+
     private void acquireLock(long waitMillis) throws IOException {
         lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         long deadline = System.nanoTime() + waitMillis * 1_000_000;

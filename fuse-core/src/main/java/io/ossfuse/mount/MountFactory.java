@@ -48,9 +48,21 @@ public final class MountFactory {
      * @param cacheFactory builds the block cache for the options (null result = the fs's in-heap default)
      */
     public MountFactory(Map<String, String> env, Function<MountOptions, BlockCache> cacheFactory) {
+        this(env, cacheFactory, null);
+    }
+
+    /**
+     * For a standby taking over from a predecessor that is exiting: the inode table is opened at once
+     * ({@link InodeTable#takenOver}); {@code stillLocked} runs if its lock is not let go in time.
+     */
+    public MountFactory(Map<String, String> env, Function<MountOptions, BlockCache> cacheFactory,
+            java.util.function.Consumer<String> stillLocked) {
         this.env = env;
         this.cacheFactory = cacheFactory;
+        this.takeoverStillLocked = stillLocked;
     }
+
+    private final java.util.function.Consumer<String> takeoverStillLocked;
 
     /** The tiered cache from the options' YAML file; null (the filesystem's in-heap default cache) without one. */
     static BlockCache defaultCache(MountOptions o) {
@@ -115,7 +127,9 @@ public final class MountFactory {
         // Inode table and cache are read side by side: each costs 50-200 ms with a few thousand
         // entries, and a standby taking over opens both while every request waits.
         java.util.concurrent.FutureTask<InodeTable> inodesTask = new java.util.concurrent.FutureTask<>(
-                () -> o.stateDir() == null ? InodeTable.inMemory() : InodeTable.persistent(Path.of(o.stateDir()), 10_000));
+                () -> o.stateDir() == null ? InodeTable.inMemory() : takeoverStillLocked != null
+                        ? InodeTable.takenOver(Path.of(o.stateDir()), 10_000, takeoverStillLocked)
+                        : InodeTable.persistent(Path.of(o.stateDir()), 10_000));
         Thread inodesThread = new Thread(inodesTask, "open-inode-table");
         inodesThread.setDaemon(true);
         inodesThread.start();

@@ -41,6 +41,42 @@ class InodeTableTest {
     }
 
     /**
+     * A takeover from an exiting predecessor loads the table while that one still holds the lock, and
+     * takes the lock once it is let go; without a takeover a held lock is refused.
+     */
+    @Test
+    void aTakeoverLoadsAtOnceAndTakesTheLockOnceItIsLetGo() throws Exception {
+        InodeTable first = InodeTable.persistent(dir, 0);
+        long a = first.lookup("a/b.txt");
+        java.util.concurrent.CompletableFuture<String> stillLocked = new java.util.concurrent.CompletableFuture<>();
+        try (InodeTable next = InodeTable.takenOver(dir, 60_000, stillLocked::complete)) {
+            assertEquals("a/b.txt", next.path(a).orElseThrow(), "loaded while the predecessor held the lock");
+            first.close();
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (true) { // until a third open is refused: the lock is the takeover's
+                try {
+                    InodeTable.persistent(dir, 0).close();
+                } catch (IOException lockedByNext) {
+                    break;
+                }
+                assertTrue(System.nanoTime() < deadline, "the takeover never took the lock");
+                Thread.onSpinWait();
+            }
+            assertFalse(stillLocked.isDone());
+        } finally {
+            first.close();
+        }
+        try (InodeTable held = InodeTable.persistent(dir, 0)) {
+            java.util.concurrent.CompletableFuture<String> never = new java.util.concurrent.CompletableFuture<>();
+            InodeTable.takenOver(dir, 200, never::complete).close();
+            java.util.concurrent.CompletableFuture<String> late = new java.util.concurrent.CompletableFuture<>();
+            try (InodeTable t = InodeTable.takenOver(dir, 200, late::complete)) {
+                assertTrue(late.get(30, java.util.concurrent.TimeUnit.SECONDS).contains("still in use"));
+            }
+        }
+    }
+
+    /**
      * After a takeover the counts are unknown. The kernel evicts b's inode (its forget waits in the
      * forget queue), a new lookup of b makes a new inode with the same number, then the old forget is
      * handled: b must stay, or the new inode's next request gets ESTALE.

@@ -12,6 +12,7 @@ final class Child {
   private final ProcessHandle handle;
   private final Process process;
   private final Instant startedAt;
+  private CompletableFuture<Void> dying;
   /** Set before the daemon signals this child, so its death is not taken for an outside kill. */
   private volatile boolean signalledByDaemon;
 
@@ -51,6 +52,19 @@ final class Child {
 
   CompletableFuture<?> onExit() {
     return process != null ? process.onExit() : handle.onExit();
+  }
+
+  /**
+   * Completes at the first sure sign of this child's death ({@link DeathSign}), at the latest with
+   * {@link #onExit()}: its exit status may come hundreds of milliseconds after its last request.
+   */
+  synchronized CompletableFuture<Void> dying() {
+    if (dying == null) {
+      dying = new CompletableFuture<>();
+      onExit().whenComplete((v, e) -> dying.complete(null));
+      DeathSign.watch(pid(), dying);
+    }
+    return dying;
   }
 
   void kill() {

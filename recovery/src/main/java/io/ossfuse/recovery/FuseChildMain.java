@@ -9,6 +9,7 @@ import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.MountedFileSystem;
 import io.ossfuse.store.ObjectStore;
+import io.ossfuse.cache.CacheScan;
 import io.ossfuse.cache.TieredBlockCache;
 import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.mount.ServedMount;
@@ -89,18 +90,21 @@ public final class FuseChildMain {
   static int serveDaemonHeld(MountOptions options) throws Exception {
     MountFactory factory = new MountFactory();
     boolean standby = System.getenv(Standby.ENV_FIFO) != null;
+    Standby.listen(System.getenv()); // a wake-up during the warm-up cuts it short
     // A standby pays the SDK/HTTP start-up and the bucket probe now, and runs the first requests
     // once on a throw-away filesystem; the inode table and the tiered cache (both the active
     // child's, the cache locked by it) are opened only after activation, over the same client.
     ObjectStore store = standby ? factory.openStore(options) : null;
     if (standby) warmUp(options, store);
+    if (standby) factory = takeoverFactory(options);
     System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
         + " on the daemon's connection" + (standby ? " (standby)" : ""));
+    MountFactory opener = factory;
     RawFuseTransport.serveStdin(() -> {
       try {
         long t0 = System.nanoTime();
         ReadOnlyFileSystem fs = CrashOnReadForTests.wrapIfAsked(
-            Metrics.meter((store != null ? factory.open(options, store) : factory.open(options)).fs()), System.getenv());
+            Metrics.meter((store != null ? opener.open(options, store) : opener.open(options)).fs()), System.getenv());
         startStats(); // after activation: a standby must not overwrite the active child's numbers
         System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": filesystem opened in "
             + (System.nanoTime() - t0) / 1_000_000 + " ms");
@@ -112,6 +116,54 @@ public final class FuseChildMain {
     return 0;
   }
 
+  /** A standby serves at once and takes the cache lock of its dying predecessor within this, else exits. */
+  private static final Duration TAKEOVER_LOCK_WAIT = Duration.ofSeconds(10);
+  /** While a standby waits, its listing of the cache directories is brought up to date this often. */
+  private static final long PRESCAN_REFRESH_MS = 1000;
+
+  /**
+   * How a standby opens the tiered cache at its takeover: from a listing of the cache directories it
+   * took while it waited (kept up to date, never locking: the active child owns the cache), so only
+   * directories changed since are listed again; and waiting for the lock of the predecessor, which
+   * may still be exiting when the standby is woken (the kernel releases it last).
+   */
+  private static MountFactory takeoverFactory(MountOptions options) {
+    java.util.function.Consumer<String> stillLocked = what -> {
+      System.err.println("ossfuse child: " + what);
+      Runtime.getRuntime().halt(2); // two processes on one cache or state dir: the daemon starts afresh
+    };
+    if (options.tieredstore() == null) return new MountFactory(System.getenv(), o -> null, stillLocked);
+    TieredStoreConfig config;
+    CacheScan scan;
+    try {
+      config = TieredStoreConfig.load(Path.of(options.tieredstore()));
+      scan = CacheScan.of(config);
+    } catch (RuntimeException e) {
+      System.err.println("ossfuse child: no cache pre-scan (" + e.getMessage() + ")");
+      return new MountFactory(System.getenv(), o -> TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore())))
+          .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build(), stillLocked);
+    }
+    Thread refresher = new Thread(() -> {
+      while (!Standby.activationPending()) {
+        try {
+          Thread.sleep(PRESCAN_REFRESH_MS);
+        } catch (InterruptedException e) {
+          return;
+        }
+        if (!Standby.activationPending()) scan.refresh(false);
+      }
+    }, "cache-prescan");
+    refresher.setDaemon(true);
+    refresher.start();
+    return new MountFactory(System.getenv(), o -> {
+      long t0 = System.nanoTime();
+      int relisted = scan.refresh(true); // woken: the predecessor writes no more
+      System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": cache pre-scan brought up to date in "
+          + (System.nanoTime() - t0) / 1_000_000 + " ms (" + relisted + " directories listed again)");
+      return TieredBlockCache.builder(config).prescanned(scan).takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build();
+    }, stillLocked);
+  }
+
   /**
    * A standby's warm-up: the first requests of a takeover on a throw-away filesystem over
    * {@code store}, with an in-memory inode table and, for a mount with a tiered cache, a tiered
@@ -119,6 +171,10 @@ public final class FuseChildMain {
    * warm too without touching the real cache (locked by the active child).
    */
   private static void warmUp(MountOptions options, ObjectStore store) throws Exception {
+    if (Standby.activationPending()) {
+      System.err.println("ossfuse child: woken before its warm-up: taking over without it");
+      return;
+    }
     MountOptions warmOptions = options.toBuilder().stateDir(null).tieredstore(null).build();
     Path cacheDir = null;
     MountFactory warmFactory = new MountFactory();

@@ -41,13 +41,15 @@ final class MountSupervisor {
   private static final long STARTUP_POLL_MS = 25;
   /** After a cold start: later, so the standby's start-up does not compete with the child's first requests. */
   private static final long STANDBY_DELAY_MS = 1000;
+  /** After a takeover by a standby still warming up: the next standby starts by then even if it does not serve yet. */
+  private static final long TAKEOVER_STANDBY_DELAY_MS = 1000;
   /**
    * Failures this close together are a crash storm (an OOM-kill loop): more standbys then, since
    * the next kill may come before the standby started at the last takeover is warm.
    */
   private static final long STORM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
   private static final int STORM_FAILURES = 2;
-  private static final int STORM_STANDBYS = 2;
+  private static final int STORM_STANDBYS = 3;
   /**
    * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
    * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
@@ -274,11 +276,36 @@ final class MountSupervisor {
     c.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
       if (gen == generation && !stopped) fail(gen, "child " + c.pid() + ": " + c.exitReason());
     })));
+    // The standby starts its takeover at the first sign of death; fail() follows with the exit status.
+    c.dying().thenRun(() -> exec.execute(guarded(() -> {
+      if (gen == generation && !stopped && c.isAlive()) standbys.wakeAhead(c.pid());
+    })));
   }
 
+  /**
+   * Probes a starting child on the prober thread: a stat on a mount nobody serves yet blocks until a
+   * child answers or the probe times out, and the death of this child must be seen meanwhile.
+   */
   private void pollStartup(long gen) {
     if (gen != generation || stopped) return;
-    Optional<String> bad = ops.probe(spec.mountpointPath());
+    prober.execute(() -> {
+      Optional<String> bad;
+      try {
+        bad = ops.probe(spec.mountpointPath());
+      } catch (RuntimeException e) {
+        bad = Optional.of(e.toString());
+      }
+      Optional<String> result = bad;
+      try {
+        exec.execute(guarded(() -> startupProbed(gen, result)));
+      } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+        // supervision ended while the stat ran
+      }
+    });
+  }
+
+  private void startupProbed(long gen, Optional<String> bad) {
+    if (gen != generation || stopped) return;
     if (bad.isEmpty()) {
       becomeHealthy(nanos.getAsLong());
       return;
@@ -411,9 +438,10 @@ final class MountSupervisor {
     if (promoteStandby()) {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
-      // The next standby starts now, not once this one serves: in a storm the next kill is near.
-      // Not after a child that failed on its own before serving: that is no storm but a bad config.
-      if (!crashLoop) fillStandbys();
+      // The next standby starts once this one serves (becomeHealthy), at the latest after a short
+      // delay: its JVM start would take the CPU the takeover needs, but in a storm the next kill is
+      // near. Not after a child that failed on its own before serving: that is no storm but a bad config.
+      if (!crashLoop) exec.schedule(guarded(this::fillStandbys), TAKEOVER_STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
       return;
     }
     Duration delay = backoff.onFailure(crashLoop);

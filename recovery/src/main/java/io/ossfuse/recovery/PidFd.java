@@ -19,13 +19,16 @@ final class PidFd {
     long syscall(long number, long a, long b, long c);
 
     int close(int fd);
+
+    /** {@code fds}: struct pollfd as int pairs, {fd, events | revents << 16} (little-endian shorts). */
+    int poll(int[] fds, long nfds, int timeoutMs);
   }
 
   private static volatile C c;
 
   private PidFd() {}
 
-  private static C c() {
+  static C c() {
     if (c == null) {
       c = LibraryLoader.create(C.class).load(Platform.getNativePlatform().getStandardCLibraryName());
     }
@@ -50,7 +53,7 @@ final class PidFd {
     c().close(fd);
   }
 
-  private static int errno() {
+  static int errno() {
     return jnr.ffi.Runtime.getSystemRuntime().getLastError();
   }
 }

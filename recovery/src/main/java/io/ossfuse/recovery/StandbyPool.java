@@ -58,6 +58,9 @@ final class StandbyPool {
   private final Runnable onChange;
   /** Oldest first; replaced whole on every change so status readers on other threads see a snapshot. */
   private volatile List<Slot> slots = List.of();
+  /** Woken ahead of the active child's exit status ({@link #wakeAhead}): the next {@link #promote} returns it. */
+  private Slot woken;
+  private boolean wokenReady;
   private int exitsInARow;
   private long retryAtNanos;
   private boolean retryScheduled;
@@ -93,7 +96,8 @@ final class StandbyPool {
    */
   void fill(int target) {
     while (slots.size() > target) {
-      Slot youngest = slots.get(slots.size() - 1);
+      // the one taking over is never stopped
+      Slot youngest = slots.get(slots.size() - 1) != woken ? slots.get(slots.size() - 1) : slots.get(slots.size() - 2);
       remove(youngest);
       log.info("standby child {} of {} stopped: {} are enough now", youngest.child.pid(), mountpoint, target);
       youngest.child.kill();
@@ -141,6 +145,7 @@ final class StandbyPool {
   /** A standby died before taking over: the next one waits a little longer each time in a row. */
   private void exited(Slot s) {
     if (!slots.contains(s)) return; // promoted (its FIFO is then the active child's) or stopped already
+    if (s == woken) woken = null;
     remove(s);
     s.gate.close();
     long retry = Math.min(RETRY_CAP_MS, RETRY_MS << Math.min(exitsInARow, 4));
@@ -172,6 +177,14 @@ final class StandbyPool {
    * stopped). Never delayed by backoff: a takeover costs no JVM start.
    */
   Optional<Promoted> promote() {
+    Slot w = woken;
+    woken = null;
+    if (w != null && slots.contains(w)) {
+      remove(w);
+      if (w.child.isAlive()) return Optional.of(new Promoted(w.child, w.gate, wokenReady));
+      killAndWait(w.child);
+      w.gate.close();
+    }
     while (true) {
       Optional<Slot> b = best();
       if (b.isEmpty()) return Optional.empty();
@@ -187,6 +200,29 @@ final class StandbyPool {
       }
       killAndWait(s.child);
       s.gate.close();
+    }
+  }
+
+  /**
+   * The active child is surely dying but its exit status is not there yet (the kernel is still
+   * tearing its memory down): wakes the standby {@link #promote} will return, so the takeover runs
+   * meanwhile. At most one per death; the supervisor promotes it when the exit status comes.
+   */
+  void wakeAhead(long dyingPid) {
+    if (woken != null && slots.contains(woken)) return;
+    Optional<Slot> b = best();
+    if (b.isEmpty()) return;
+    Slot s = b.get();
+    boolean ready = s.ready || s.gate.isReady();
+    try {
+      if (s.child.isAlive() && connection.activateStandby(s.gate)) {
+        woken = s;
+        wokenReady = ready;
+        log.info("child {} of {} is dying: standby child {} woken{}", dyingPid, mountpoint, s.child.pid(),
+            ready ? "" : " (still warming up)");
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("cannot wake the standby child {} of {}: {}", s.child.pid(), mountpoint, e.getMessage());
     }
   }
 

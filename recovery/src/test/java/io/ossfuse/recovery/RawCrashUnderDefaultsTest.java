@@ -125,7 +125,7 @@ final class RawCrashUnderDefaultsTest {
 
   /**
    * A crash storm (two kills within a minute, the second before the new standby is warm): the
-   * daemon keeps two standbys from then on, and the next takeover needs no cold start.
+   * daemon keeps three standbys from then on, and the next takeover needs no cold start.
    */
   @Test
   void aStormKeepsTwoStandbysAndNeedsNoColdStart() throws Exception {

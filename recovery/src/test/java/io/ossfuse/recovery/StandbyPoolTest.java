@@ -121,6 +121,32 @@ final class StandbyPoolTest {
     assertTrue(on(() -> pool.promote().isEmpty()), "a dead standby is not woken");
   }
 
+  @Test
+  void aStandbyWokenAheadIsTheOnePromotedAndIsNeverStoppedAsExtra() throws Exception {
+    on(() -> {
+      pool.fill(2);
+      return null;
+    });
+    Files.createFile(gates.get(1).fifo().resolveSibling(gates.get(1).fifo().getFileName() + ".ready"));
+    awaitTrue(() -> on(() -> Boolean.TRUE.equals(pool.nextReady())));
+    on(() -> {
+      pool.wakeAhead(1);
+      pool.wakeAhead(1); // a second sign of the same death wakes nobody else
+      pool.fill(1); // the youngest, but taking over: the other one goes
+      return null;
+    });
+    assertEquals(1, (int) on(pool::size));
+    assertTrue(started.get(0).onExit().get(10, TimeUnit.SECONDS) != null, "the one not woken was stopped");
+    try (var in = new java.io.FileInputStream(gates.get(1).fifo().toFile())) {
+      assertEquals('g', in.read(), "its FIFO got the wake-up byte");
+      assertEquals(0, in.available(), "exactly one");
+    }
+    StandbyPool.Promoted p = on(() -> pool.promote().orElseThrow());
+    assertEquals(started.get(1).pid(), p.child().pid());
+    assertTrue(p.wasReady());
+    assertTrue(on(() -> pool.promote().isEmpty()));
+  }
+
   private <T> T on(Callable<T> task) throws Exception {
     return exec.submit(task).get(30, TimeUnit.SECONDS);
   }

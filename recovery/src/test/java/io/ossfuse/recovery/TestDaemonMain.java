@@ -29,6 +29,9 @@ public final class TestDaemonMain {
           .backoffBase(Duration.ofMillis(250))
           .backoffCap(Duration.ofSeconds(2));
     }
+    if (flags.contains("slow-probe")) {
+      b.probeTimeout(Duration.ofSeconds(90)); // a probe of a mount nobody serves hangs that long
+    }
     DaemonConfig config = b.build();
     Daemon d = Daemon.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -34,6 +34,8 @@ public final class Standby implements AutoCloseable {
     public static final String PREFIX = "standby-";
     private static final String READY_SUFFIX = ".ready";
     private static final Logger LOG = LoggerFactory.getLogger(Standby.class);
+    /** When this process was activated ({@link System#nanoTime}); 0 if it was no standby. */
+    private static volatile long activatedNanos;
 
     private final Path fifo;
     private int fd;
@@ -126,8 +128,50 @@ public final class Standby implements AutoCloseable {
         }
     }
 
+    /** Milliseconds since this process, a standby, was activated; -1 if it was never one. */
+    public static long millisSinceActivation() {
+        long t = activatedNanos;
+        return t == 0 ? -1 : (System.nanoTime() - t) / 1_000_000;
+    }
+
     private static Path readyMarker(Path fifo) {
         return fifo.resolveSibling(fifo.getFileName() + READY_SUFFIX);
+    }
+
+    /** The wake-up as read by {@link #listen}: true = woken, false = the owner is gone. */
+    private static volatile java.util.concurrent.CompletableFuture<Boolean> wakeUp;
+
+    /**
+     * Child side, first thing a standby does: reads its FIFO from now on (a daemon thread), so a
+     * wake-up that comes while it still warms up is seen ({@link #activationPending}) and the rest
+     * of the warm-up is skipped. No-op without a standby FIFO in {@code env}.
+     */
+    public static synchronized void listen(Map<String, String> env) {
+        String path = env.get(ENV_FIFO);
+        if (path == null || wakeUp != null) {
+            return;
+        }
+        java.util.concurrent.CompletableFuture<Boolean> w = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try (InputStream in = Files.newInputStream(Path.of(path))) {
+                boolean woken = in.read() >= 0;
+                if (woken) {
+                    activatedNanos = System.nanoTime();
+                }
+                w.complete(woken);
+            } catch (IOException | RuntimeException e) {
+                w.completeExceptionally(e);
+            }
+        }, "standby-fifo");
+        t.setDaemon(true);
+        t.start();
+        wakeUp = w;
+    }
+
+    /** Child side: true once this standby was woken (it should skip whatever a takeover does not need). */
+    public static boolean activationPending() {
+        java.util.concurrent.CompletableFuture<Boolean> w = wakeUp;
+        return w != null && w.isDone() && !w.isCompletedExceptionally() && w.join();
     }
 
     /** Child side: if {@code env} names a standby FIFO, blocks until the owner activates this child. */
@@ -137,12 +181,24 @@ public final class Standby implements AutoCloseable {
             return;
         }
         LibC.get(); // binding libc generates code: ~0.1-0.2 s of a cold JVM, paid before the takeover
+        listen(env);
         Path fifo = Path.of(path);
-        try (InputStream in = Files.newInputStream(fifo)) {
-            // Ready only now: warmed up and reading, so a wake-up is served at once.
-            Files.writeString(readyMarker(fifo), Long.toString(ProcessHandle.current().pid()));
-            LOG.info("standing by on {}", path);
-            if (in.read() < 0) {
+        try {
+            if (!activationPending()) {
+                // Ready only now: warmed up and reading, so a wake-up is served at once.
+                Files.writeString(readyMarker(fifo), Long.toString(ProcessHandle.current().pid()));
+                LOG.info("standing by on {}", path);
+            }
+            boolean woken;
+            try {
+                woken = wakeUp.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while standing by on " + path, e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("cannot read standby FIFO " + path + ": " + e.getCause().getMessage(), e.getCause());
+            }
+            if (!woken) {
                 throw new IOException("standby FIFO " + path + " closed without activation (its owner is gone)");
             }
         } finally {

@@ -102,6 +102,36 @@ public final class RawFuseTransport {
     public static void warmUp(ReadOnlyFileSystem fs, RawFuseConfig config) {
         WarmUp.run(fs, config, 50);
         loadTakeoverClasses();
+        warmPoisonCheck(config);
+    }
+
+    /**
+     * Runs the poison check of a takeover a few times on a throw-away session directory: cold, it
+     * cost 50-300 ms of every takeover on a loaded node (file reads and writes, a mapped ring).
+     */
+    private static void warmPoisonCheck(RawFuseConfig config) {
+        if (Standby.activationPending()) {
+            return;
+        }
+        java.nio.file.Path dir = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("ossfuse-warm-up-poison-");
+            SessionState warm = new SessionState(dir, "warm-up");
+            for (int i = 0; i < 3; i++) {
+                PoisonGuard.open(warm, config.workers(), PoisonPolicy.defaults(), System::currentTimeMillis);
+            }
+            new InitStore(warm).load();
+        } catch (IOException | RuntimeException e) {
+            LOG.info("standby warm-up: poison check not warmed: {}", e.toString());
+        } finally {
+            if (dir != null) {
+                try (java.util.stream.Stream<java.nio.file.Path> w = java.nio.file.Files.walk(dir)) {
+                    w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    LOG.info("standby warm-up: cannot remove {}: {}", dir, e.toString());
+                }
+            }
+        }
     }
 
     /**
@@ -162,8 +192,11 @@ public final class RawFuseTransport {
             int cloneFd = -1;
             try {
                 FuseChannel shared = FuseChannel.ofFd(fd);
+                long begun = Standby.millisSinceActivation();
+                long t0 = System.nanoTime();
                 // Before RESEND: what the dead predecessor had in flight decides what is poison.
                 guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
+                long poisonMs = (System.nanoTime() - t0) / 1_000_000;
                 Optional<Negotiation> saved = store.load();
                 ServeMode m;
                 if (saved.isPresent()) {
@@ -171,8 +204,10 @@ public final class RawFuseTransport {
                     boolean resent = negotiation.resendSupported() && !config.forceClonedFd()
                         && resend(shared);
                     m = resent ? ServeMode.SHARED_FD_RESEND : ServeMode.CLONED_FD;
-                    LOG.info("taking over FUSE session {} (kernel 7.{}, protocol 7.{})", state.sessionId(),
-                        negotiation.kernelMinor(), negotiation.minor());
+                    LOG.info("taking over FUSE session {} (kernel 7.{}, protocol 7.{}){}", state.sessionId(),
+                        negotiation.kernelMinor(), negotiation.minor(), begun < 0 ? ""
+                            : ": " + Standby.millisSinceActivation() + " ms after activation (filesystem open "
+                            + begun + " ms, poison check " + poisonMs + " ms)");
                 } else {
                     // A predecessor may have read INIT and died before saving it: have it re-sent.
                     boolean resendWorks = resend(shared);

@@ -39,6 +39,12 @@ final class WarmUp {
         WarmUp w = new WarmUp(fs, config);
         int ok = 0;
         for (int i = 0; i < rounds; i++) {
+            if (io.ossfuse.fuse.dev.Standby.activationPending()) {
+                // woken while still warming up: every round now delays the takeover
+                LOG.info("warm-up cut short after {} rounds: activated", i);
+                rounds = i;
+                break;
+            }
             try {
                 w.round(i < 3);
                 ok++;
