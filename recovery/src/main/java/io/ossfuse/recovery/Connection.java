@@ -25,6 +25,13 @@ interface Connection {
   void close();
 
   /**
+   * Notes how a serving child ended, for its successors' poison-request count (a request is
+   * quarantined only after a child ended by itself): {@code onItsOwn} false for a kill from outside.
+   */
+  default void noteExit(long pid, boolean onItsOwn, String reason) {
+  }
+
+  /**
    * A FIFO for a new pre-started standby child (its environment goes to the child), or empty if
    * this connection cannot hand over to one (only a daemon-held connection can: a self-mounting
    * child needs the mountpoint free).

@@ -135,8 +135,18 @@ final class DaemonHeld implements Connection {
   @Override
   public Process start(ProcessBuilder pb) throws IOException {
     Files.createDirectories(sessionDir);
+    io.ossfuse.fuse.raw.ExitNotes.prepare(sessionDir);
     pb.environment().putAll(new SessionState(sessionDir, sessionId).environment());
     return ChildFd.start(pb, fd);
+  }
+
+  @Override
+  public void noteExit(long pid, boolean onItsOwn, String reason) {
+    try {
+      io.ossfuse.fuse.raw.ExitNotes.write(sessionDir, pid, onItsOwn, reason);
+    } catch (IOException e) {
+      log.warn("cannot note how child {} of {} ended in {}: {}", pid, spec.mountpoint(), sessionDir, e.getMessage());
+    }
   }
 
   @Override

@@ -87,6 +87,8 @@ final class MountSupervisor {
   private long generation;
   private long launchedAtNanos;
   private long failureDetectedNanos;
+  /** The cgroup's OOM kills when a child's end was last noted. */
+  private long oomKillsSeen = OomKills.count();
   private String failureCause;
   private int probeFailures;
   private ScheduledFuture<?> probeTask;
@@ -274,12 +276,26 @@ final class MountSupervisor {
 
   private void watch(Child c, long gen) {
     c.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
+      noteExit(c);
       if (gen == generation && !stopped) fail(gen, "child " + c.pid() + ": " + c.exitReason());
     })));
     // The standby starts its takeover at the first sign of death; fail() follows with the exit status.
     c.dying().thenRun(() -> exec.execute(guarded(() -> {
       if (gen == generation && !stopped && c.isAlive()) standbys.wakeAhead(c.pid());
     })));
+  }
+
+  /**
+   * Tells the successors how {@code c} ended: an outside SIGKILL is not the child's doing, unless
+   * the kernel's OOM killer sent it (the cgroup's oom_kill count went up).
+   */
+  private void noteExit(Child c) {
+    long oom = OomKills.count();
+    boolean oomKilled = oom > oomKillsSeen;
+    oomKillsSeen = Math.max(oomKillsSeen, oom);
+    if (c.adopted()) return; // its status is not ours to read
+    boolean outside = c.killedFromOutside() && !oomKilled;
+    connection.noteExit(c.pid(), !outside, oomKilled ? "OOM-killed" : c.exitReason());
   }
 
   /**

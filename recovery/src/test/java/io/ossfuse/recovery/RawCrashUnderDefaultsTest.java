@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.mount.MountOptions;
 import java.nio.charset.StandardCharsets;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -213,6 +214,29 @@ final class RawCrashUnderDefaultsTest {
   }
 
   private List<Long> killLoop(boolean waitReady) throws Exception {
+    try {
+      return killLoopOnce(waitReady);
+    } catch (AssertionError e) {
+      throw new AssertionError(e.getMessage() + "\n" + childLogTails(), e);
+    }
+  }
+
+  /** The last lines of every child log: what a failure in CI needs to be understood. */
+  private String childLogTails() throws IOException {
+    StringBuilder b = new StringBuilder();
+    Path logs = h.base.resolve("logs");
+    if (!Files.isDirectory(logs)) return "(no child logs)";
+    try (Stream<Path> l = Files.list(logs)) {
+      for (Path f : l.sorted().toList()) {
+        List<String> lines = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1);
+        b.append("--- ").append(f.getFileName()).append(" (last 80 lines)\n");
+        lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(x -> b.append(x).append('\n'));
+      }
+    }
+    return b.toString();
+  }
+
+  private List<Long> killLoopOnce(boolean waitReady) throws Exception {
     List<Long> stalls = new ArrayList<>();
     int warming = 0;
     try (ReaderLoop r = ReaderLoop.sha256(target, "big.bin", sha, Duration.ofSeconds(60), 50)) {

@@ -96,7 +96,10 @@ final class PoisonGuard {
                         dir.resolve(InFlightRing.FILE), s.sessionId(), e.getMessage());
                 }
             }
-            PoisonState next = nextGeneration(prev, dead, policy, clock.getAsLong());
+            java.util.function.LongPredicate endedOnItsOwn = ExitNotes.kept(dir)
+                ? pid -> ExitNotes.endedOnItsOwn(dir, pid) : pid -> true; // unsupervised: every crash counts
+            PoisonState next = nextGeneration(prev, dead, policy, clock.getAsLong(), endedOnItsOwn,
+                ProcessHandle.current().pid());
             next.save(dir);
             InFlightRing ring = InFlightRing.create(dir.resolve(InFlightRing.FILE), workers, next.generation());
             PoisonGuard g = new PoisonGuard(dir, policy, clock, ring, next);
@@ -111,8 +114,21 @@ final class PoisonGuard {
         }
     }
 
-    /** The next generation's state: the dead one's in-flight requests counted, old quarantines kept. */
+    /** As {@link #nextGeneration(PoisonState, InFlightRing.Snapshot, PoisonPolicy, long, java.util.function.LongPredicate, long)}, every crash counting. */
     static PoisonState nextGeneration(PoisonState prev, InFlightRing.Snapshot dead, PoisonPolicy policy, long now) {
+        return nextGeneration(prev, dead, policy, now, pid -> true, 0);
+    }
+
+    /**
+     * The next generation's state: the dead one's in-flight requests counted, old quarantines kept.
+     * A request reaches quarantine only if one of the children that died with it in flight is known
+     * to have ended by itself ({@code endedOnItsOwn}; {@link ExitNotes}): children killed from
+     * outside again and again (an OOM-kill loop of the node, a test) never make a file unreadable.
+     * The child that just died is not noted yet when its successor starts, so a real poison request
+     * is quarantined at the crash after the first one noted.
+     */
+    static PoisonState nextGeneration(PoisonState prev, InFlightRing.Snapshot dead, PoisonPolicy policy, long now,
+            java.util.function.LongPredicate endedOnItsOwn, long pid) {
         List<PoisonState.Quarantined> quarantine = new ArrayList<>();
         for (PoisonState.Quarantined q : prev.quarantine()) {
             if (q.untilMillis() > now) {
@@ -126,14 +142,19 @@ final class PoisonGuard {
         List<String> quarantined = new ArrayList<>();
         for (RequestId id : inFlight.values()) {
             int crashes = 1;
+            List<Long> pids = new ArrayList<>();
             for (int i = 0; i < prev.suspects().size(); i++) {
                 PoisonState.Suspect s = prev.suspects().get(i);
                 if (s.id().key() == id.key() && !dead.cleared(i, id.key())) {
                     crashes = s.crashes() + 1;
+                    pids = new ArrayList<>(s.pids());
                 }
             }
-            seen.add(id.describe() + " (crash " + crashes + " of " + policy.crashes() + ")");
-            if (crashes >= policy.crashes() && quarantinable(id)) {
+            if (prev.pid() != 0) pids.add(prev.pid());
+            boolean ownCrash = pids.isEmpty() ? endedOnItsOwn.test(0) : pids.stream().anyMatch(endedOnItsOwn::test);
+            seen.add(id.describe() + " (crash " + crashes + " of " + policy.crashes()
+                + (crashes >= policy.crashes() && !ownCrash ? "; every child it saw die was killed from outside or is not noted yet" : "") + ")");
+            if (crashes >= policy.crashes() && ownCrash && quarantinable(id)) {
                 long until = now + policy.quarantine().toMillis();
                 quarantine.add(new PoisonState.Quarantined(id, until));
                 quarantined.add("quarantined " + id.describe() + " of FUSE session " + prev.session()
@@ -141,7 +162,7 @@ final class PoisonGuard {
                     + " until " + Instant.ofEpochMilli(until) + " (the other requests are served; see docs/RECOVERY.md,"
                     + " poison requests)");
             } else if (suspects.size() < InFlightRing.MAX_SUSPECTS) {
-                suspects.add(new PoisonState.Suspect(id, crashes));
+                suspects.add(new PoisonState.Suspect(id, crashes, pids.subList(Math.max(0, pids.size() - 8), pids.size())));
             }
         }
         if (!seen.isEmpty()) {
@@ -149,7 +170,7 @@ final class PoisonGuard {
                 seen.size(), String.join(", ", seen));
         }
         quarantined.forEach(LOG::warn);
-        return new PoisonState(prev.session(), prev.generation() + 1, suspects, quarantine);
+        return new PoisonState(prev.session(), prev.generation() + 1, suspects, quarantine, pid);
     }
 
     /**
@@ -173,7 +194,7 @@ final class PoisonGuard {
                 if (PoisonState.load(dir, state.session()).generation() != state.generation()) {
                     return; // a successor took over meanwhile (this process was not the serving one)
                 }
-                new PoisonState(state.session(), state.generation(), List.of(), state.quarantine()).save(dir);
+                new PoisonState(state.session(), state.generation(), List.of(), state.quarantine(), state.pid()).save(dir);
                 LOG.info("FUSE session {}: served {} s without a crash; crash counts reset", state.session(),
                     policy.survival().toSeconds());
             } catch (IOException e) {

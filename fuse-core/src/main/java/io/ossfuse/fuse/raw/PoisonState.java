@@ -22,12 +22,19 @@ import java.util.Properties;
  * (a reboot ends the FUSE connection anyway).
  *
  * @param session the FUSE session it belongs to; a state of another session is ignored
+ * @param pid the serving child that wrote it (0: unknown), for the next one to look up how it ended
  */
-record PoisonState(String session, long generation, List<Suspect> suspects, List<Quarantined> quarantine) {
+record PoisonState(String session, long generation, List<Suspect> suspects, List<Quarantined> quarantine, long pid) {
     static final String FILE = "poison.properties";
 
-    /** A request in flight at the last {@code crashes} crashes in a row. */
-    record Suspect(RequestId id, int crashes) {
+    /**
+     * A request in flight at the last {@code crashes} crashes in a row; {@code pids} are the children
+     * that died with it in flight (as far as known), to tell a crash from an outside kill.
+     */
+    record Suspect(RequestId id, int crashes, List<Long> pids) {
+        Suspect {
+            pids = List.copyOf(pids);
+        }
     }
 
     /** A request answered EIO until {@code untilMillis} (wall clock). */
@@ -40,7 +47,7 @@ record PoisonState(String session, long generation, List<Suspect> suspects, List
     }
 
     static PoisonState fresh(String session) {
-        return new PoisonState(session, 0, List.of(), List.of());
+        return new PoisonState(session, 0, List.of(), List.of(), 0);
     }
 
     /** The state in {@code dir}: fresh if there is none or it is another session's; throws if unreadable. */
@@ -61,14 +68,17 @@ record PoisonState(String session, long generation, List<Suspect> suspects, List
             List<Suspect> suspects = new ArrayList<>();
             for (int i = 0; p.getProperty("suspect." + i) != null; i++) {
                 String[] f = p.getProperty("suspect." + i).split(",");
-                suspects.add(new Suspect(id(f), Integer.parseInt(f[5])));
+                List<Long> pids = f.length > 6 && !f[6].isEmpty()
+                    ? java.util.Arrays.stream(f[6].split(";")).map(Long::valueOf).toList() : List.of();
+                suspects.add(new Suspect(id(f), Integer.parseInt(f[5]), pids));
             }
             List<Quarantined> quarantine = new ArrayList<>();
             for (int i = 0; p.getProperty("quarantine." + i) != null; i++) {
                 String[] f = p.getProperty("quarantine." + i).split(",");
                 quarantine.add(new Quarantined(id(f), Long.parseLong(f[5])));
             }
-            return new PoisonState(session, generation, suspects, quarantine);
+            return new PoisonState(session, generation, suspects, quarantine,
+                Long.parseLong(p.getProperty("pid", "0")));
         } catch (RuntimeException e) {
             throw new IOException("unreadable " + dir.resolve(FILE) + " (" + e + ")", e);
         }
@@ -78,9 +88,11 @@ record PoisonState(String session, long generation, List<Suspect> suspects, List
         Properties p = new Properties();
         p.setProperty("session", session);
         p.setProperty("generation", Long.toString(generation));
+        p.setProperty("pid", Long.toString(pid));
         for (int i = 0; i < suspects.size(); i++) {
             Suspect s = suspects.get(i);
-            p.setProperty("suspect." + i, fields(s.id()) + "," + s.crashes());
+            p.setProperty("suspect." + i, fields(s.id()) + "," + s.crashes() + ","
+                + String.join(";", s.pids().stream().map(String::valueOf).toList()));
         }
         for (int i = 0; i < quarantine.size(); i++) {
             Quarantined q = quarantine.get(i);

@@ -82,6 +82,28 @@ class PoisonGuardTest {
         assertTrue(admit(g4.slot(1), poison));
     }
 
+    /**
+     * Under a supervisor that notes how children ended, children killed from outside again and again
+     * (an OOM-kill loop, a test's kill -9) never get a request quarantined; once one of them is noted
+     * as ended by itself, the request is.
+     */
+    @Test
+    void outsideKillsNeverQuarantineARequestACrashOfItsOwnDoes() throws Exception {
+        ExitNotes.prepare(dir);
+        long me = ProcessHandle.current().pid(); // every simulated generation is this process
+        ExitNotes.write(dir, me, false, "SIGKILL");
+        Requests getattr = Requests.op(Wire.GETATTR, 6, 3).i32(0).i32(0).i64(0);
+        for (int crash = 0; crash <= 4; crash++) {
+            PoisonGuard g = open();
+            assertTrue(g.state().quarantine().isEmpty(), "after " + crash + " outside kills");
+            assertTrue(admit(g.slot(0), getattr)); // in flight at the next kill
+        }
+        ExitNotes.write(dir, me, true, "exit 2");
+        PoisonGuard g = open();
+        assertEquals(1, g.state().quarantine().size(), "a crash of its own");
+        assertFalse(admit(g.slot(0), getattr));
+    }
+
     @Test
     void suspectsAreServedOneAtATimeAndOthersAtOnce() throws Exception {
         Requests p = read(7, 0, 4096);
