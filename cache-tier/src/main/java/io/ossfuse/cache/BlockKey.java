@@ -7,10 +7,10 @@ import java.util.Objects;
  * overwritten object can never be served for the new version.
  */
 public record BlockKey(String bucket, String objectKey, String etag, long index) {
-    public BlockKey {
-        Objects.requireNonNull(bucket, "bucket");
-        Objects.requireNonNull(objectKey, "objectKey");
-        Objects.requireNonNull(etag, "etag");
-        if (index < 0) throw new IllegalArgumentException("block index must be >= 0, got " + index);
-    }
+  public BlockKey {
+    Objects.requireNonNull(bucket, "bucket");
+    Objects.requireNonNull(objectKey, "objectKey");
+    Objects.requireNonNull(etag, "etag");
+    if (index < 0) throw new IllegalArgumentException("block index must be >= 0, got " + index);
+  }
 }

@@ -1,6 +1,10 @@
 package io.ossfuse.cache;
 
-/** Fluid's {@code mediumtype}. The declaration order is the level order: MEM above SSD above HDD. */
+/**
+ * Fluid's {@code mediumtype}. The declaration order is the level order: MEM above SSD above HDD.
+ */
 public enum MediumType {
-    MEM, SSD, HDD
+  MEM,
+  SSD,
+  HDD
 }

@@ -1,8 +1,5 @@
 package io.ossfuse.cache;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -13,93 +10,114 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Rebuilds the index at start from the file names and sizes in every store (no file is opened; headers
- * are checked on first read). Files are adopted oldest-mtime first, approximating the LRU order; temp and
- * stray files are deleted; of a block found in two levels (a crash during a move) the upper copy stays.
+ * Rebuilds the index at start from the file names and sizes in every store (no file is opened;
+ * headers are checked on first read). Files are adopted oldest-mtime first, approximating the LRU
+ * order; temp and stray files are deleted; of a block found in two levels (a crash during a move)
+ * the upper copy stays.
  */
 final class RestartScan {
-    private static final Logger log = LoggerFactory.getLogger(RestartScan.class);
+  private static final Logger log = LoggerFactory.getLogger(RestartScan.class);
 
-    private record Found(Store store, BlockId id, Path path, long size, long mtime) {
+  private record Found(Store store, BlockId id, Path path, long size, long mtime) {}
+
+  private RestartScan() {}
+
+  /**
+   * @return the number of blocks adopted
+   */
+  static int rebuild(
+      List<List<Store>> stores, Map<BlockId, Entry> index, Versions versions, CacheScan prescan) {
+    List<Found> found = new ArrayList<>();
+    for (List<Store> ss : stores) {
+      for (Store s : ss) {
+        deleteAll(s.tmpDir);
+        // directories in parallel: a stat per file dominates, and 100,000 files must take seconds
+        // at most
+        List<List<Found>> perDir =
+            IntStream.range(0, 256)
+                .parallel()
+                .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan))
+                .toList();
+        perDir.forEach(found::addAll);
+      }
     }
-
-    private RestartScan() {
-    }
-
-    /** @return the number of blocks adopted */
-    static int rebuild(List<List<Store>> stores, Map<BlockId, Entry> index, Versions versions, CacheScan prescan) {
-        List<Found> found = new ArrayList<>();
-        for (List<Store> ss : stores) {
-            for (Store s : ss) {
-                deleteAll(s.tmpDir);
-                // directories in parallel: a stat per file dominates, and 100,000 files must take seconds at most
-                List<List<Found>> perDir = IntStream.range(0, 256).parallel()
-                        .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan)).toList();
-                perDir.forEach(found::addAll);
-            }
+    // oldest first so the most recently used end up youngest in the LRU
+    found.sort(Comparator.comparingLong(Found::mtime));
+    int adopted = 0;
+    for (Found f : found) {
+      Entry e = new Entry(f.id(), f.store(), f.path(), f.size());
+      Entry prev = index.get(f.id());
+      if (prev != null) {
+        // a copy in two levels (a crash during a move): keep the upper one
+        Entry loser = prev.store.level <= e.store.level ? e : prev;
+        if (loser == prev) {
+          prev.store.claim(prev);
+          Placement.deleteQuietly(prev.path);
+          prev.store.release(prev);
+          index.put(f.id(), e);
+          e.store.adopt(e);
+        } else {
+          Placement.deleteQuietly(e.path);
         }
-        // oldest first so the most recently used end up youngest in the LRU
-        found.sort(Comparator.comparingLong(Found::mtime));
-        int adopted = 0;
-        for (Found f : found) {
-            Entry e = new Entry(f.id(), f.store(), f.path(), f.size());
-            Entry prev = index.get(f.id());
-            if (prev != null) {
-                // a copy in two levels (a crash during a move): keep the upper one
-                Entry loser = prev.store.level <= e.store.level ? e : prev;
-                if (loser == prev) {
-                    prev.store.claim(prev);
-                    Placement.deleteQuietly(prev.path);
-                    prev.store.release(prev);
-                    index.put(f.id(), e);
-                    e.store.adopt(e);
-                } else {
-                    Placement.deleteQuietly(e.path);
-                }
-                continue;
-            }
-            index.put(f.id(), e);
-            e.store.adopt(e);
-            versions.adopt(f.id());
-            adopted++;
-        }
-        return adopted;
+        continue;
+      }
+      index.put(f.id(), e);
+      e.store.adopt(e);
+      versions.adopt(f.id());
+      adopted++;
     }
+    return adopted;
+  }
 
-    /** Lists {@code dir}, or takes its listing from {@code prescan} (may be null) where it did not change. */
-    private static List<Found> scanDir(Store s, Path dir, CacheScan prescan) {
-        List<Found> found = new ArrayList<>();
-        String dirName = dir.getFileName().toString();
-        try (DirectoryStream<Path> ds = CacheScan.open(prescan, dir)) {
-            for (Path p : ds) {
-                if (WholeObjects.isSum(p)) continue; // goes with its data file
-                BlockId id = BlockId.parse(p.getFileName().toString());
-                BasicFileAttributes a = id == null ? null : CacheScan.attributes(prescan, p);
-                boolean whole = id != null && id.index() == BlockId.WHOLE;
-                long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
-                if (a == null || !a.isRegularFile() || (!whole && a.size() < BlockHeader.MIN_LEN) || sumLen < 0
-                        || !id.dirName().equals(dirName)) {
-                    log.debug("removing stray file {}", p);
-                    Placement.deleteQuietly(p);
-                    if (whole) Placement.deleteQuietly(WholeObjects.sumPath(p));
-                    continue;
-                }
-                found.add(new Found(s, id, p, a.size() + sumLen, a.lastModifiedTime().toMillis()));
-            }
-        } catch (IOException e) {
-            throw new CacheConfigException("tieredstore level " + s.type + ": cannot scan " + dir + " ("
-                    + e.getMessage() + "); check the directory or remove it", e);
+  /**
+   * Lists {@code dir}, or takes its listing from {@code prescan} (may be null) where it did not
+   * change.
+   */
+  private static List<Found> scanDir(Store s, Path dir, CacheScan prescan) {
+    List<Found> found = new ArrayList<>();
+    String dirName = dir.getFileName().toString();
+    try (DirectoryStream<Path> ds = CacheScan.open(prescan, dir)) {
+      for (Path p : ds) {
+        if (WholeObjects.isSum(p)) continue; // goes with its data file
+        BlockId id = BlockId.parse(p.getFileName().toString());
+        BasicFileAttributes a = id == null ? null : CacheScan.attributes(prescan, p);
+        boolean whole = id != null && id.index() == BlockId.WHOLE;
+        long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
+        if (a == null
+            || !a.isRegularFile()
+            || (!whole && a.size() < BlockHeader.MIN_LEN)
+            || sumLen < 0
+            || !id.dirName().equals(dirName)) {
+          log.debug("removing stray file {}", p);
+          Placement.deleteQuietly(p);
+          if (whole) Placement.deleteQuietly(WholeObjects.sumPath(p));
+          continue;
         }
-        return found;
+        found.add(new Found(s, id, p, a.size() + sumLen, a.lastModifiedTime().toMillis()));
+      }
+    } catch (IOException e) {
+      throw new CacheConfigException(
+          "tieredstore level "
+              + s.type
+              + ": cannot scan "
+              + dir
+              + " ("
+              + e.getMessage()
+              + "); check the directory or remove it",
+          e);
     }
+    return found;
+  }
 
-    private static void deleteAll(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-            for (Path p : ds) Placement.deleteQuietly(p);
-        } catch (IOException e) {
-            log.debug("cannot clean {}: {}", dir, e.toString());
-        }
+  private static void deleteAll(Path dir) {
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) Placement.deleteQuietly(p);
+    } catch (IOException e) {
+      log.debug("cannot clean {}: {}", dir, e.toString());
     }
+  }
 }

@@ -9,8 +9,8 @@ import java.nio.file.Path;
  * space), so holders must {@link #release} it.
  */
 public interface WholeObject {
-    Path path();
+  Path path();
 
-    /** Gives the file back to the cache. Idempotent. */
-    void release();
+  /** Gives the file back to the cache. Idempotent. */
+  void release();
 }

@@ -9,19 +9,20 @@ import java.util.Arrays;
  * outlasts.
  */
 final class Blocked {
-    private Blocked() {
-    }
+  private Blocked() {}
 
-    static void awaitInCache(Thread t, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Thread.State s = t.getState();
-            if ((s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && Arrays.stream(t.getStackTrace())
-                    .anyMatch(f -> f.getClassName().equals(TieredBlockCache.class.getName()))) {
-                return;
-            }
-            Thread.sleep(1);
-        }
-        throw new AssertionError(t.getName() + " not blocked in the cache within " + timeout + ": " + t.getState());
+  static void awaitInCache(Thread t, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      Thread.State s = t.getState();
+      if ((s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING)
+          && Arrays.stream(t.getStackTrace())
+              .anyMatch(f -> f.getClassName().equals(TieredBlockCache.class.getName()))) {
+        return;
+      }
+      Thread.sleep(1);
     }
+    throw new AssertionError(
+        t.getName() + " not blocked in the cache within " + timeout + ": " + t.getState());
+  }
 }

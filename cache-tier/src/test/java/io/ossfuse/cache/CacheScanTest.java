@@ -23,89 +23,104 @@ import org.junit.jupiter.api.io.TempDir;
 /** A standby's listing of the cache taken while the active child owns it, and its takeover open. */
 @ExtendWith(CacheInvariants.class)
 class CacheScanTest {
-    static final int BS = 64 * 1024;
+  static final int BS = 64 * 1024;
 
-    @TempDir
-    Path dir;
+  @TempDir Path dir;
 
-    private TieredStoreConfig config() {
-        return TieredStoreConfig.parse("levels:\n" + levelYaml("MEM", dir.resolve("mem"), "1Mi", "0.9", "0.6")
-                + levelYaml("SSD", dir.resolve("ssd"), "64Mi", "0.9", "0.7")).withBlockSize(BS).withPromotion(false);
+  private TieredStoreConfig config() {
+    return TieredStoreConfig.parse(
+            "levels:\n"
+                + levelYaml("MEM", dir.resolve("mem"), "1Mi", "0.9", "0.6")
+                + levelYaml("SSD", dir.resolve("ssd"), "64Mi", "0.9", "0.7"))
+        .withBlockSize(BS)
+        .withPromotion(false);
+  }
+
+  /** Block directories' mtimes an hour back: their listings are not racy, so they can be reused. */
+  private void ageDirectories() throws Exception {
+    FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
+    for (String level : List.of("mem", "ssd")) {
+      try (DirectoryStream<Path> ds =
+          Files.newDirectoryStream(dir.resolve(level).resolve("ossfuse.blocks"))) {
+        for (Path d : ds) Files.setLastModifiedTime(d, old);
+      }
     }
+  }
 
-    /** Block directories' mtimes an hour back: their listings are not racy, so they can be reused. */
-    private void ageDirectories() throws Exception {
-        FileTime old = FileTime.fromMillis(System.currentTimeMillis() - 3_600_000);
-        for (String level : List.of("mem", "ssd")) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.resolve(level).resolve("ossfuse.blocks"))) {
-                for (Path d : ds) Files.setLastModifiedTime(d, old);
-            }
-        }
+  @Test
+  void aStandbysPrescanPicksUpBlocksWrittenAfterItStarted() throws Exception {
+    TestBlocks o = new TestBlocks(BS);
+    List<BlockKey> keys = new ArrayList<>();
+    CacheScan scan;
+    try (TieredBlockCache active = TieredBlockCache.builder(config()).build()) {
+      for (int i = 0; i < 30; i++) {
+        keys.add(key("obj-01", i));
+        readAndCheck(active, keys.get(i), o, BS, false);
+      }
+      ageDirectories();
+      scan = CacheScan.of(config()); // while the active cache holds the lock: no fight over it
+      for (int i = 30;
+          i < 40;
+          i++) { // written after the pre-scan; some older ones evicted from MEM
+        keys.add(key("obj-02", i));
+        readAndCheck(active, keys.get(i), o, BS, false);
+      }
     }
+    int relisted = scan.refresh(true);
+    assertTrue(
+        relisted > 0 && relisted < 512,
+        "only the directories that changed are listed again: " + relisted);
+    TieredBlockCache next =
+        CacheInvariants.open(TieredBlockCache.builder(config()).prescanned(scan));
+    assertEquals(40, next.stats().blocks(), "blocks from before and after the pre-scan");
+    for (BlockKey k : keys) readAndCheck(next, k, o, BS, true);
+    for (BlockKey k : keys) assertEquals(1, o.loadsOf(k), "served from the cache: " + k);
+  }
 
-    @Test
-    void aStandbysPrescanPicksUpBlocksWrittenAfterItStarted() throws Exception {
-        TestBlocks o = new TestBlocks(BS);
-        List<BlockKey> keys = new ArrayList<>();
-        CacheScan scan;
-        try (TieredBlockCache active = TieredBlockCache.builder(config()).build()) {
-            for (int i = 0; i < 30; i++) {
-                keys.add(key("obj-01", i));
-                readAndCheck(active, keys.get(i), o, BS, false);
-            }
-            ageDirectories();
-            scan = CacheScan.of(config()); // while the active cache holds the lock: no fight over it
-            for (int i = 30; i < 40; i++) { // written after the pre-scan; some older ones evicted from MEM
-                keys.add(key("obj-02", i));
-                readAndCheck(active, keys.get(i), o, BS, false);
-            }
-        }
-        int relisted = scan.refresh(true);
-        assertTrue(relisted > 0 && relisted < 512, "only the directories that changed are listed again: " + relisted);
-        TieredBlockCache next = CacheInvariants.open(TieredBlockCache.builder(config()).prescanned(scan));
-        assertEquals(40, next.stats().blocks(), "blocks from before and after the pre-scan");
-        for (BlockKey k : keys) readAndCheck(next, k, o, BS, true);
-        for (BlockKey k : keys) assertEquals(1, o.loadsOf(k), "served from the cache: " + k);
-    }
-
-    @Test
-    void aTakeoverServesAtOnceAndTakesTheLockOnceItsPredecessorLetsGo() throws Exception {
-        TestBlocks o = new TestBlocks(BS);
-        TieredBlockCache first = TieredBlockCache.builder(config()).build();
+  @Test
+  void aTakeoverServesAtOnceAndTakesTheLockOnceItsPredecessorLetsGo() throws Exception {
+    TestBlocks o = new TestBlocks(BS);
+    TieredBlockCache first = TieredBlockCache.builder(config()).build();
+    try {
+      readAndCheck(first, key("obj-01", 0), o, BS, false);
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> TieredBlockCache.builder(config()).build(),
+          "without a takeover, a held lock is refused at once");
+      CompletableFuture<String> stillLocked = new CompletableFuture<>();
+      TieredBlockCache second =
+          CacheInvariants.open(
+              TieredBlockCache.builder(config())
+                  .takeoverLock(Duration.ofSeconds(60), stillLocked::complete));
+      readAndCheck(second, key("obj-01", 0), o, BS, true); // serves before it holds the lock
+      assertEquals(1, o.loadsOf(key("obj-01", 0)));
+      first.close();
+      // the lock is now the second's: a third open is refused
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
         try {
-            readAndCheck(first, key("obj-01", 0), o, BS, false);
-            assertThrows(IllegalArgumentException.class, () -> TieredBlockCache.builder(config()).build(),
-                    "without a takeover, a held lock is refused at once");
-            CompletableFuture<String> stillLocked = new CompletableFuture<>();
-            TieredBlockCache second = CacheInvariants.open(TieredBlockCache.builder(config())
-                    .takeoverLock(Duration.ofSeconds(60), stillLocked::complete));
-            readAndCheck(second, key("obj-01", 0), o, BS, true); // serves before it holds the lock
-            assertEquals(1, o.loadsOf(key("obj-01", 0)));
-            first.close();
-            // the lock is now the second's: a third open is refused
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (true) {
-                try {
-                    TieredBlockCache.builder(config()).build().close();
-                    first.close();
-                } catch (IllegalArgumentException lockedBySecond) {
-                    break;
-                }
-                assertTrue(System.nanoTime() < deadline, "the second never took the lock");
-                Thread.onSpinWait();
-            }
-            assertTrue(!stillLocked.isDone());
-        } finally {
-            first.close();
+          TieredBlockCache.builder(config()).build().close();
+          first.close();
+        } catch (IllegalArgumentException lockedBySecond) {
+          break;
         }
+        assertTrue(System.nanoTime() < deadline, "the second never took the lock");
+        Thread.onSpinWait();
+      }
+      assertTrue(!stillLocked.isDone());
+    } finally {
+      first.close();
     }
+  }
 
-    @Test
-    void aTakeoverSaysSoWhenTheLockIsNeverLetGo() throws Exception {
-        try (TieredBlockCache first = TieredBlockCache.builder(config()).build()) {
-            CompletableFuture<String> stillLocked = new CompletableFuture<>();
-            CacheInvariants.open(TieredBlockCache.builder(config()).takeoverLock(Duration.ofMillis(200), stillLocked::complete));
-            assertTrue(stillLocked.get(30, TimeUnit.SECONDS).contains("still locked by another process"));
-        }
+  @Test
+  void aTakeoverSaysSoWhenTheLockIsNeverLetGo() throws Exception {
+    try (TieredBlockCache first = TieredBlockCache.builder(config()).build()) {
+      CompletableFuture<String> stillLocked = new CompletableFuture<>();
+      CacheInvariants.open(
+          TieredBlockCache.builder(config())
+              .takeoverLock(Duration.ofMillis(200), stillLocked::complete));
+      assertTrue(stillLocked.get(30, TimeUnit.SECONDS).contains("still locked by another process"));
     }
+  }
 }

@@ -12,8 +12,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * What {@code ossfuse config check} adds to picocli's own parsing of each value: the closest known
- * name for an unknown key, durations (plain strings to picocli), and the {@code tieredstore} file
- * a mount would load, checked by the cache's own validation (one-line {@code CacheConfigException}).
+ * name for an unknown key, durations (plain strings to picocli), and the {@code tieredstore} file a
+ * mount would load, checked by the cache's own validation (one-line {@code CacheConfigException}).
  */
 final class ConfigHints {
   private static final Pattern DURATION = Pattern.compile("\\d+(\\.\\d+)?(ms|s|m)?");
@@ -42,7 +42,9 @@ final class ConfigHints {
         best = k;
       }
     }
-    return best != null && bestD > 0 && bestD <= Math.max(2, key.length() / 3) ? "; did you mean '" + best + "'?" : "";
+    return best != null && bestD > 0 && bestD <= Math.max(2, key.length() / 3)
+        ? "; did you mean '" + best + "'?"
+        : "";
   }
 
   private static void collect(CommandLine c, Set<String> names) {

@@ -14,9 +14,12 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code ossfuse status [--json]}. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-    description = "Show every mount of the daemon: state, child, restarts, last crash and recovery, bound targets "
-        + "(\"adopted\": a bind someone else made, found in the mount table and healed too).")
+@Command(
+    name = "status",
+    mixinStandardHelpOptions = true,
+    description =
+        "Show every mount of the daemon: state, child, restarts, last crash and recovery, bound targets "
+            + "(\"adopted\": a bind someone else made, found in the mount table and healed too).")
 public final class StatusCommand implements Callable<Integer> {
   @Mixin DaemonClientOptions daemon;
   @Spec CommandSpec spec;
@@ -42,18 +45,38 @@ public final class StatusCommand implements Callable<Integer> {
     if (mounts.isEmpty()) return "no mounts\n";
     StringBuilder b = new StringBuilder();
     String fmt = "%-28s %-28s %-9s %-10s %-8s %-9s %-8s %-9s %s%n";
-    b.append(String.format(fmt, "MOUNTPOINT", "SOURCE", "TRANSPORT", "STATE", "PID", "UPTIME", "RESTARTS",
-        "RECOVERY", "LAST CRASH"));
+    b.append(
+        String.format(
+            fmt,
+            "MOUNTPOINT",
+            "SOURCE",
+            "TRANSPORT",
+            "STATE",
+            "PID",
+            "UPTIME",
+            "RESTARTS",
+            "RECOVERY",
+            "LAST CRASH"));
     for (MountStatus m : mounts) {
       String state = m.state().name();
-      b.append(String.format(fmt, m.mountpoint(), m.source(), m.transport(), state,
-          m.childPid() == null ? "-" : m.childPid(), uptime(m.uptimeMs()), m.restarts(),
-          m.lastRecoveryMs() == null ? "-" : m.lastRecoveryMs() + "ms",
-          m.lastCrash() == null ? "-" : m.lastCrash()));
+      b.append(
+          String.format(
+              fmt,
+              m.mountpoint(),
+              m.source(),
+              m.transport(),
+              state,
+              m.childPid() == null ? "-" : m.childPid(),
+              uptime(m.uptimeMs()),
+              m.restarts(),
+              m.lastRecoveryMs() == null ? "-" : m.lastRecoveryMs() + "ms",
+              m.lastCrash() == null ? "-" : m.lastCrash()));
       if (m.detail() != null) b.append("    ").append(m.detail()).append('\n');
       if (m.standbyPid() != null) {
-        b.append("    standby ").append(m.standbyPid())
-            .append(Boolean.TRUE.equals(m.standbyReady()) ? ": ready to take over" : ": warming up").append('\n');
+        b.append("    standby ")
+            .append(m.standbyPid())
+            .append(Boolean.TRUE.equals(m.standbyReady()) ? ": ready to take over" : ": warming up")
+            .append('\n');
       }
       b.append(StatusLines.of(m.stats()));
       for (MountStatus.TargetStatus t : m.targets()) {

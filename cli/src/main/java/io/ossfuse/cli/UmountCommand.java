@@ -10,8 +10,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ossfuse umount [--force] /mountpoint}. */
-@Command(name = "umount", mixinStandardHelpOptions = true,
-    description = "Stop a mount of the daemon. Refuses while targets are bound unless --force, which unbinds them first.")
+@Command(
+    name = "umount",
+    mixinStandardHelpOptions = true,
+    description =
+        "Stop a mount of the daemon. Refuses while targets are bound unless --force, which unbinds them first.")
 public final class UmountCommand implements Callable<Integer> {
   @Mixin DaemonClientOptions daemon;
   @Spec CommandSpec spec;

@@ -9,8 +9,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code ossfuse unbind TARGET}. */
-@Command(name = "unbind", mixinStandardHelpOptions = true,
-    description = "Unmount a bind target and forget it (the target directory itself is left to its owner).")
+@Command(
+    name = "unbind",
+    mixinStandardHelpOptions = true,
+    description =
+        "Unmount a bind target and forget it (the target directory itself is left to its owner).")
 public final class UnbindCommand implements Callable<Integer> {
   @Mixin DaemonClientOptions daemon;
   @Spec CommandSpec spec;

@@ -39,11 +39,21 @@ class DaemonCommandsTest {
     Files.createDirectories(base.resolve("pods"));
     Files.writeString(base.resolve("src/sub/a.txt"), "A");
     socket = base.resolve("run/d.sock");
-    daemon = Daemon.start(DaemonConfig.builder().socket(socket).stateFile(base.resolve("state/state.json"))
-        .allowedRoot(base.resolve("pods")).logDir(base.resolve("logs")).build());
+    daemon =
+        Daemon.start(
+            DaemonConfig.builder()
+                .socket(socket)
+                .stateFile(base.resolve("state/state.json"))
+                .allowedRoot(base.resolve("pods"))
+                .logDir(base.resolve("logs"))
+                .build());
     mp = base.resolve("mnt").toString();
-    var r = new ControlClient(socket).send(ControlRequest.mount(
-        new MountSpec(base.resolve("src").toString(), mp, null, MountSpec.DRIVER_BINDFS, null)));
+    var r =
+        new ControlClient(socket)
+            .send(
+                ControlRequest.mount(
+                    new MountSpec(
+                        base.resolve("src").toString(), mp, null, MountSpec.DRIVER_BINDFS, null)));
     assertTrue(r.ok(), r.error());
   }
 
@@ -55,7 +65,10 @@ class DaemonCommandsTest {
       daemon.close();
       for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       for (String m : List.of(base + "/pods/p/vol", mp)) {
-        new ProcessBuilder("umount", "-l", m).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+        new ProcessBuilder("umount", "-l", m)
+            .redirectErrorStream(true)
+            .start()
+            .waitFor(5, TimeUnit.SECONDS);
       }
       try (Stream<Path> w = Files.walk(base)) {
         w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -98,12 +111,16 @@ class DaemonCommandsTest {
 
     Run table = run(new StatusCommand());
     assertTrue(table.out().startsWith("MOUNTPOINT"), table.out());
-    assertTrue(table.out().contains("HEALTHY") && table.out().contains("-> " + target + "  (subPath sub)  healthy"), table.out());
+    assertTrue(
+        table.out().contains("HEALTHY")
+            && table.out().contains("-> " + target + "  (subPath sub)  healthy"),
+        table.out());
 
     Run refused = run(new UmountCommand(), mp);
     assertEquals(1, refused.code());
     assertEquals(1, refused.err().strip().lines().count(), "one line: " + refused.err());
-    assertTrue(refused.err().startsWith("ossfuse: " + mp + " still has 1 bound target"), refused.err());
+    assertTrue(
+        refused.err().startsWith("ossfuse: " + mp + " still has 1 bound target"), refused.err());
 
     assertEquals(0, run(new UnbindCommand(), target).code());
     Run u = run(new UmountCommand(), mp);
@@ -113,21 +130,41 @@ class DaemonCommandsTest {
 
   @Test
   void mountRegistersWithTheDaemonAndServesOss() throws Exception {
-    try (io.ossfuse.localoss.LocalOssServer oss = io.ossfuse.localoss.LocalOssServer.builder().root(base.resolve("oss"))
-        .bucket("bkt").build().start()) {
+    try (io.ossfuse.localoss.LocalOssServer oss =
+        io.ossfuse.localoss.LocalOssServer.builder()
+            .root(base.resolve("oss"))
+            .bucket("bkt")
+            .build()
+            .start()) {
       Files.createDirectories(oss.bucketDir("bkt").resolve("ds"));
       Files.writeString(oss.bucketDir("bkt").resolve("ds/x.txt"), "from oss");
       CredFiles.write(base.resolve("creds"), oss.accessKeyId(), oss.accessKeySecret());
       String omp = base.resolve("omnt").toString();
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      // jnr here: a raw mount would hand /dev/fuse to children through this JVM's stdin (surefire's channel).
-      int code = Main.run(new String[] {"mount", "oss://bkt/ds", omp, "--endpoint", oss.endpoint(), "--cred-dir",
-          base.resolve("creds").toString(), "--transport", "jnr", "--socket", socket.toString()},
-          new PrintWriter(out, true), new PrintWriter(err, true));
+      // jnr here: a raw mount would hand /dev/fuse to children through this JVM's stdin (surefire's
+      // channel).
+      int code =
+          Main.run(
+              new String[] {
+                "mount",
+                "oss://bkt/ds",
+                omp,
+                "--endpoint",
+                oss.endpoint(),
+                "--cred-dir",
+                base.resolve("creds").toString(),
+                "--transport",
+                "jnr",
+                "--socket",
+                socket.toString()
+              },
+              new PrintWriter(out, true),
+              new PrintWriter(err, true));
       try {
         assertEquals(0, code, err.toString());
-        assertTrue(out.toString().startsWith("ossfuse: mounted oss://bkt/ds on " + omp), out.toString());
+        assertTrue(
+            out.toString().startsWith("ossfuse: mounted oss://bkt/ds on " + omp), out.toString());
         assertEquals("from oss", Files.readString(Path.of(omp, "x.txt")));
         JsonNode m = null;
         for (JsonNode n : new ObjectMapper().readTree(run(new StatusCommand(), "--json").out())) {
@@ -136,31 +173,64 @@ class DaemonCommandsTest {
         assertEquals("jnr", m.get("transport").asText());
         assertEquals("HEALTHY", m.get("state").asText());
         pids.add(m.get("childPid").asLong());
-        assertTrue(!new ObjectMapper().readTree(run(new StatusCommand(), "--json").out()).toString().contains(oss.accessKeySecret()),
+        assertTrue(
+            !new ObjectMapper()
+                .readTree(run(new StatusCommand(), "--json").out())
+                .toString()
+                .contains(oss.accessKeySecret()),
             "no secret in status");
       } finally {
         new ControlClient(socket).send(ControlRequest.umount(omp, true));
-        new ProcessBuilder("umount", "-l", omp).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+        new ProcessBuilder("umount", "-l", omp)
+            .redirectErrorStream(true)
+            .start()
+            .waitFor(5, TimeUnit.SECONDS);
       }
     }
   }
 
   @Test
   void aMountThatCannotStartIsOneLineWithTheChildsReason() throws Exception {
-    try (io.ossfuse.localoss.LocalOssServer oss = io.ossfuse.localoss.LocalOssServer.builder().root(base.resolve("oss"))
-        .bucket("bkt").build().start()) {
+    try (io.ossfuse.localoss.LocalOssServer oss =
+        io.ossfuse.localoss.LocalOssServer.builder()
+            .root(base.resolve("oss"))
+            .bucket("bkt")
+            .build()
+            .start()) {
       CredFiles.write(base.resolve("creds"), oss.accessKeyId(), oss.accessKeySecret());
       StringWriter out = new StringWriter();
       StringWriter err = new StringWriter();
-      int code = Main.run(new String[] {"mount", "oss://nosuchbucket/ds", base + "/bad", "--endpoint", oss.endpoint(),
-          "--cred-dir", base.resolve("creds").toString(), "--transport", "jnr", "--socket", socket.toString()},
-          new PrintWriter(out, true), new PrintWriter(err, true));
+      int code =
+          Main.run(
+              new String[] {
+                "mount",
+                "oss://nosuchbucket/ds",
+                base + "/bad",
+                "--endpoint",
+                oss.endpoint(),
+                "--cred-dir",
+                base.resolve("creds").toString(),
+                "--transport",
+                "jnr",
+                "--socket",
+                socket.toString()
+              },
+              new PrintWriter(out, true),
+              new PrintWriter(err, true));
       assertEquals(1, code);
       String e = err.toString().strip();
       assertEquals(1, e.lines().count(), e);
-      assertTrue(e.contains("mount of oss://nosuchbucket/ds on " + base + "/bad failed: child ") && e.contains("exit 2")
-          && e.contains("bucket 'nosuchbucket' does not exist"), e);
-      assertTrue(new ObjectMapper().readTree(run(new StatusCommand(), "--json").out()).toString().indexOf(base + "/bad") < 0,
+      assertTrue(
+          e.contains("mount of oss://nosuchbucket/ds on " + base + "/bad failed: child ")
+              && e.contains("exit 2")
+              && e.contains("bucket 'nosuchbucket' does not exist"),
+          e);
+      assertTrue(
+          new ObjectMapper()
+                  .readTree(run(new StatusCommand(), "--json").out())
+                  .toString()
+                  .indexOf(base + "/bad")
+              < 0,
           "a mount that never came up is not kept");
     }
   }
@@ -169,12 +239,17 @@ class DaemonCommandsTest {
   void errorsAreOneLine() {
     Run outside = run(new BindCommand(), mp, "/etc/x");
     assertEquals(1, outside.code());
-    assertTrue(outside.err().strip().matches("ossfuse: bind target /etc/x is outside the allowed root .*"), outside.err());
+    assertTrue(
+        outside.err().strip().matches("ossfuse: bind target /etc/x is outside the allowed root .*"),
+        outside.err());
     StringWriter err = new StringWriter();
     CommandLine cl = new CommandLine(new StatusCommand());
     cl.setErr(new PrintWriter(err, true));
     assertEquals(1, cl.execute("--socket", base + "/nowhere.sock"));
-    assertTrue(err.toString().startsWith("ossfuse: cannot reach the ossfuse daemon at " + base + "/nowhere.sock"), err.toString());
+    assertTrue(
+        err.toString()
+            .startsWith("ossfuse: cannot reach the ossfuse daemon at " + base + "/nowhere.sock"),
+        err.toString());
     assertEquals(1, err.toString().strip().lines().count());
   }
 }

@@ -24,16 +24,29 @@ class MetricsAddrTest {
     int code;
     try {
       System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
-      code = Main.run(new String[] {"daemon", "--socket", tmp.resolve("d.sock").toString(),
-          "--state", tmp.resolve("state.json").toString(), "--log-dir", tmp.resolve("logs").toString(),
-          "--metrics-addr", "localhost:http"}, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+      code =
+          Main.run(
+              new String[] {
+                "daemon",
+                "--socket",
+                tmp.resolve("d.sock").toString(),
+                "--state",
+                tmp.resolve("state.json").toString(),
+                "--log-dir",
+                tmp.resolve("logs").toString(),
+                "--metrics-addr",
+                "localhost:http"
+              },
+              new PrintWriter(new StringWriter()),
+              new PrintWriter(new StringWriter()));
     } finally {
       System.setErr(saved);
     }
     String err = buf.toString(StandardCharsets.UTF_8);
     assertEquals(2, code, err);
     assertEquals(1, err.strip().lines().count(), err);
-    assertTrue(err.startsWith("ossfuse daemon: --metrics-addr 'localhost:http' has no valid port"), err);
+    assertTrue(
+        err.startsWith("ossfuse daemon: --metrics-addr 'localhost:http' has no valid port"), err);
     assertTrue(Files.notExists(tmp.resolve("d.sock")), "nothing started");
   }
 }

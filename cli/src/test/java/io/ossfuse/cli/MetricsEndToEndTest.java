@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole observability path for real: a daemon JVM ({@code ossfuse --config F daemon}, with
- * {@code metrics-addr: 127.0.0.1:0} in F), a FUSE child JVM serving a
- * LocalOssServer bucket through the aliyun SDK with a tiered cache, reads through the kernel, a
- * SIGKILL of the child; then {@code /metrics} over HTTP and {@code ossfuse status} show the mount's
- * health, FUSE/OSS/cache numbers and its recovery. Credentials appear nowhere.
+ * {@code metrics-addr: 127.0.0.1:0} in F), a FUSE child JVM serving a LocalOssServer bucket through
+ * the aliyun SDK with a tiered cache, reads through the kernel, a SIGKILL of the child; then {@code
+ * /metrics} over HTTP and {@code ossfuse status} show the mount's health, FUSE/OSS/cache numbers
+ * and its recovery. Credentials appear nowhere.
  */
 class MetricsEndToEndTest {
   private static final Duration WAIT = Duration.ofSeconds(40);
@@ -66,7 +66,9 @@ class MetricsEndToEndTest {
     Files.writeString(creds.resolve("fs.oss.accessKeyId"), oss.accessKeyId());
     Files.writeString(creds.resolve("fs.oss.accessKeySecret"), oss.accessKeySecret());
     tier = base.resolve("tier.yaml");
-    Files.writeString(tier, """
+    Files.writeString(
+        tier,
+        """
         tieredstore:
           levels:
             - mediumtype: MEM
@@ -74,7 +76,8 @@ class MetricsEndToEndTest {
               quota: 64Mi
               high: "0.95"
               low: "0.7"
-        """.formatted(base.resolve("cache")));
+        """
+            .formatted(base.resolve("cache")));
     mp = base.resolve("mnt").toString();
     Files.createDirectories(base.resolve("pods"));
   }
@@ -86,22 +89,27 @@ class MetricsEndToEndTest {
         pids.add(daemon.pid());
         try {
           JsonNode st = json.readTree(base.resolve("state/state.json").toFile());
-          st.path("mounts").forEach(m -> {
-            if (m.hasNonNull("childPid")) pids.add(m.get("childPid").asLong());
-            if (m.hasNonNull("standbyPid")) pids.add(m.get("standbyPid").asLong());
-          });
+          st.path("mounts")
+              .forEach(
+                  m -> {
+                    if (m.hasNonNull("childPid")) pids.add(m.get("childPid").asLong());
+                    if (m.hasNonNull("standbyPid")) pids.add(m.get("standbyPid").asLong());
+                  });
         } catch (IOException ignored) {
           // pids seen in status are tracked too
         }
       }
       Path log = base.resolve("daemon.log");
-      if (Files.exists(log)) {  // every child and standby the daemon started
-        Matcher m = Pattern.compile("(?:started child|standby child) (\\d+)").matcher(Files.readString(log));
+      if (Files.exists(log)) { // every child and standby the daemon started
+        Matcher m =
+            Pattern.compile("(?:started child|standby child) (\\d+)")
+                .matcher(Files.readString(log));
         while (m.find()) pids.add(Long.parseLong(m.group(1)));
       }
       for (long pid : pids) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
       for (long pid : pids) {
-        ProcessHandle.of(pid).ifPresent(h -> h.onExit().completeOnTimeout(null, 5, TimeUnit.SECONDS).join());
+        ProcessHandle.of(pid)
+            .ifPresent(h -> h.onExit().completeOnTimeout(null, 5, TimeUnit.SECONDS).join());
       }
       List<String> under = new ArrayList<>();
       for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
@@ -109,7 +117,11 @@ class MetricsEndToEndTest {
         if (m.startsWith(base.toString())) under.add(m);
       }
       under.sort(Comparator.comparingInt(String::length).reversed());
-      for (String m : under) new ProcessBuilder("umount", "-l", m).redirectErrorStream(true).start().waitFor(5, TimeUnit.SECONDS);
+      for (String m : under)
+        new ProcessBuilder("umount", "-l", m)
+            .redirectErrorStream(true)
+            .start()
+            .waitFor(5, TimeUnit.SECONDS);
     } finally {
       if (oss != null) oss.close();
       try (Stream<Path> w = Files.walk(base)) {
@@ -134,7 +146,9 @@ class MetricsEndToEndTest {
   /** The daemon takes its settings from a config file (flags still win: --probe-timeout). */
   private String startDaemon() throws Exception {
     config = base.resolve("config.yaml");
-    Files.writeString(config, """
+    Files.writeString(
+        config,
+        """
         socket: %s
         daemon:
           state: %s
@@ -144,12 +158,30 @@ class MetricsEndToEndTest {
           child-heap: 256m
           probe-interval: 300ms
           probe-timeout: 9s
-        """.formatted(socket(), base.resolve("state/state.json"), base.resolve("pods"), base.resolve("logs")));
+        """
+            .formatted(
+                socket(),
+                base.resolve("state/state.json"),
+                base.resolve("pods"),
+                base.resolve("logs")));
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Path log = base.resolve("daemon.log");
-    daemon = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "--config", config.toString(), "daemon", "--probe-timeout", "2s")
-        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    daemon =
+        new ProcessBuilder(
+                java,
+                "-Xmx128m",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--config",
+                config.toString(),
+                "daemon",
+                "--probe-timeout",
+                "2s")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     pids.add(daemon.pid());
     Pattern url = Pattern.compile("metrics on (http://127\\.0\\.0\\.1:\\d+/metrics)");
     long deadline = System.nanoTime() + WAIT.toNanos();
@@ -168,15 +200,19 @@ class MetricsEndToEndTest {
     Path logs = base.resolve("logs");
     if (Files.isDirectory(logs)) {
       try (Stream<Path> l = Files.list(logs)) {
-        for (Path f : l.toList()) b.append("\n--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
+        for (Path f : l.toList())
+          b.append("\n--- ").append(f.getFileName()).append('\n').append(Files.readString(f));
       }
     }
     return b.toString();
   }
 
   private static String scrape(String url) throws Exception {
-    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode());
     return r.body();
   }
@@ -184,7 +220,8 @@ class MetricsEndToEndTest {
   /** The value of the sample line {@code name{labels}}; -1 if absent. */
   private static double value(String text, String sample) {
     for (String line : text.split("\n")) {
-      if (line.startsWith(sample + " ")) return Double.parseDouble(line.substring(sample.length() + 1).strip());
+      if (line.startsWith(sample + " "))
+        return Double.parseDouble(line.substring(sample.length() + 1).strip());
     }
     return -1;
   }
@@ -223,34 +260,82 @@ class MetricsEndToEndTest {
   @Test
   void metricsAndStatusShowALiveMountItsCacheAndItsRecovery() throws Exception {
     String url = startDaemon();
-    Run m = cli("mount", "oss://bkt/data", mp, "--socket", socket().toString(), "--endpoint", oss.endpoint(),
-        "--cred-dir", creds.toString(), "--tieredstore", tier.toString());
+    Run m =
+        cli(
+            "mount",
+            "oss://bkt/data",
+            mp,
+            "--socket",
+            socket().toString(),
+            "--endpoint",
+            oss.endpoint(),
+            "--cred-dir",
+            creds.toString(),
+            "--tieredstore",
+            tier.toString());
     assertEquals(0, m.code(), m.err() + m.out() + childLogs());
-    long pid1 = awaitStatus(s -> "HEALTHY".equals(s.path("state").asText())).get("childPid").asLong();
+    long pid1 =
+        awaitStatus(s -> "HEALTHY".equals(s.path("state").asText())).get("childPid").asLong();
 
     byte[] big = Files.readAllBytes(oss.bucketDir("bkt").resolve("data/big.bin"));
     assertArrayEquals(big, Files.readAllBytes(Path.of(mp, "big.bin")));
     assertEquals("hello metrics\n", Files.readString(Path.of(mp, "hello.txt")));
     String q = "{mount=\"" + mp + "\"}";
-    String t = awaitScrape(url, x -> value(x, "ossfuse_oss_received_bytes_total{mount=\"" + mp + "\",op=\"get\"}") >= big.length
-        && value(x, "ossfuse_cache_misses_total" + q) > 0
-        // a snapshot taken after the reads (it may come from the middle of them otherwise)
-        && value(x, "ossfuse_fuse_op_duration_seconds_count{mount=\"" + mp + "\",op=\"read\"}") > 0);
+    String t =
+        awaitScrape(
+            url,
+            x ->
+                value(x, "ossfuse_oss_received_bytes_total{mount=\"" + mp + "\",op=\"get\"}")
+                        >= big.length
+                    && value(x, "ossfuse_cache_misses_total" + q) > 0
+                    // a snapshot taken after the reads (it may come from the middle of them
+                    // otherwise)
+                    && value(
+                            x,
+                            "ossfuse_fuse_op_duration_seconds_count{mount=\""
+                                + mp
+                                + "\",op=\"read\"}")
+                        > 0);
     assertEquals(1.0, value(t, "ossfuse_daemon_mounts"));
-    assertEquals(1.0, value(t, "ossfuse_mount_state{mount=\"" + mp + "\",ossfuse_mount_state=\"HEALTHY\"}"), t);
+    assertEquals(
+        1.0,
+        value(t, "ossfuse_mount_state{mount=\"" + mp + "\",ossfuse_mount_state=\"HEALTHY\"}"),
+        t);
     assertEquals(1.0, value(t, "ossfuse_mount_healthy" + q));
     assertEquals(0.0, value(t, "ossfuse_mount_restarts_total" + q));
-    assertTrue(t.contains("ossfuse_mount_info{driver=\"ossfuse\",mount=\"" + mp + "\",source=\"oss://bkt/data\",transport=\""), t);
+    assertTrue(
+        t.contains(
+            "ossfuse_mount_info{driver=\"ossfuse\",mount=\""
+                + mp
+                + "\",source=\"oss://bkt/data\",transport=\""),
+        t);
     assertTrue(value(t, "ossfuse_fuse_ops_total{mount=\"" + mp + "\",op=\"read\"}") > 0, t);
-    assertTrue(value(t, "ossfuse_fuse_op_duration_seconds_count{mount=\"" + mp + "\",op=\"read\"}") > 0, t);
+    assertTrue(
+        value(t, "ossfuse_fuse_op_duration_seconds_count{mount=\"" + mp + "\",op=\"read\"}") > 0,
+        t);
     assertTrue(value(t, "ossfuse_fuse_ops_total{mount=\"" + mp + "\",op=\"lookup\"}") >= 2, t);
     assertEquals(0.0, value(t, "ossfuse_oss_errors_total{mount=\"" + mp + "\",op=\"get\"}"), t);
-    assertEquals(64.0 * 1024 * 1024, value(t, "ossfuse_cache_level_quota_bytes{level=\"0\",medium=\"MEM\",mount=\"" + mp + "\"}"), t);
-    assertEquals(0.95, value(t, "ossfuse_cache_level_high_watermark_ratio{level=\"0\",medium=\"MEM\",mount=\"" + mp + "\"}"), t);
-    assertTrue(value(t, "ossfuse_cache_level_used_bytes{level=\"0\",medium=\"MEM\",mount=\"" + mp + "\"}") >= big.length, t);
+    assertEquals(
+        64.0 * 1024 * 1024,
+        value(
+            t, "ossfuse_cache_level_quota_bytes{level=\"0\",medium=\"MEM\",mount=\"" + mp + "\"}"),
+        t);
+    assertEquals(
+        0.95,
+        value(
+            t,
+            "ossfuse_cache_level_high_watermark_ratio{level=\"0\",medium=\"MEM\",mount=\""
+                + mp
+                + "\"}"),
+        t);
+    assertTrue(
+        value(t, "ossfuse_cache_level_used_bytes{level=\"0\",medium=\"MEM\",mount=\"" + mp + "\"}")
+            >= big.length,
+        t);
     assertEquals(0.0, value(t, "ossfuse_recovery_duration_seconds_count" + q), t);
 
-    // a second read of the same data is served by the cache (the kernel page cache is dropped first):
+    // a second read of the same data is served by the cache (the kernel page cache is dropped
+    // first):
     // by the child from its blocks, or, once the object is cached whole, by the kernel from the
     // cache's file (FUSE passthrough, on by default), which the metrics count as a passthrough open
     double hits = value(t, "ossfuse_cache_hits_total" + q);
@@ -258,18 +343,34 @@ class MetricsEndToEndTest {
     double passthroughOpens = Math.max(0, value(t, ptOpens));
     Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "1");
     assertArrayEquals(big, Files.readAllBytes(Path.of(mp, "big.bin")));
-    awaitScrape(url, x -> value(x, "ossfuse_cache_hits_total" + q) > hits || value(x, ptOpens) > passthroughOpens);
+    awaitScrape(
+        url,
+        x ->
+            value(x, "ossfuse_cache_hits_total" + q) > hits
+                || value(x, ptOpens) > passthroughOpens);
 
     // SIGKILL the child: the daemon recovers it, and both views say so
     ProcessHandle.of(pid1).orElseThrow().destroyForcibly();
-    JsonNode s = awaitStatus(x -> "HEALTHY".equals(x.path("state").asText()) && x.path("childPid").asLong() != pid1
-        && x.path("stats").path("recoveries").size() == 1);
+    JsonNode s =
+        awaitStatus(
+            x ->
+                "HEALTHY".equals(x.path("state").asText())
+                    && x.path("childPid").asLong() != pid1
+                    && x.path("stats").path("recoveries").size() == 1);
     assertEquals("hello metrics\n", Files.readString(Path.of(mp, "hello.txt")));
     // the new child opens its filesystem (and cache) when it takes the connection over
-    s = awaitStatus(x -> "HEALTHY".equals(x.path("state").asText()) && x.path("stats").path("dataPath").has("cache"));
+    s =
+        awaitStatus(
+            x ->
+                "HEALTHY".equals(x.path("state").asText())
+                    && x.path("stats").path("dataPath").has("cache"));
     assertNotEquals(pid1, s.get("childPid").asLong());
-    t = awaitScrape(url, x -> value(x, "ossfuse_recovery_duration_seconds_count" + q) == 1.0
-        && value(x, "ossfuse_fuse_ops_total{mount=\"" + mp + "\",op=\"read\"}") > 0);
+    t =
+        awaitScrape(
+            url,
+            x ->
+                value(x, "ossfuse_recovery_duration_seconds_count" + q) == 1.0
+                    && value(x, "ossfuse_fuse_ops_total{mount=\"" + mp + "\",op=\"read\"}") > 0);
     assertEquals(1.0, value(t, "ossfuse_mount_restarts_total" + q), t);
     assertTrue(value(t, "ossfuse_recovery_duration_seconds_sum" + q) > 0, t);
     assertTrue(value(t, "ossfuse_stats_age_seconds" + q) < 10, t);
@@ -277,13 +378,19 @@ class MetricsEndToEndTest {
     JsonNode rec = s.path("stats").path("recoveries");
     assertEquals(1, rec.size(), s.toString());
     assertTrue(rec.get(0).get("cause").asText().contains("SIGKILL"), s.toString());
-    assertTrue(s.path("stats").path("dataPath").path("cache").path("quotaBytes").asLong() == 64L << 20, s.toString());
+    assertTrue(
+        s.path("stats").path("dataPath").path("cache").path("quotaBytes").asLong() == 64L << 20,
+        s.toString());
 
     Run table = cli("status", "--socket", socket().toString());
     assertEquals(0, table.code(), table.err());
-    assertTrue(table.out().contains("    cache ") && table.out().contains("of 64.0 MiB") && table.out().contains("hit ratio"),
+    assertTrue(
+        table.out().contains("    cache ")
+            && table.out().contains("of 64.0 MiB")
+            && table.out().contains("hit ratio"),
         table.out());
-    assertTrue(table.out().contains("    recoveries: ") && table.out().contains("SIGKILL"), table.out());
+    assertTrue(
+        table.out().contains("    recoveries: ") && table.out().contains("SIGKILL"), table.out());
 
     System.out.print("ossfuse status:\n" + table.out());
     String log = Files.readString(base.resolve("daemon.log"));

@@ -6,13 +6,13 @@ import java.util.List;
 
 /** One version per open over the raw transport with a MEM tieredstore. */
 class RawTieredVersionPinningTest extends AbstractVersionPinningTest {
-    @Override
-    protected String transport() {
-        return "raw";
-    }
+  @Override
+  protected String transport() {
+    return "raw";
+  }
 
-    @Override
-    protected List<String> extraMountArgs(Path work) throws IOException {
-        return memTier(work);
-    }
+  @Override
+  protected List<String> extraMountArgs(Path work) throws IOException {
+    return memTier(work);
+  }
 }

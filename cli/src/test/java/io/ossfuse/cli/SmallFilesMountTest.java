@@ -23,134 +23,166 @@ import org.junit.jupiter.api.TestInstance;
 import picocli.CommandLine;
 
 /**
- * Small files and listings through real mounts (raw transport) of one local-oss bucket: one mount with
- * {@code -o prefetch_small_files=N}, one without. Requests are counted by the endpoint.
+ * Small files and listings through real mounts (raw transport) of one local-oss bucket: one mount
+ * with {@code -o prefetch_small_files=N}, one without. Requests are counted by the endpoint.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SmallFilesMountTest {
-    static final String BUCKET = "stest";
-    static final int SMALL = 40, SMALL_BYTES = 16 << 10, PREFETCH = 30;
+  static final String BUCKET = "stest";
+  static final int SMALL = 40, SMALL_BYTES = 16 << 10, PREFETCH = 30;
 
-    private Path work;
-    private LocalOssServer server;
-    private Path withPrefetch, without;
-    private ServedMount prefetching, plain;
-    private final List<byte[]> contents = new ArrayList<>();
+  private Path work;
+  private LocalOssServer server;
+  private Path withPrefetch, without;
+  private ServedMount prefetching, plain;
+  private final List<byte[]> contents = new ArrayList<>();
 
-    @BeforeAll
-    void mountIt() throws Exception {
-        work = Files.createTempDirectory("ossfuse-small-");
-        server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start();
-        Path bucket = server.bucketDir(BUCKET);
-        Random r = new Random(5);
-        for (String dir : List.of("a", "b", "c")) {
-            Files.createDirectories(bucket.resolve(dir));
-            for (int i = 0; i < SMALL; i++) {
-                byte[] b = new byte[SMALL_BYTES];
-                r.nextBytes(b);
-                if (dir.equals("a")) contents.add(b);
-                Files.write(bucket.resolve(dir).resolve(name(i)), b);
-            }
-            Files.write(bucket.resolve(dir).resolve("zz-big.bin"), new byte[(2 << 20) + 1]);
-        }
-        Path creds = work.resolve("creds");
-        CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
-        withPrefetch = Files.createDirectories(work.resolve("mnt-prefetch"));
-        without = Files.createDirectories(work.resolve("mnt"));
-        prefetching = mount(withPrefetch, creds, "-o", "prefetch_small_files=" + PREFETCH);
-        plain = mount(without, creds);
+  @BeforeAll
+  void mountIt() throws Exception {
+    work = Files.createTempDirectory("ossfuse-small-");
+    server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start();
+    Path bucket = server.bucketDir(BUCKET);
+    Random r = new Random(5);
+    for (String dir : List.of("a", "b", "c")) {
+      Files.createDirectories(bucket.resolve(dir));
+      for (int i = 0; i < SMALL; i++) {
+        byte[] b = new byte[SMALL_BYTES];
+        r.nextBytes(b);
+        if (dir.equals("a")) contents.add(b);
+        Files.write(bucket.resolve(dir).resolve(name(i)), b);
+      }
+      Files.write(bucket.resolve(dir).resolve("zz-big.bin"), new byte[(2 << 20) + 1]);
     }
+    Path creds = work.resolve("creds");
+    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
+    withPrefetch = Files.createDirectories(work.resolve("mnt-prefetch"));
+    without = Files.createDirectories(work.resolve("mnt"));
+    prefetching = mount(withPrefetch, creds, "-o", "prefetch_small_files=" + PREFETCH);
+    plain = mount(without, creds);
+  }
 
-    private ServedMount mount(Path mnt, Path creds, String... more) throws Exception {
-        MountCommand cmd = new MountCommand();
-        List<String> args = new ArrayList<>(List.of("oss://" + BUCKET, mnt.toString(), "--endpoint", server.endpoint(),
-                "--cred-dir", creds.toString(), "--transport", "raw", "--foreground"));
-        args.addAll(Arrays.asList(more));
-        new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-        return ServedMount.start(cmd.mountOptions(), new MountFactory());
+  private ServedMount mount(Path mnt, Path creds, String... more) throws Exception {
+    MountCommand cmd = new MountCommand();
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "oss://" + BUCKET,
+                mnt.toString(),
+                "--endpoint",
+                server.endpoint(),
+                "--cred-dir",
+                creds.toString(),
+                "--transport",
+                "raw",
+                "--foreground"));
+    args.addAll(Arrays.asList(more));
+    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
+    return ServedMount.start(cmd.mountOptions(), new MountFactory());
+  }
+
+  private static String name(int i) {
+    return String.format("f%03d.bin", i);
+  }
+
+  @AfterAll
+  void unmountIt() throws Exception {
+    try {
+      MountFixtures.tearDown(prefetching, withPrefetch, null, null);
+    } finally {
+      MountFixtures.tearDown(plain, without, server, work);
     }
+  }
 
-    private static String name(int i) {
-        return String.format("f%03d.bin", i);
+  private static List<String> list(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.map(p -> p.getFileName().toString()).sorted().toList();
     }
+  }
 
-    @AfterAll
-    void unmountIt() throws Exception {
-        try {
-            MountFixtures.tearDown(prefetching, withPrefetch, null, null);
-        } finally {
-            MountFixtures.tearDown(plain, without, server, work);
-        }
+  private long getsOf(String dir, int from, int to) {
+    long n = 0;
+    for (int i = from; i < to; i++) n += server.counters().gets(dir + "/" + name(i));
+    return n;
+  }
+
+  @Test
+  void aListedDirectorysFirstSmallFilesArePrefetchedAndThenReadWithoutRequests() throws Exception {
+    assertEquals(SMALL + 1, list(withPrefetch.resolve("a")).size());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (getsOf("a", 0, PREFETCH) < PREFETCH && System.nanoTime() < deadline) Thread.sleep(20);
+    assertEquals(
+        PREFETCH,
+        getsOf("a", 0, PREFETCH),
+        "each of the first N small files fetched once, nobody reading");
+    long requests = server.counters().requests();
+    for (int i = 0; i < PREFETCH; i++) {
+      assertArrayEquals(
+          contents.get(i), Files.readAllBytes(withPrefetch.resolve("a").resolve(name(i))), name(i));
     }
+    assertEquals(
+        requests, server.counters().requests(), "prefetched files are read from the cache");
+    assertEquals(0, getsOf("a", PREFETCH, SMALL), "no more than N files of a listing");
+    assertEquals(0, server.counters().gets("a/zz-big.bin"), "files over 1 MiB are not prefetched");
+    // the files past N are served as usual
+    assertArrayEquals(
+        contents.get(SMALL - 1),
+        Files.readAllBytes(withPrefetch.resolve("a").resolve(name(SMALL - 1))));
+  }
 
-    private static List<String> list(Path dir) throws IOException {
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        }
-    }
+  @Test
+  void withoutTheOptionAListingFetchesNoObject() throws Exception {
+    long gets = server.counters().gets();
+    assertEquals(SMALL + 1, list(without.resolve("b")).size());
+    // the prefetching mount lists too, so there is an event to wait for: its fetches of "c" end
+    assertEquals(SMALL + 1, list(withPrefetch.resolve("c")).size());
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (getsOf("c", 0, PREFETCH) < PREFETCH && System.nanoTime() < deadline) Thread.sleep(20);
+    assertEquals(PREFETCH, getsOf("c", 0, PREFETCH));
+    assertEquals(0, getsOf("b", 0, SMALL), "the plain mount fetched nothing of what it listed");
+    assertEquals(gets + PREFETCH, server.counters().gets());
+  }
 
-    private long getsOf(String dir, int from, int to) {
-        long n = 0;
-        for (int i = from; i < to; i++) n += server.counters().gets(dir + "/" + name(i));
-        return n;
-    }
+  /**
+   * {@code ls -l} asks for every entry's SELinux label and POSIX ACL unless the filesystem answers
+   * that it has none at all (EOPNOTSUPP: ls then stops asking on that device); ENODATA cost two
+   * requests to the filesystem per entry.
+   */
+  @Test
+  void lsLongAsksForSecurityAttributesOnceNotPerEntry() throws Exception {
+    Path f = without.resolve("b").resolve(name(0));
+    Process getfattr =
+        new ProcessBuilder("getfattr", "-n", "security.selinux", f.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(getfattr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(getfattr.waitFor(30, TimeUnit.SECONDS));
+    assertTrue(out.contains("Operation not supported"), out);
+    // user.* attributes are still served
+    var view =
+        Files.getFileAttributeView(f, java.nio.file.attribute.UserDefinedFileAttributeView.class);
+    java.nio.ByteBuffer key = java.nio.ByteBuffer.allocate(view.size("oss.key"));
+    view.read("oss.key", key);
+    assertEquals("b/" + name(0), new String(key.array(), StandardCharsets.UTF_8));
 
-    @Test
-    void aListedDirectorysFirstSmallFilesArePrefetchedAndThenReadWithoutRequests() throws Exception {
-        assertEquals(SMALL + 1, list(withPrefetch.resolve("a")).size());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (getsOf("a", 0, PREFETCH) < PREFETCH && System.nanoTime() < deadline) Thread.sleep(20);
-        assertEquals(PREFETCH, getsOf("a", 0, PREFETCH), "each of the first N small files fetched once, nobody reading");
-        long requests = server.counters().requests();
-        for (int i = 0; i < PREFETCH; i++) {
-            assertArrayEquals(contents.get(i), Files.readAllBytes(withPrefetch.resolve("a").resolve(name(i))), name(i));
-        }
-        assertEquals(requests, server.counters().requests(), "prefetched files are read from the cache");
-        assertEquals(0, getsOf("a", PREFETCH, SMALL), "no more than N files of a listing");
-        assertEquals(0, server.counters().gets("a/zz-big.bin"), "files over 1 MiB are not prefetched");
-        // the files past N are served as usual
-        assertArrayEquals(contents.get(SMALL - 1), Files.readAllBytes(withPrefetch.resolve("a").resolve(name(SMALL - 1))));
-    }
-
-    @Test
-    void withoutTheOptionAListingFetchesNoObject() throws Exception {
-        long gets = server.counters().gets();
-        assertEquals(SMALL + 1, list(without.resolve("b")).size());
-        // the prefetching mount lists too, so there is an event to wait for: its fetches of "c" end
-        assertEquals(SMALL + 1, list(withPrefetch.resolve("c")).size());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (getsOf("c", 0, PREFETCH) < PREFETCH && System.nanoTime() < deadline) Thread.sleep(20);
-        assertEquals(PREFETCH, getsOf("c", 0, PREFETCH));
-        assertEquals(0, getsOf("b", 0, SMALL), "the plain mount fetched nothing of what it listed");
-        assertEquals(gets + PREFETCH, server.counters().gets());
-    }
-
-    /**
-     * {@code ls -l} asks for every entry's SELinux label and POSIX ACL unless the filesystem answers that
-     * it has none at all (EOPNOTSUPP: ls then stops asking on that device); ENODATA cost two requests
-     * to the filesystem per entry.
-     */
-    @Test
-    void lsLongAsksForSecurityAttributesOnceNotPerEntry() throws Exception {
-        Path f = without.resolve("b").resolve(name(0));
-        Process getfattr = new ProcessBuilder("getfattr", "-n", "security.selinux", f.toString()).redirectErrorStream(true).start();
-        String out = new String(getfattr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(getfattr.waitFor(30, TimeUnit.SECONDS));
-        assertTrue(out.contains("Operation not supported"), out);
-        // user.* attributes are still served
-        var view = Files.getFileAttributeView(f, java.nio.file.attribute.UserDefinedFileAttributeView.class);
-        java.nio.ByteBuffer key = java.nio.ByteBuffer.allocate(view.size("oss.key"));
-        view.read("oss.key", key);
-        assertEquals("b/" + name(0), new String(key.array(), StandardCharsets.UTF_8));
-
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "strace counts ls's xattr calls");
-        Path trace = work.resolve("ls.trace");
-        Process ls = new ProcessBuilder("strace", "-f", "-e", "trace=getxattr,lgetxattr", "-o", trace.toString(),
-                "ls", "-l", without.resolve("b").toString()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        assertTrue(ls.waitFor(60, TimeUnit.SECONDS));
-        assertEquals(0, ls.exitValue());
-        long calls = Files.readAllLines(trace).stream().filter(l -> l.contains("xattr(")).count();
-        assertTrue(calls <= 4, "xattr calls of ls -l over " + (SMALL + 1) + " entries: " + calls);
-    }
+    assumeTrue(Files.isExecutable(Path.of("/usr/bin/strace")), "strace counts ls's xattr calls");
+    Path trace = work.resolve("ls.trace");
+    Process ls =
+        new ProcessBuilder(
+                "strace",
+                "-f",
+                "-e",
+                "trace=getxattr,lgetxattr",
+                "-o",
+                trace.toString(),
+                "ls",
+                "-l",
+                without.resolve("b").toString())
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+    assertTrue(ls.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, ls.exitValue());
+    long calls = Files.readAllLines(trace).stream().filter(l -> l.contains("xattr(")).count();
+    assertTrue(calls <= 4, "xattr calls of ls -l over " + (SMALL + 1) + " entries: " + calls);
+  }
 }

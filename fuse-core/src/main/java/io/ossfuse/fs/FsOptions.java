@@ -5,72 +5,149 @@ import java.time.Duration;
 /**
  * How the filesystem presents objects. Immutable; validated here.
  *
- * @param uid            owner of every file and directory
- * @param gid            group of every file and directory
- * @param umask          cleared from 0444 (files) and 0555 (directories)
- * @param metadataTtl    how long a HEAD/listing result is trusted (also the kernel's attr/entry timeout)
- * @param negativeTtl    how long "no such file" is trusted
- * @param listPageSize   max-keys of one listing request (1..1000)
+ * @param uid owner of every file and directory
+ * @param gid group of every file and directory
+ * @param umask cleared from 0444 (files) and 0555 (directories)
+ * @param metadataTtl how long a HEAD/listing result is trusted (also the kernel's attr/entry
+ *     timeout)
+ * @param negativeTtl how long "no such file" is trusted
+ * @param listPageSize max-keys of one listing request (1..1000)
  * @param readaheadBlocks blocks fetched ahead of a sequential reader (0 = off)
- * @param passthrough    offer the transport the cache's whole-object file of an open's version, so the
- *                       kernel reads it itself (FUSE passthrough)
- * @param prefetchSmallFiles after a directory is listed completely, fetch up to this many of its files of
- *                       at most {@link #SMALL_FILE_BYTES} into the cache in the background (0 = off)
+ * @param passthrough offer the transport the cache's whole-object file of an open's version, so the
+ *     kernel reads it itself (FUSE passthrough)
+ * @param prefetchSmallFiles after a directory is listed completely, fetch up to this many of its
+ *     files of at most {@link #SMALL_FILE_BYTES} into the cache in the background (0 = off)
  */
-public record FsOptions(int uid, int gid, int umask, Duration metadataTtl, Duration negativeTtl,
-                        int listPageSize, int readaheadBlocks, boolean passthrough, int prefetchSmallFiles) {
+public record FsOptions(
+    int uid,
+    int gid,
+    int umask,
+    Duration metadataTtl,
+    Duration negativeTtl,
+    int listPageSize,
+    int readaheadBlocks,
+    boolean passthrough,
+    int prefetchSmallFiles) {
 
-    public static final Duration DEFAULT_METADATA_TTL = Duration.ofSeconds(30);
-    public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(5);
-    /** The largest file the small-file prefetch fetches. */
-    public static final long SMALL_FILE_BYTES = 1 << 20;
-    public static final int MAX_PREFETCH_SMALL_FILES = 100_000;
+  public static final Duration DEFAULT_METADATA_TTL = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_NEGATIVE_TTL = Duration.ofSeconds(5);
 
-    public FsOptions {
-        if (uid < 0) throw new IllegalArgumentException("uid must be >= 0, got " + uid);
-        if (gid < 0) throw new IllegalArgumentException("gid must be >= 0, got " + gid);
-        if (umask < 0 || umask > 0777) throw new IllegalArgumentException("umask must be an octal value 000..777, got " + Integer.toOctalString(umask));
-        if (metadataTtl == null) metadataTtl = DEFAULT_METADATA_TTL;
-        if (negativeTtl == null) negativeTtl = DEFAULT_NEGATIVE_TTL;
-        if (metadataTtl.isNegative()) throw new IllegalArgumentException("metadata TTL must be >= 0");
-        if (negativeTtl.isNegative()) throw new IllegalArgumentException("negative TTL must be >= 0");
-        if (listPageSize < 1 || listPageSize > 1000) throw new IllegalArgumentException("listPageSize must be 1..1000, got " + listPageSize);
-        if (readaheadBlocks < 0 || readaheadBlocks > 64) throw new IllegalArgumentException("readaheadBlocks must be 0..64, got " + readaheadBlocks);
-        if (prefetchSmallFiles < 0 || prefetchSmallFiles > MAX_PREFETCH_SMALL_FILES) {
-            throw new IllegalArgumentException("prefetch_small_files must be 0.." + MAX_PREFETCH_SMALL_FILES + ", got " + prefetchSmallFiles);
-        }
+  /** The largest file the small-file prefetch fetches. */
+  public static final long SMALL_FILE_BYTES = 1 << 20;
+
+  public static final int MAX_PREFETCH_SMALL_FILES = 100_000;
+
+  public FsOptions {
+    if (uid < 0) throw new IllegalArgumentException("uid must be >= 0, got " + uid);
+    if (gid < 0) throw new IllegalArgumentException("gid must be >= 0, got " + gid);
+    if (umask < 0 || umask > 0777)
+      throw new IllegalArgumentException(
+          "umask must be an octal value 000..777, got " + Integer.toOctalString(umask));
+    if (metadataTtl == null) metadataTtl = DEFAULT_METADATA_TTL;
+    if (negativeTtl == null) negativeTtl = DEFAULT_NEGATIVE_TTL;
+    if (metadataTtl.isNegative()) throw new IllegalArgumentException("metadata TTL must be >= 0");
+    if (negativeTtl.isNegative()) throw new IllegalArgumentException("negative TTL must be >= 0");
+    if (listPageSize < 1 || listPageSize > 1000)
+      throw new IllegalArgumentException("listPageSize must be 1..1000, got " + listPageSize);
+    if (readaheadBlocks < 0 || readaheadBlocks > 64)
+      throw new IllegalArgumentException("readaheadBlocks must be 0..64, got " + readaheadBlocks);
+    if (prefetchSmallFiles < 0 || prefetchSmallFiles > MAX_PREFETCH_SMALL_FILES) {
+      throw new IllegalArgumentException(
+          "prefetch_small_files must be 0.."
+              + MAX_PREFETCH_SMALL_FILES
+              + ", got "
+              + prefetchSmallFiles);
     }
+  }
 
-    /** root:root, umask 022, default TTLs, 1000 keys a page, 8 blocks readahead, passthrough, no small-file prefetch. */
-    public static FsOptions defaults() {
-        return new FsOptions(0, 0, 0022, null, null, 1000, 8, true, 0);
-    }
+  /**
+   * root:root, umask 022, default TTLs, 1000 keys a page, 8 blocks readahead, passthrough, no
+   * small-file prefetch.
+   */
+  public static FsOptions defaults() {
+    return new FsOptions(0, 0, 0022, null, null, 1000, 8, true, 0);
+  }
 
-    public FsOptions withPrefetchSmallFiles(int n) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, n);
-    }
+  public FsOptions withPrefetchSmallFiles(int n) {
+    return new FsOptions(
+        uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, n);
+  }
 
-    public FsOptions withPassthrough(boolean on) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, on, prefetchSmallFiles);
-    }
+  public FsOptions withPassthrough(boolean on) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        listPageSize,
+        readaheadBlocks,
+        on,
+        prefetchSmallFiles);
+  }
 
-    public FsOptions withOwner(int uid, int gid) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, prefetchSmallFiles);
-    }
+  public FsOptions withOwner(int uid, int gid) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        listPageSize,
+        readaheadBlocks,
+        passthrough,
+        prefetchSmallFiles);
+  }
 
-    public FsOptions withUmask(int umask) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, prefetchSmallFiles);
-    }
+  public FsOptions withUmask(int umask) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        listPageSize,
+        readaheadBlocks,
+        passthrough,
+        prefetchSmallFiles);
+  }
 
-    public FsOptions withTtls(Duration metadataTtl, Duration negativeTtl) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, prefetchSmallFiles);
-    }
+  public FsOptions withTtls(Duration metadataTtl, Duration negativeTtl) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        listPageSize,
+        readaheadBlocks,
+        passthrough,
+        prefetchSmallFiles);
+  }
 
-    public FsOptions withListPageSize(int n) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, n, readaheadBlocks, passthrough, prefetchSmallFiles);
-    }
+  public FsOptions withListPageSize(int n) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        n,
+        readaheadBlocks,
+        passthrough,
+        prefetchSmallFiles);
+  }
 
-    public FsOptions withReadaheadBlocks(int n) {
-        return new FsOptions(uid, gid, umask, metadataTtl, negativeTtl, listPageSize, n, passthrough, prefetchSmallFiles);
-    }
+  public FsOptions withReadaheadBlocks(int n) {
+    return new FsOptions(
+        uid,
+        gid,
+        umask,
+        metadataTtl,
+        negativeTtl,
+        listPageSize,
+        n,
+        passthrough,
+        prefetchSmallFiles);
+  }
 }

@@ -9,43 +9,46 @@ import java.util.Optional;
 
 /** Path → node (or "absent") with separate TTLs for positive and negative entries. */
 final class MetaCache {
-    private final Cache<String, Optional<Node>> cache;
+  private final Cache<String, Optional<Node>> cache;
 
-    MetaCache(Duration ttl, Duration negativeTtl, Ticker ticker, long maxEntries) {
-        long pos = ttl.toNanos();
-        long neg = negativeTtl.toNanos();
-        this.cache = Caffeine.newBuilder()
-                .ticker(ticker)
-                .maximumSize(maxEntries)
-                .expireAfter(new Expiry<String, Optional<Node>>() {
-                    @Override
-                    public long expireAfterCreate(String k, Optional<Node> v, long now) {
-                        return v.isPresent() ? pos : neg;
-                    }
+  MetaCache(Duration ttl, Duration negativeTtl, Ticker ticker, long maxEntries) {
+    long pos = ttl.toNanos();
+    long neg = negativeTtl.toNanos();
+    this.cache =
+        Caffeine.newBuilder()
+            .ticker(ticker)
+            .maximumSize(maxEntries)
+            .expireAfter(
+                new Expiry<String, Optional<Node>>() {
+                  @Override
+                  public long expireAfterCreate(String k, Optional<Node> v, long now) {
+                    return v.isPresent() ? pos : neg;
+                  }
 
-                    @Override
-                    public long expireAfterUpdate(String k, Optional<Node> v, long now, long current) {
-                        return v.isPresent() ? pos : neg;
-                    }
+                  @Override
+                  public long expireAfterUpdate(
+                      String k, Optional<Node> v, long now, long current) {
+                    return v.isPresent() ? pos : neg;
+                  }
 
-                    @Override
-                    public long expireAfterRead(String k, Optional<Node> v, long now, long current) {
-                        return current;
-                    }
+                  @Override
+                  public long expireAfterRead(String k, Optional<Node> v, long now, long current) {
+                    return current;
+                  }
                 })
-                .build();
-    }
+            .build();
+  }
 
-    /** null = unknown; empty = known absent. */
-    Optional<Node> get(String path) {
-        return cache.getIfPresent(path);
-    }
+  /** null = unknown; empty = known absent. */
+  Optional<Node> get(String path) {
+    return cache.getIfPresent(path);
+  }
 
-    void put(String path, Optional<Node> node) {
-        cache.put(path, node);
-    }
+  void put(String path, Optional<Node> node) {
+    cache.put(path, node);
+  }
 
-    void invalidate(String path) {
-        cache.invalidate(path);
-    }
+  void invalidate(String path) {
+    cache.invalidate(path);
+  }
 }

@@ -9,24 +9,24 @@ package io.ossfuse.fs;
  */
 public record OpenFile(long fh, PageCache pageCache, FileAttr attr, BackingFile backing) {
 
-    public OpenFile(long fh, PageCache pageCache, FileAttr attr) {
-        this(fh, pageCache, attr, null);
-    }
+  public OpenFile(long fh, PageCache pageCache, FileAttr attr) {
+    this(fh, pageCache, attr, null);
+  }
 
-    /** The kernel keeps one page cache per file, shared by every open of it. */
-    public enum PageCache {
-        /** The kernel's pages are of this open's version: keep them (FOPEN_KEEP_CACHE). */
-        KEEP,
-        /**
-         * They may be of another version and no open reads through them: drop the pages at this open
-         * (no FOPEN_KEEP_CACHE) and the cached attributes, so size and mtime are asked afresh.
-         */
-        DROP,
-        /**
-         * They are of another version that an open file still reads through: this open bypasses the
-         * page cache (direct I/O) and leaves it to that reader (FOPEN_KEEP_CACHE), so neither sees the
-         * other's bytes.
-         */
-        BYPASS
-    }
+  /** The kernel keeps one page cache per file, shared by every open of it. */
+  public enum PageCache {
+    /** The kernel's pages are of this open's version: keep them (FOPEN_KEEP_CACHE). */
+    KEEP,
+    /**
+     * They may be of another version and no open reads through them: drop the pages at this open
+     * (no FOPEN_KEEP_CACHE) and the cached attributes, so size and mtime are asked afresh.
+     */
+    DROP,
+    /**
+     * They are of another version that an open file still reads through: this open bypasses the
+     * page cache (direct I/O) and leaves it to that reader (FOPEN_KEEP_CACHE), so neither sees the
+     * other's bytes.
+     */
+    BYPASS
+  }
 }

@@ -19,110 +19,130 @@ import java.util.concurrent.atomic.AtomicInteger;
  * FUSE read would fetch a whole block. Concurrent misses of one block share one load.
  */
 final class SmallBlockCache implements BlockCache {
-    /**
-     * Caffeine logs every failed asynchronous load with its stack trace (System.Logger, JUL by
-     * default); a failed block load is already reported once, as EIO and one line by the filesystem
-     * (e.g. an object changed while open). Held here: JUL keeps loggers only weakly.
-     */
-    private static final java.util.logging.Logger CAFFEINE_LOAD_LOG = quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
+  /**
+   * Caffeine logs every failed asynchronous load with its stack trace (System.Logger, JUL by
+   * default); a failed block load is already reported once, as EIO and one line by the filesystem
+   * (e.g. an object changed while open). Held here: JUL keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger CAFFEINE_LOAD_LOG =
+      quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
 
-    private static java.util.logging.Logger quiet(String name) {
-        java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
-        l.setLevel(java.util.logging.Level.OFF);
-        return l;
+  private static java.util.logging.Logger quiet(String name) {
+    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
+    l.setLevel(java.util.logging.Level.OFF);
+    return l;
+  }
+
+  private final int blockSize;
+  private final AsyncCache<BlockKey, ByteBuffer> cache;
+  private final ExecutorService loaders;
+
+  /** Parallel prefetches: one GET stream through the SDK tops out well below a fast link. */
+  static final int PREFETCH_PARALLEL = 4;
+
+  private final java.util.concurrent.Semaphore prefetchPermits =
+      new java.util.concurrent.Semaphore(PREFETCH_PARALLEL);
+
+  SmallBlockCache(int blockSize, long capacityBytes) {
+    this.blockSize = blockSize;
+    AtomicInteger n = new AtomicInteger();
+    this.loaders =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "ossfuse-block-load-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    this.cache =
+        Caffeine.newBuilder()
+            .maximumWeight(capacityBytes)
+            .weigher((BlockKey k, ByteBuffer b) -> b.capacity())
+            .executor(Runnable::run)
+            .buildAsync();
+  }
+
+  @Override
+  public int blockSize() {
+    return blockSize;
+  }
+
+  private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader) {
+    return cache.get(
+        key,
+        (k, ex) ->
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return loader.load(k).asReadOnlyBuffer();
+                  } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                  }
+                },
+                loaders));
+  }
+
+  /**
+   * Starts a background load unless cached or loading; at most {@link #PREFETCH_PARALLEL} at a
+   * time.
+   */
+  @Override
+  public void prefetch(BlockKey key, BlockLoader loader) {
+    if (cache.getIfPresent(key) != null || !prefetchPermits.tryAcquire()) return;
+    try {
+      get(key, loader).whenComplete((b, t) -> prefetchPermits.release());
+    } catch (RuntimeException e) {
+      prefetchPermits.release();
     }
+  }
 
-    private final int blockSize;
-    private final AsyncCache<BlockKey, ByteBuffer> cache;
-    private final ExecutorService loaders;
-    /** Parallel prefetches: one GET stream through the SDK tops out well below a fast link. */
-    static final int PREFETCH_PARALLEL = 4;
-    private final java.util.concurrent.Semaphore prefetchPermits = new java.util.concurrent.Semaphore(PREFETCH_PARALLEL);
+  @Override
+  public int invalidate(String bucket, String objectKey) {
+    int[] n = {0};
+    cache
+        .asMap()
+        .keySet()
+        .removeIf(
+            k -> {
+              boolean match = k.bucket().equals(bucket) && k.objectKey().equals(objectKey);
+              if (match) n[0]++;
+              return match;
+            });
+    return n[0];
+  }
 
-    SmallBlockCache(int blockSize, long capacityBytes) {
-        this.blockSize = blockSize;
-        AtomicInteger n = new AtomicInteger();
-        this.loaders = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "ossfuse-block-load-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.cache = Caffeine.newBuilder()
-                .maximumWeight(capacityBytes)
-                .weigher((BlockKey k, ByteBuffer b) -> b.capacity())
-                .executor(Runnable::run)
-                .buildAsync();
+  @Override
+  public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader)
+      throws IOException {
+    CompletableFuture<ByteBuffer> f = get(key, loader);
+    ByteBuffer block;
+    try {
+      block = f.join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof UncheckedIOException u) throw u.getCause();
+      if (c instanceof RuntimeException r) throw r;
+      throw new IOException(c);
     }
+    return copy(block, offsetInBlock, dst);
+  }
 
-    @Override
-    public int blockSize() {
-        return blockSize;
-    }
+  @Override
+  public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) {
+    CompletableFuture<ByteBuffer> f = cache.getIfPresent(key);
+    if (f == null || !f.isDone() || f.isCompletedExceptionally()) return -1;
+    return copy(f.join(), offsetInBlock, dst);
+  }
 
-    private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader) {
-        return cache.get(key, (k, ex) -> CompletableFuture.supplyAsync(() -> {
-            try {
-                return loader.load(k).asReadOnlyBuffer();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, loaders));
-    }
+  private static int copy(ByteBuffer block, int offsetInBlock, ByteBuffer dst) {
+    if (offsetInBlock >= block.limit()) return 0;
+    int n = Math.min(dst.remaining(), block.limit() - offsetInBlock);
+    dst.put(block.duplicate().position(offsetInBlock).limit(offsetInBlock + n));
+    return n;
+  }
 
-    /** Starts a background load unless cached or loading; at most {@link #PREFETCH_PARALLEL} at a time. */
-    @Override
-    public void prefetch(BlockKey key, BlockLoader loader) {
-        if (cache.getIfPresent(key) != null || !prefetchPermits.tryAcquire()) return;
-        try {
-            get(key, loader).whenComplete((b, t) -> prefetchPermits.release());
-        } catch (RuntimeException e) {
-            prefetchPermits.release();
-        }
-    }
-
-    @Override
-    public int invalidate(String bucket, String objectKey) {
-        int[] n = {0};
-        cache.asMap().keySet().removeIf(k -> {
-            boolean match = k.bucket().equals(bucket) && k.objectKey().equals(objectKey);
-            if (match) n[0]++;
-            return match;
-        });
-        return n[0];
-    }
-
-    @Override
-    public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException {
-        CompletableFuture<ByteBuffer> f = get(key, loader);
-        ByteBuffer block;
-        try {
-            block = f.join();
-        } catch (CompletionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof UncheckedIOException u) throw u.getCause();
-            if (c instanceof RuntimeException r) throw r;
-            throw new IOException(c);
-        }
-        return copy(block, offsetInBlock, dst);
-    }
-
-    @Override
-    public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) {
-        CompletableFuture<ByteBuffer> f = cache.getIfPresent(key);
-        if (f == null || !f.isDone() || f.isCompletedExceptionally()) return -1;
-        return copy(f.join(), offsetInBlock, dst);
-    }
-
-    private static int copy(ByteBuffer block, int offsetInBlock, ByteBuffer dst) {
-        if (offsetInBlock >= block.limit()) return 0;
-        int n = Math.min(dst.remaining(), block.limit() - offsetInBlock);
-        dst.put(block.duplicate().position(offsetInBlock).limit(offsetInBlock + n));
-        return n;
-    }
-
-    @Override
-    public void close() {
-        cache.synchronous().invalidateAll();
-        loaders.shutdownNow();
-    }
+  @Override
+  public void close() {
+    cache.synchronous().invalidateAll();
+    loaders.shutdownNow();
+  }
 }

@@ -14,87 +14,98 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fetches the small files of a directory just listed into the block cache, in listing order,
- * {@link #PARALLEL} at a time (-o prefetch_small_files=N; off by default). A reader that goes through
- * them one by one ({@code cat dir/*}, a data loader) then finds each file cached, or its GET already
+ * Fetches the small files of a directory just listed into the block cache, in listing order, {@link
+ * #PARALLEL} at a time (-o prefetch_small_files=N; off by default). A reader that goes through them
+ * one by one ({@code cat dir/*}, a data loader) then finds each file cached, or its GET already
  * under way (the cache joins a read to a load in flight), instead of waiting one GET per file.
  *
- * <p>Bounded three ways: the first {@code limit} files of a listing of at most
- * {@link FsOptions#SMALL_FILE_BYTES} (and one block) each; no more bytes per listing than a quarter of
+ * <p>Bounded three ways: the first {@code limit} files of a listing of at most {@link
+ * FsOptions#SMALL_FILE_BYTES} (and one block) each; no more bytes per listing than a quarter of
  * what the cache holds (so the prefetch does not evict what it fetched, or what readers use); and a
- * queue of {@link #QUEUE} files, beyond which listings add nothing. A failed fetch is only logged at
- * debug: the reader fetches the file itself and gets the error, if any.
+ * queue of {@link #QUEUE} files, beyond which listings add nothing. A failed fetch is only logged
+ * at debug: the reader fetches the file itself and gets the error, if any.
  */
 final class SmallFilePrefetch implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SmallFilePrefetch.class);
-    static final int PARALLEL = 8;
-    static final int QUEUE = 20_000;
+  private static final Logger LOG = LoggerFactory.getLogger(SmallFilePrefetch.class);
+  static final int PARALLEL = 8;
+  static final int QUEUE = 20_000;
 
-    /** Fetches block {@code k} of the object {@code node} (the filesystem's loader for that version). */
-    interface Loader {
-        BlockLoader of(Node node);
+  /**
+   * Fetches block {@code k} of the object {@code node} (the filesystem's loader for that version).
+   */
+  interface Loader {
+    BlockLoader of(Node node);
+  }
+
+  private final BlockCache cache;
+  private final String bucket;
+  private final int limit;
+  private final long budgetBytes;
+  private final Loader loader;
+  private final ThreadPoolExecutor pool;
+
+  /**
+   * @param budgetBytes the most bytes one listing may prefetch (0: the cache keeps nothing; no
+   *     prefetch)
+   */
+  SmallFilePrefetch(BlockCache cache, String bucket, int limit, long budgetBytes, Loader loader) {
+    this.cache = cache;
+    this.bucket = bucket;
+    this.limit = limit;
+    this.budgetBytes = budgetBytes;
+    this.loader = loader;
+    AtomicInteger n = new AtomicInteger();
+    this.pool =
+        new ThreadPoolExecutor(
+            PARALLEL,
+            PARALLEL,
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(QUEUE),
+            r -> {
+              Thread t = new Thread(r, "ossfuse-small-prefetch-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            },
+            new ThreadPoolExecutor.DiscardPolicy());
+    pool.allowCoreThreadTimeOut(true);
+  }
+
+  boolean enabled() {
+    return limit > 0 && budgetBytes > 0;
+  }
+
+  /** Queues the eligible files among {@code children} of a complete listing; returns how many. */
+  int listed(List<DirHandle.Child> children) {
+    if (!enabled()) return 0;
+    long max = Math.min(FsOptions.SMALL_FILE_BYTES, cache.blockSize());
+    long bytes = 0;
+    int queued = 0;
+    for (DirHandle.Child c : children) {
+      Node n = c.node();
+      if (n.isDir() || n.size() <= 0 || n.size() > max) continue;
+      if (queued >= limit || bytes + n.size() > budgetBytes) break;
+      bytes += n.size();
+      queued++;
+      pool.execute(() -> fetch(n));
     }
+    if (queued > 0) LOG.debug("prefetching {} small files ({} bytes)", queued, bytes);
+    return queued;
+  }
 
-    private final BlockCache cache;
-    private final String bucket;
-    private final int limit;
-    private final long budgetBytes;
-    private final Loader loader;
-    private final ThreadPoolExecutor pool;
-
-    /**
-     * @param budgetBytes the most bytes one listing may prefetch (0: the cache keeps nothing; no prefetch)
-     */
-    SmallFilePrefetch(BlockCache cache, String bucket, int limit, long budgetBytes, Loader loader) {
-        this.cache = cache;
-        this.bucket = bucket;
-        this.limit = limit;
-        this.budgetBytes = budgetBytes;
-        this.loader = loader;
-        AtomicInteger n = new AtomicInteger();
-        this.pool = new ThreadPoolExecutor(PARALLEL, PARALLEL, 30, TimeUnit.SECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
-            Thread t = new Thread(r, "ossfuse-small-prefetch-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        }, new ThreadPoolExecutor.DiscardPolicy());
-        pool.allowCoreThreadTimeOut(true);
+  private void fetch(Node n) {
+    BlockKey k = new BlockKey(bucket, n.key(), n.etag(), 0);
+    ByteBuffer one = ByteBuffer.allocate(1);
+    try {
+      if (cache.readIfCached(k, 0, one) >= 0) return;
+      cache.read(k, 0, one.clear(), loader.of(n));
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("prefetch of {} failed: {}", n.key(), e.getMessage());
     }
+  }
 
-    boolean enabled() {
-        return limit > 0 && budgetBytes > 0;
-    }
-
-    /** Queues the eligible files among {@code children} of a complete listing; returns how many. */
-    int listed(List<DirHandle.Child> children) {
-        if (!enabled()) return 0;
-        long max = Math.min(FsOptions.SMALL_FILE_BYTES, cache.blockSize());
-        long bytes = 0;
-        int queued = 0;
-        for (DirHandle.Child c : children) {
-            Node n = c.node();
-            if (n.isDir() || n.size() <= 0 || n.size() > max) continue;
-            if (queued >= limit || bytes + n.size() > budgetBytes) break;
-            bytes += n.size();
-            queued++;
-            pool.execute(() -> fetch(n));
-        }
-        if (queued > 0) LOG.debug("prefetching {} small files ({} bytes)", queued, bytes);
-        return queued;
-    }
-
-    private void fetch(Node n) {
-        BlockKey k = new BlockKey(bucket, n.key(), n.etag(), 0);
-        ByteBuffer one = ByteBuffer.allocate(1);
-        try {
-            if (cache.readIfCached(k, 0, one) >= 0) return;
-            cache.read(k, 0, one.clear(), loader.of(n));
-        } catch (IOException | RuntimeException e) {
-            LOG.debug("prefetch of {} failed: {}", n.key(), e.getMessage());
-        }
-    }
-
-    @Override
-    public void close() {
-        pool.shutdownNow();
-    }
+  @Override
+  public void close() {
+    pool.shutdownNow();
+  }
 }

@@ -15,27 +15,31 @@ import java.time.Duration;
  */
 public interface FuseTransport extends AutoCloseable {
 
-    /** Short name for logs and options ("jnr", "raw"). */
-    String name();
+  /** Short name for logs and options ("jnr", "raw"). */
+  String name();
 
-    /**
-     * Mounts {@code fs} at {@code mountpoint} and waits until the mount answers.
-     *
-     * @throws IOException with a one-line message when the mount did not come up (nothing is left mounted)
-     */
-    void mount(Path mountpoint, ReadOnlyFileSystem fs, FuseMountConfig config) throws IOException;
+  /**
+   * Mounts {@code fs} at {@code mountpoint} and waits until the mount answers.
+   *
+   * @throws IOException with a one-line message when the mount did not come up (nothing is left
+   *     mounted)
+   */
+  void mount(Path mountpoint, ReadOnlyFileSystem fs, FuseMountConfig config) throws IOException;
 
-    /** Unmounts (lazily if busy) and waits until the kernel no longer shows the mount. Idempotent. */
-    void unmount() throws IOException;
+  /** Unmounts (lazily if busy) and waits until the kernel no longer shows the mount. Idempotent. */
+  void unmount() throws IOException;
 
-    /** True while the kernel shows our mount at the mount point. */
-    boolean isMounted();
+  /** True while the kernel shows our mount at the mount point. */
+  boolean isMounted();
 
-    /** Blocks until the mount is gone (unmounted from outside, or {@link #unmount}), or the timeout passes. */
-    boolean awaitUnmounted(Duration timeout) throws InterruptedException;
+  /**
+   * Blocks until the mount is gone (unmounted from outside, or {@link #unmount}), or the timeout
+   * passes.
+   */
+  boolean awaitUnmounted(Duration timeout) throws InterruptedException;
 
-    @Override
-    default void close() throws IOException {
-        unmount();
-    }
+  @Override
+  default void close() throws IOException {
+    unmount();
+  }
 }

@@ -73,10 +73,12 @@ final class MeteredFileSystem implements ReadOnlyFileSystem {
 
   @Override
   public void readdir(long ino, long fh, long offset, DirFiller filler) throws FsException {
-    timed("readdir", () -> {
-      fs.readdir(ino, fh, offset, filler);
-      return null;
-    });
+    timed(
+        "readdir",
+        () -> {
+          fs.readdir(ino, fh, offset, filler);
+          return null;
+        });
   }
 
   @Override
@@ -89,28 +91,32 @@ final class MeteredFileSystem implements ReadOnlyFileSystem {
     OpenFile f = timed("open", () -> fs.open(ino, flags));
     BackingFile b = f.backing();
     if (b == null) return f;
-    return new OpenFile(f.fh(), f.pageCache(), f.attr(), new BackingFile() {
-      @Override
-      public java.nio.file.Path path() {
-        return b.path();
-      }
+    return new OpenFile(
+        f.fh(),
+        f.pageCache(),
+        f.attr(),
+        new BackingFile() {
+          @Override
+          public java.nio.file.Path path() {
+            return b.path();
+          }
 
-      @Override
-      public String version() {
-        return b.version();
-      }
+          @Override
+          public String version() {
+            return b.version();
+          }
 
-      @Override
-      public void usedForOpen() {
-        b.usedForOpen();
-        m.fuseOp(PASSTHROUGH_OPEN, 0, null);
-      }
+          @Override
+          public void usedForOpen() {
+            b.usedForOpen();
+            m.fuseOp(PASSTHROUGH_OPEN, 0, null);
+          }
 
-      @Override
-      public void release() {
-        b.release();
-      }
-    });
+          @Override
+          public void release() {
+            b.release();
+          }
+        });
   }
 
   /** Counted (as an operation of no latency) when the transport made an open passthrough. */

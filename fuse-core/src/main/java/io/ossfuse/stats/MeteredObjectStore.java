@@ -59,22 +59,28 @@ final class MeteredObjectStore implements ObjectStore {
   }
 
   @Override
-  public void readRun(String key, String etag, long offset, int[] lengths, RunSink sink) throws IOException {
+  public void readRun(String key, String etag, long offset, int[] lengths, RunSink sink)
+      throws IOException {
     long[] got = {0};
     boolean ok = false;
     try {
-      store.readRun(key, etag, offset, lengths, new RunSink() {
-        @Override
-        public ByteBuffer buffer(int index, int length) throws IOException {
-          return sink.buffer(index, length);
-        }
+      store.readRun(
+          key,
+          etag,
+          offset,
+          lengths,
+          new RunSink() {
+            @Override
+            public ByteBuffer buffer(int index, int length) throws IOException {
+              return sink.buffer(index, length);
+            }
 
-        @Override
-        public void filled(int index, ByteBuffer dst) throws IOException {
-          got[0] += lengths[index];
-          sink.filled(index, dst);
-        }
-      });
+            @Override
+            public void filled(int index, ByteBuffer dst) throws IOException {
+              got[0] += lengths[index];
+              sink.filled(index, dst);
+            }
+          });
       ok = true;
     } finally {
       m.oss("get", got[0], !ok);

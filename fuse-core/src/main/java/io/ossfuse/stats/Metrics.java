@@ -20,6 +20,7 @@ import java.time.Duration;
  */
 public final class Metrics {
   private static final MountMetrics GLOBAL = new MountMetrics(System::currentTimeMillis);
+
   /** How often a child writes its snapshot. */
   public static final Duration WRITE_INTERVAL = Duration.ofSeconds(2);
 
@@ -39,7 +40,10 @@ public final class Metrics {
     return store instanceof MeteredObjectStore ? store : new MeteredObjectStore(store, GLOBAL);
   }
 
-  /** Puts {@code cache}'s counters in the snapshots; null (the filesystem's own small cache) leaves none. */
+  /**
+   * Puts {@code cache}'s counters in the snapshots; null (the filesystem's own small cache) leaves
+   * none.
+   */
   public static void watchCache(BlockCache cache) {
     if (cache != null) GLOBAL.cache(cache::stats);
   }

@@ -14,13 +14,14 @@ import java.util.function.Supplier;
 
 /**
  * The data-path counters of one serving process: filesystem operations with their latency, object
- * store requests, and a view of the block cache. Recording is a few {@link LongAdder} increments, so
- * the hot path pays nothing measurable; {@link #snapshot()} is for a background writer.
+ * store requests, and a view of the block cache. Recording is a few {@link LongAdder} increments,
+ * so the hot path pays nothing measurable; {@link #snapshot()} is for a background writer.
  */
 public final class MountMetrics {
   /** Latency bucket upper bounds in seconds (100 µs .. 10 s; slower calls land in +Inf). */
   public static final double[] LATENCY_BUCKETS_SECONDS = {
-      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
+  };
 
   private final Map<String, Op> fuse = new ConcurrentHashMap<>();
   private final Map<String, Oss> oss = new ConcurrentHashMap<>();
@@ -60,7 +61,9 @@ public final class MountMetrics {
     Map<String, StatsSnapshot.OpStats> f = new TreeMap<>();
     fuse.forEach((k, v) -> f.put(k, v.stats()));
     Map<String, StatsSnapshot.OssStats> o = new TreeMap<>();
-    oss.forEach((k, v) -> o.put(k, new StatsSnapshot.OssStats(v.requests.sum(), v.errors.sum(), v.bytes.sum())));
+    oss.forEach(
+        (k, v) ->
+            o.put(k, new StatsSnapshot.OssStats(v.requests.sum(), v.errors.sum(), v.bytes.sum())));
     Supplier<CacheStats> c = cache;
     CacheStats cs = null;
     if (c != null) {
@@ -72,8 +75,15 @@ public final class MountMetrics {
     }
     List<Double> bounds = new ArrayList<>();
     for (double b : LATENCY_BUCKETS_SECONDS) bounds.add(b);
-    return new StatsSnapshot(StatsSnapshot.VERSION, ProcessHandle.current().pid(), startedAtMillis,
-        clockMillis.getAsLong(), bounds, f, o, cs);
+    return new StatsSnapshot(
+        StatsSnapshot.VERSION,
+        ProcessHandle.current().pid(),
+        startedAtMillis,
+        clockMillis.getAsLong(),
+        bounds,
+        f,
+        o,
+        cs);
   }
 
   private static final class Op {

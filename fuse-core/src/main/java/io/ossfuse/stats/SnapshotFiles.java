@@ -10,13 +10,13 @@ import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 
 /**
- * Reads and writes {@link StatsSnapshot} files. A write goes to a temp file that is renamed over the
- * target, so a reader sees the previous or the next snapshot, never half of one. No fsync: a snapshot
- * lost in a crash is replaced two seconds later.
+ * Reads and writes {@link StatsSnapshot} files. A write goes to a temp file that is renamed over
+ * the target, so a reader sees the previous or the next snapshot, never half of one. No fsync: a
+ * snapshot lost in a crash is replaced two seconds later.
  */
 public final class SnapshotFiles {
-  private static final ObjectMapper JSON = new ObjectMapper()
-      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   private SnapshotFiles() {}
 

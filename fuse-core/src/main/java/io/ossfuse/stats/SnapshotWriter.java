@@ -21,11 +21,13 @@ final class SnapshotWriter implements AutoCloseable {
   SnapshotWriter(MountMetrics metrics, Path file, Duration every) {
     this.metrics = metrics;
     this.file = file;
-    this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "stats-writer");
-      t.setDaemon(true);
-      return t;
-    });
+    this.exec =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "stats-writer");
+              t.setDaemon(true);
+              return t;
+            });
     exec.scheduleWithFixedDelay(this::writeOnce, 0, every.toMillis(), TimeUnit.MILLISECONDS);
   }
 
@@ -34,7 +36,11 @@ final class SnapshotWriter implements AutoCloseable {
       SnapshotFiles.write(file, metrics.snapshot());
       warned = false;
     } catch (IOException | RuntimeException e) {
-      if (!warned) log.warn("cannot write the stats file {}: {} (metrics of this mount go stale)", file, e.toString());
+      if (!warned)
+        log.warn(
+            "cannot write the stats file {}: {} (metrics of this mount go stale)",
+            file,
+            e.toString());
       warned = true;
     }
   }

@@ -5,14 +5,14 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 final class FakeTicker implements Ticker {
-    private final AtomicLong nanos = new AtomicLong();
+  private final AtomicLong nanos = new AtomicLong();
 
-    @Override
-    public long read() {
-        return nanos.get();
-    }
+  @Override
+  public long read() {
+    return nanos.get();
+  }
 
-    void advance(Duration d) {
-        nanos.addAndGet(d.toNanos());
-    }
+  void advance(Duration d) {
+    nanos.addAndGet(d.toNanos());
+  }
 }

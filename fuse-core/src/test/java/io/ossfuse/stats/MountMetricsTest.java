@@ -62,7 +62,8 @@ class MountMetricsTest {
   @Test
   void meteredFileSystemAndStoreCountRealCalls() throws Exception {
     MountMetrics m = new MountMetrics(System::currentTimeMillis);
-    ObjectStore store = new MeteredObjectStore(new MemoryObjectStore("b").put("d/a.txt", "hello"), m);
+    ObjectStore store =
+        new MeteredObjectStore(new MemoryObjectStore("b").put("d/a.txt", "hello"), m);
     try (ObjectFileSystem ofs = ObjectFileSystem.builder(store).build()) {
       ReadOnlyFileSystem fs = new MeteredFileSystem(ofs, m);
       FileAttr d = fs.lookup(ReadOnlyFileSystem.ROOT_INO, "d");
@@ -84,15 +85,29 @@ class MountMetricsTest {
     assertNotNull(get, "a read reached the store: " + s.oss());
     assertEquals(5, get.bytes());
     assertEquals(0, get.errors());
-    assertTrue(s.oss().get("list").requests() + s.oss().getOrDefault("head", new StatsSnapshot.OssStats(0, 0, 0)).requests() > 0);
+    assertTrue(
+        s.oss().get("list").requests()
+                + s.oss().getOrDefault("head", new StatsSnapshot.OssStats(0, 0, 0)).requests()
+            > 0);
   }
 
   @Test
   void snapshotFileRoundTripsWithCacheStats() throws Exception {
     MountMetrics m = new MountMetrics(System::currentTimeMillis);
     m.fuseOp("getattr", 1_000, null);
-    CacheStats cs = new CacheStats(List.of(new LevelStats(MediumType.MEM, List.of(tmp), 100, 1000, 0.95, 0.7, 1, 5, 2)),
-        5, 3, 1, 2, 1, 0, 300, 0, 0, 0);
+    CacheStats cs =
+        new CacheStats(
+            List.of(new LevelStats(MediumType.MEM, List.of(tmp), 100, 1000, 0.95, 0.7, 1, 5, 2)),
+            5,
+            3,
+            1,
+            2,
+            1,
+            0,
+            300,
+            0,
+            0,
+            0);
     m.cache(() -> cs);
     Path f = tmp.resolve("run/m.stats.json");
     SnapshotFiles.write(f, m.snapshot());

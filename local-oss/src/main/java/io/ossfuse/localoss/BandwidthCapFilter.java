@@ -13,61 +13,64 @@ import java.util.concurrent.locks.LockSupport;
  * connections add up.
  */
 final class BandwidthCapFilter extends Filter {
-    /** Written between two pacing checks: small enough to keep the rate smooth within a few ms. */
-    static final int SLICE = 32 << 10;
+  /** Written between two pacing checks: small enough to keep the rate smooth within a few ms. */
+  static final int SLICE = 32 << 10;
+
+  private final long bytesPerSecond;
+
+  BandwidthCapFilter(long bytesPerSecond) {
+    if (bytesPerSecond <= 0)
+      throw new IllegalArgumentException("bytesPerSecond must be > 0, got " + bytesPerSecond);
+    this.bytesPerSecond = bytesPerSecond;
+  }
+
+  @Override
+  public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+    exchange.setStreams(null, new Paced(exchange.getResponseBody(), bytesPerSecond));
+    chain.doFilter(exchange);
+  }
+
+  @Override
+  public String description() {
+    return "at most " + bytesPerSecond + " bytes/s per connection";
+  }
+
+  /** Lets bytes through no faster than the rate, measured from the first byte written. */
+  static final class Paced extends FilterOutputStream {
     private final long bytesPerSecond;
+    private long start = -1;
+    private long written;
 
-    BandwidthCapFilter(long bytesPerSecond) {
-        if (bytesPerSecond <= 0) throw new IllegalArgumentException("bytesPerSecond must be > 0, got " + bytesPerSecond);
-        this.bytesPerSecond = bytesPerSecond;
+    Paced(OutputStream out, long bytesPerSecond) {
+      super(out);
+      this.bytesPerSecond = bytesPerSecond;
     }
 
     @Override
-    public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
-        exchange.setStreams(null, new Paced(exchange.getResponseBody(), bytesPerSecond));
-        chain.doFilter(exchange);
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override
-    public String description() {
-        return "at most " + bytesPerSecond + " bytes/s per connection";
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (start < 0) start = System.nanoTime();
+      while (len > 0) {
+        int n = Math.min(len, SLICE);
+        out.write(b, off, n);
+        written += n;
+        off += n;
+        len -= n;
+        pace();
+      }
     }
 
-    /** Lets bytes through no faster than the rate, measured from the first byte written. */
-    static final class Paced extends FilterOutputStream {
-        private final long bytesPerSecond;
-        private long start = -1;
-        private long written;
-
-        Paced(OutputStream out, long bytesPerSecond) {
-            super(out);
-            this.bytesPerSecond = bytesPerSecond;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            if (start < 0) start = System.nanoTime();
-            while (len > 0) {
-                int n = Math.min(len, SLICE);
-                out.write(b, off, n);
-                written += n;
-                off += n;
-                len -= n;
-                pace();
-            }
-        }
-
-        private void pace() throws IOException {
-            long due = start + (long) (written * 1e9 / bytesPerSecond);
-            for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
-                LockSupport.parkNanos(left);
-                if (Thread.currentThread().isInterrupted()) throw new IOException("interrupted (server closing)");
-            }
-        }
+    private void pace() throws IOException {
+      long due = start + (long) (written * 1e9 / bytesPerSecond);
+      for (long left = due - System.nanoTime(); left > 0; left = due - System.nanoTime()) {
+        LockSupport.parkNanos(left);
+        if (Thread.currentThread().isInterrupted())
+          throw new IOException("interrupted (server closing)");
+      }
     }
+  }
 }

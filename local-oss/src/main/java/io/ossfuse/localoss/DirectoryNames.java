@@ -22,77 +22,76 @@ import java.util.Map;
  * kept; sizes and times are read when an entry is listed, since overwriting a file in place does
  * not change its directory.
  *
- * <p>A directory's name set changes only with its mtime. A snapshot is kept only when that mtime
- * is older than {@link #SETTLED}: a change made while the names are read then gets a later mtime
- * than the one kept, even with coarse timestamps.
+ * <p>A directory's name set changes only with its mtime. A snapshot is kept only when that mtime is
+ * older than {@link #SETTLED}: a change made while the names are read then gets a later mtime than
+ * the one kept, even with coarse timestamps.
  */
 final class DirectoryNames {
-    /** One entry: its name as it sorts ("dir/" for a directory) and its path. */
-    record Name(String sortName, Path path, boolean directory) {
-    }
+  /** One entry: its name as it sorts ("dir/" for a directory) and its path. */
+  record Name(String sortName, Path path, boolean directory) {}
 
-    private record Snapshot(FileTime mtime, List<Name> names) {
-    }
+  private record Snapshot(FileTime mtime, List<Name> names) {}
 
-    static final java.time.Duration SETTLED = java.time.Duration.ofMillis(100);
-    private static final int MAX_DIRECTORIES = 64;
+  static final java.time.Duration SETTLED = java.time.Duration.ofMillis(100);
+  private static final int MAX_DIRECTORIES = 64;
 
-    private final Map<Path, Snapshot> snapshots = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<Path, Snapshot> snapshots =
+      new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Path, Snapshot> eldest) {
-            return size() > MAX_DIRECTORIES;
+          return size() > MAX_DIRECTORIES;
         }
-    };
+      };
 
-    /** The entries of {@code d} in key order; empty if it is not a directory (any more). */
-    List<Name> of(Path d) {
-        FileTime mtime;
+  /** The entries of {@code d} in key order; empty if it is not a directory (any more). */
+  List<Name> of(Path d) {
+    FileTime mtime;
+    try {
+      mtime = Files.getLastModifiedTime(d);
+    } catch (IOException e) {
+      return List.of();
+    }
+    synchronized (snapshots) {
+      Snapshot s = snapshots.get(d);
+      if (s != null && s.mtime.equals(mtime)) return s.names;
+    }
+    List<Name> names = read(d);
+    if (mtime.toInstant().isBefore(Instant.now().minus(SETTLED))) {
+      synchronized (snapshots) {
+        snapshots.put(d, new Snapshot(mtime, names));
+      }
+    }
+    return names;
+  }
+
+  private static List<Name> read(Path d) {
+    List<Name> out = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
+      for (Path p : ds) {
+        BasicFileAttributes a;
         try {
-            mtime = Files.getLastModifiedTime(d);
+          a = Files.readAttributes(p, BasicFileAttributes.class);
         } catch (IOException e) {
-            return List.of();
+          continue; // dangling link or raced delete
         }
-        synchronized (snapshots) {
-            Snapshot s = snapshots.get(d);
-            if (s != null && s.mtime.equals(mtime)) return s.names;
+        String n = p.getFileName().toString();
+        if (!d.resolve(n).equals(p)) {
+          // A file name that is not UTF-8 decodes lossily (U+FFFD) and could not be found
+          // again by that key: such keys cannot be stored here, so none is listed.
+          continue;
         }
-        List<Name> names = read(d);
-        if (mtime.toInstant().isBefore(Instant.now().minus(SETTLED))) {
-            synchronized (snapshots) {
-                snapshots.put(d, new Snapshot(mtime, names));
-            }
+        if (a.isDirectory()) {
+          out.add(new Name(n + "/", p, true));
+        } else if (a.isRegularFile()) {
+          out.add(new Name(n, p, false));
         }
-        return names;
+      }
+    } catch (NoSuchFileException | NotDirectoryException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + d, e);
     }
-
-    private static List<Name> read(Path d) {
-        List<Name> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(d)) {
-            for (Path p : ds) {
-                BasicFileAttributes a;
-                try {
-                    a = Files.readAttributes(p, BasicFileAttributes.class);
-                } catch (IOException e) {
-                    continue; // dangling link or raced delete
-                }
-                String n = p.getFileName().toString();
-                if (!d.resolve(n).equals(p)) {
-                    // A file name that is not UTF-8 decodes lossily (U+FFFD) and could not be found
-                    // again by that key: such keys cannot be stored here, so none is listed.
-                    continue;
-                }
-                if (a.isDirectory()) {
-                    out.add(new Name(n + "/", p, true));
-                } else if (a.isRegularFile()) {
-                    out.add(new Name(n, p, false));
-                }
-            }
-        } catch (NoSuchFileException | NotDirectoryException e) {
-            return List.of();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + d, e);
-        }
-        out.sort((x, y) -> Codec.compareKeys(x.sortName(), y.sortName()));
-        return List.copyOf(out);
-    }
+    out.sort((x, y) -> Codec.compareKeys(x.sortName(), y.sortName()));
+    return List.copyOf(out);
+  }
 }

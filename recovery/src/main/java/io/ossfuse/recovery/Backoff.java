@@ -3,13 +3,14 @@ package io.ossfuse.recovery;
 import java.time.Duration;
 
 /**
- * Restart delays of cold starts. A child that had served (passed a positive probe) and then died, or
- * that was SIGKILLed from outside (the OOM killer, an operator) at any time, is replaced at once,
- * however often: such a death says nothing about its configuration (a request that kills every child
- * is answered alone by the children's poison quarantine), and readers wait while no child serves.
- * Only children that fail on their own before they serve form a crash loop worth slowing down (bad
- * keys, a missing bucket, a broken install, no readiness in time): the first restarts at once, the
- * next wait base, 2*base, 4*base... up to {@code cap}. There is no give-up: the daemon retries forever.
+ * Restart delays of cold starts. A child that had served (passed a positive probe) and then died,
+ * or that was SIGKILLed from outside (the OOM killer, an operator) at any time, is replaced at
+ * once, however often: such a death says nothing about its configuration (a request that kills
+ * every child is answered alone by the children's poison quarantine), and readers wait while no
+ * child serves. Only children that fail on their own before they serve form a crash loop worth
+ * slowing down (bad keys, a missing bucket, a broken install, no readiness in time): the first
+ * restarts at once, the next wait base, 2*base, 4*base... up to {@code cap}. There is no give-up:
+ * the daemon retries forever.
  */
 final class Backoff {
   private final Duration base;

@@ -14,23 +14,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings a mount's targets in line with the mount table, for binds that someone else made (Fluid's
- * CSI {@code NodePublishVolume}, the kubelet's subPath binds), so they are healed like the targets of
- * {@code ossfuse bind} without anyone calling it:
+ * CSI {@code NodePublishVolume}, the kubelet's subPath binds), so they are healed like the targets
+ * of {@code ossfuse bind} without anyone calling it:
+ *
  * <ul>
- *   <li><b>adopt</b>: a mount of the live FUSE connection (same device in mountinfo) at a path under
- *       the allowed root, visible there (topmost), becomes a target marked adopted; its root inside
- *       the mount is its subPath. Mounts inside a FUSE mount are skipped: they are copies that mount
- *       propagation makes, never a pod's bind.</li>
+ *   <li><b>adopt</b>: a mount of the live FUSE connection (same device in mountinfo) at a path
+ *       under the allowed root, visible there (topmost), becomes a target marked adopted; its root
+ *       inside the mount is its subPath. Mounts inside a FUSE mount are skipped: they are copies
+ *       that mount propagation makes, never a pod's bind.
  *   <li><b>forget</b>: an adopted target that shows no layer of the live connection any more was
  *       unmounted by its owner (NodeUnpublishVolume): every target was re-attached before the mount
- *       became HEALTHY, so unless a re-attach failed and is due again ({@code reattachDue}), nothing
- *       else takes the live layer away.</li>
+ *       became HEALTHY, so unless a re-attach failed and is due again ({@code reattachDue}),
+ *       nothing else takes the live layer away.
  *   <li><b>collapse</b>: live layers stacked on a target (another recoverer, e.g. Fluid's
- *       FuseRecovery, re-bound it too) are unmounted from the top until one is left.</li>
+ *       FuseRecovery, re-bound it too) are unmounted from the top until one is left.
  * </ul>
- * Runs on the mount's own thread and only while it is HEALTHY ({@link MountSupervisor#reconcileTargets}),
- * so it never races a recovery or a bind request. An error here is logged, never a reason to restart
- * the child.
+ *
+ * Runs on the mount's own thread and only while it is HEALTHY ({@link
+ * MountSupervisor#reconcileTargets}), so it never races a recovery or a bind request. An error here
+ * is logged, never a reason to restart the child.
  */
 final class BindAdopter {
   private static final Logger log = LoggerFactory.getLogger(BindAdopter.class);
@@ -44,9 +46,9 @@ final class BindAdopter {
   }
 
   /**
-   * The targets of the mount at {@code mountpoint} after a look at the current mount table; the same
-   * list if nothing changed. {@code reattachDue}: a re-attach failed and is retried (targets without a
-   * live bind are not forgotten then).
+   * The targets of the mount at {@code mountpoint} after a look at the current mount table; the
+   * same list if nothing changed. {@code reattachDue}: a re-attach failed and is retried (targets
+   * without a live bind are not forgotten then).
    */
   List<BindTarget> reconcile(Path mountpoint, List<BindTarget> targets, boolean reattachDue) {
     try {
@@ -62,12 +64,18 @@ final class BindAdopter {
   }
 
   /** Adopts and forgets by {@code mi} alone (no mount operation). */
-  List<BindTarget> reconcile(Path mountpoint, MountInfo.Entry live, MountInfo mi, List<BindTarget> targets,
+  List<BindTarget> reconcile(
+      Path mountpoint,
+      MountInfo.Entry live,
+      MountInfo mi,
+      List<BindTarget> targets,
       boolean reattachDue) {
     List<BindTarget> out = new ArrayList<>(targets.size());
     Set<String> known = new HashSet<>();
     for (BindTarget t : targets) {
-      if (t.adopted() && !reattachDue && mi.at(t.targetPath()).stream().noneMatch(e -> e.device().equals(live.device()))) {
+      if (t.adopted()
+          && !reattachDue
+          && mi.at(t.targetPath()).stream().noneMatch(e -> e.device().equals(live.device()))) {
         log.info("forgot adopted target {} of {}: unmounted by its owner", t.target(), mountpoint);
         continue;
       }
@@ -77,9 +85,12 @@ final class BindAdopter {
     Map<Integer, MountInfo.Entry> byId = new HashMap<>();
     for (MountInfo.Entry e : mi.entries()) byId.put(e.mountId(), e);
     for (MountInfo.Entry e : mi.entries()) {
-      if (!e.device().equals(live.device()) || e.mountId() == live.mountId() || known.contains(e.mountPoint())) continue;
+      if (!e.device().equals(live.device())
+          || e.mountId() == live.mountId()
+          || known.contains(e.mountPoint())) continue;
       Path at = Path.of(e.mountPoint());
-      if (at.startsWith(mountpoint) || mi.top(at).map(top -> top.mountId() != e.mountId()).orElse(true)) continue;
+      if (at.startsWith(mountpoint)
+          || mi.top(at).map(top -> top.mountId() != e.mountId()).orElse(true)) continue;
       MountInfo.Entry parent = byId.get(e.parentId());
       if (parent != null && parent.isFuse()) continue;
       BindTarget t;
@@ -91,8 +102,11 @@ final class BindAdopter {
       }
       out.add(t);
       known.add(t.target());
-      log.info("adopted the bind of {}{} at {}, made by someone else: it is healed like a bound target",
-          mountpoint, t.subPath().isEmpty() ? "" : "/" + t.subPath(), t.target());
+      log.info(
+          "adopted the bind of {}{} at {}, made by someone else: it is healed like a bound target",
+          mountpoint,
+          t.subPath().isEmpty() ? "" : "/" + t.subPath(),
+          t.target());
     }
     return out.size() == targets.size() && out.equals(targets) ? targets : out;
   }
@@ -110,13 +124,20 @@ final class BindAdopter {
         removed++;
       }
       any = true;
-      log.info("{} had {} binds of {} stacked (another recoverer bound it too): unmounted {}, one is left",
-          tp, extra + 1, live.mountPoint(), removed);
+      log.info(
+          "{} had {} binds of {} stacked (another recoverer bound it too): unmounted {}, one is left",
+          tp,
+          extra + 1,
+          live.mountPoint(),
+          removed);
     }
     return any;
   }
 
-  /** How many binds of the live connection, of the same directory, lie stacked at the top of {@code path}. */
+  /**
+   * How many binds of the live connection, of the same directory, lie stacked at the top of {@code
+   * path}.
+   */
   private static int liveLayersOnTop(MountInfo mi, Path path, MountInfo.Entry live) {
     List<MountInfo.Entry> stack = mi.at(path);
     if (stack.isEmpty()) return 0;

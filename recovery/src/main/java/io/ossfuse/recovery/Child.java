@@ -13,6 +13,7 @@ final class Child {
   private final Process process;
   private final Instant startedAt;
   private CompletableFuture<Void> dying;
+
   /** Set before the daemon signals this child, so its death is not taken for an outside kill. */
   private volatile boolean signalledByDaemon;
 
@@ -28,10 +29,16 @@ final class Child {
 
   /** Adopts {@code pid} only if it is alive and is the same process that was recorded. */
   static Optional<Child> adopt(long pid, String recordedStart) {
-    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(h -> {
-      Optional<Instant> start = h.info().startInstant();
-      return start.isPresent() && recordedStart != null && start.get().toString().equals(recordedStart);
-    }).map(h -> new Child(h, null));
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .filter(
+            h -> {
+              Optional<Instant> start = h.info().startInstant();
+              return start.isPresent()
+                  && recordedStart != null
+                  && start.get().toString().equals(recordedStart);
+            })
+        .map(h -> new Child(h, null));
   }
 
   long pid() {
@@ -72,7 +79,9 @@ final class Child {
     handle.destroyForcibly();
   }
 
-  /** SIGKILL if alive, then waits for the exit up to {@code seconds}; false if it is still there. */
+  /**
+   * SIGKILL if alive, then waits for the exit up to {@code seconds}; false if it is still there.
+   */
   boolean killAndWait(long seconds) {
     if (!isAlive()) return true;
     kill();
@@ -95,11 +104,14 @@ final class Child {
   }
 
   /**
-   * Died of a SIGKILL the daemon did not send: the OOM killer, an operator, a test. Such a death says
-   * nothing about the child's configuration, unlike an exit of its own.
+   * Died of a SIGKILL the daemon did not send: the OOM killer, an operator, a test. Such a death
+   * says nothing about the child's configuration, unlike an exit of its own.
    */
   boolean killedFromOutside() {
-    return process != null && !process.isAlive() && !signalledByDaemon && process.exitValue() == 128 + 9;
+    return process != null
+        && !process.isAlive()
+        && !signalledByDaemon
+        && process.exitValue() == 128 + 9;
   }
 
   /** "exit 1", "SIGKILL", "SIGSEGV"...: the JDK reports death by signal N as exit 128+N. */

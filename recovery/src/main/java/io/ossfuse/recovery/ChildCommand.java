@@ -8,7 +8,7 @@ import java.util.Map;
 /** Builds the command line of the process that serves one mount (one child per mount). */
 public interface ChildCommand {
   /**
-   * @param spec     the mount to serve
+   * @param spec the mount to serve
    * @param specFile the spec written as JSON, for children that read it ({@code FuseChildMain})
    */
   List<String> command(MountSpec spec, Path specFile);
@@ -38,8 +38,12 @@ public interface ChildCommand {
    * a crash storm), and a raw mount read 5 GiB cold as fast with fewer CPU-seconds per GiB than
    * with C2 (the data path is copies and system calls, not code C2 improves much).
    */
-  List<String> CHILD_JVM_OPTIONS = List.of("-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
-      "-Dfile.encoding=UTF-8", "-Dsun.jnu.encoding=UTF-8");
+  List<String> CHILD_JVM_OPTIONS =
+      List.of(
+          "-XX:+ExitOnOutOfMemoryError",
+          "-XX:TieredStopAtLevel=1",
+          "-Dfile.encoding=UTF-8",
+          "-Dsun.jnu.encoding=UTF-8");
 
   /**
    * The locale of java children. Java 17 ignores {@code -Dsun.jnu.encoding} and takes the file-name
@@ -47,21 +51,33 @@ public interface ChildCommand {
    */
   Map<String, String> CHILD_ENVIRONMENT = Map.of("LC_ALL", "C.UTF-8");
 
-  /** {@code java -Xmx.. <CHILD_JVM_OPTIONS> -cp <the daemon's classpath> io.ossfuse.recovery.FuseChildMain --spec FILE}. */
+  /**
+   * {@code java -Xmx.. <CHILD_JVM_OPTIONS> -cp <the daemon's classpath>
+   * io.ossfuse.recovery.FuseChildMain --spec FILE}.
+   */
   static ChildCommand java(String javaBin, String classpath, String maxHeap) {
     return java(javaBin, classpath, maxHeap, null);
   }
 
-  /** As above; {@code readTimeout} (null: the child's default) goes to the child as {@code OSSFUSE_READ_TIMEOUT}. */
-  static ChildCommand java(String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout) {
+  /**
+   * As above; {@code readTimeout} (null: the child's default) goes to the child as {@code
+   * OSSFUSE_READ_TIMEOUT}.
+   */
+  static ChildCommand java(
+      String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout) {
     return java(javaBin, classpath, maxHeap, readTimeout, null);
   }
 
   /** As above; children map {@code archive} once it exists (null: never). */
-  static ChildCommand java(String javaBin, String classpath, String maxHeap, java.time.Duration readTimeout,
+  static ChildCommand java(
+      String javaBin,
+      String classpath,
+      String maxHeap,
+      java.time.Duration readTimeout,
       ClassArchive archive) {
     Map<String, String> env = new java.util.HashMap<>(CHILD_ENVIRONMENT);
-    if (readTimeout != null) env.put(io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV, readTimeout.toMillis() + "ms");
+    if (readTimeout != null)
+      env.put(io.ossfuse.mount.MountFactory.READ_TIMEOUT_ENV, readTimeout.toMillis() + "ms");
     Map<String, String> childEnv = Map.copyOf(env);
     return new ChildCommand() {
       @Override
@@ -75,7 +91,9 @@ public interface ChildCommand {
         cmd.addAll(CHILD_JVM_OPTIONS);
         if (archive != null) cmd.addAll(archive.useOptions());
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", classpath, FuseChildMain.class.getName(), "--spec", specFile.toString()));
+        cmd.addAll(
+            List.of(
+                "-cp", classpath, FuseChildMain.class.getName(), "--spec", specFile.toString()));
         return List.copyOf(cmd);
       }
 
@@ -93,6 +111,7 @@ public interface ChildCommand {
 
   /** {@code bindfs -f SOURCE MOUNTPOINT}: a real FUSE daemon in the foreground over a local dir. */
   static ChildCommand bindfs() {
-    return (spec, specFile) -> List.of("bindfs", "-f", "-o", "ro", spec.source(), spec.mountpoint());
+    return (spec, specFile) ->
+        List.of("bindfs", "-f", "-o", "ro", spec.source(), spec.mountpoint());
   }
 }

@@ -35,17 +35,21 @@ final class ChildLauncher {
     return process(List.of());
   }
 
-  /** The child's command line, with the spec written where it reads it and output to the mount's log. */
+  /**
+   * The child's command line, with the spec written where it reads it and output to the mount's
+   * log.
+   */
   ProcessBuilder process(List<String> jvmOptions) throws IOException {
     Path specFile = config.specDir().resolve(spec.id() + ".json");
     FileModes.writePrivate(specFile, Json.mapper().writeValueAsBytes(spec));
     FileModes.createDirs(config.logDir(), FileModes.LOG_DIR);
     rotateLog();
     FileModes.ensureFile(logFile().toPath(), FileModes.LOG_FILE);
-    ProcessBuilder pb = new ProcessBuilder(command.command(spec, specFile, jvmOptions))
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb =
+        new ProcessBuilder(command.command(spec, specFile, jvmOptions))
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile()))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().putAll(command.environment());
     // systemd's hand-over of stored fds is meant for the daemon only.
     pb.environment().keySet().removeAll(List.of("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"));

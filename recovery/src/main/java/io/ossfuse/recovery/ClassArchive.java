@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ClassArchive {
   private static final Logger log = LoggerFactory.getLogger(ClassArchive.class);
+
   /** Set in a training child: warm up like a standby, then exit (the JVM writes the archive). */
   static final String ENV_TRAINING = "OSSFUSE_CLASS_ARCHIVE_TRAINING";
+
   private static final String PREFIX = "child-";
   private static final long TRAINING_TIMEOUT_S = 180;
 
@@ -41,20 +43,24 @@ final class ClassArchive {
 
   /**
    * The archive for children of {@code javaBin} with {@code classpath}, in {@code dir}. Unusable
-   * (no option, no training) when the classpath holds anything but jar files (a build tree: the
-   * JVM archives classes from jars only).
+   * (no option, no training) when the classpath holds anything but jar files (a build tree: the JVM
+   * archives classes from jars only).
    */
   static ClassArchive in(Path dir, String javaBin, String classpath) {
     List<String> entries = List.of(classpath.split(java.io.File.pathSeparator));
-    boolean jarsOnly = !entries.isEmpty()
-        && entries.stream().allMatch(e -> e.endsWith(".jar") && Files.isRegularFile(Path.of(e)));
-    return new ClassArchive(dir.resolve(PREFIX + key(javaBin, classpath, entries) + ".jsa"), jarsOnly);
+    boolean jarsOnly =
+        !entries.isEmpty()
+            && entries.stream()
+                .allMatch(e -> e.endsWith(".jar") && Files.isRegularFile(Path.of(e)));
+    return new ClassArchive(
+        dir.resolve(PREFIX + key(javaBin, classpath, entries) + ".jsa"), jarsOnly);
   }
 
   /** The JVM options that make a child map the archive; none before it exists. */
   List<String> useOptions() {
     if (!usable || !Files.isRegularFile(file)) return List.of();
-    // -Xshare:auto (the default): an archive this JVM rejects is ignored, the child starts as without.
+    // -Xshare:auto (the default): an archive this JVM rejects is ignored, the child starts as
+    // without.
     return List.of("-XX:SharedArchiveFile=" + file, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
   }
 
@@ -71,7 +77,8 @@ final class ClassArchive {
 
   /** Builds a training child's process from the mount's own child command. */
   interface Training {
-    ProcessBuilder process(List<String> jvmOptions, java.util.Map<String, String> environment) throws IOException;
+    ProcessBuilder process(List<String> jvmOptions, java.util.Map<String, String> environment)
+        throws IOException;
   }
 
   private void train(Training training, String mountpoint) {
@@ -81,25 +88,38 @@ final class ClassArchive {
     try {
       Files.createDirectories(file.getParent());
       Files.deleteIfExists(tmp);
-      p = training.process(List.of("-XX:ArchiveClassesAtExit=" + tmp, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
-          java.util.Map.of(ENV_TRAINING, "1")).start();
+      p =
+          training
+              .process(
+                  List.of(
+                      "-XX:ArchiveClassesAtExit=" + tmp, "-Xlog:cds=off", "-Xlog:cds+dynamic=off"),
+                  java.util.Map.of(ENV_TRAINING, "1"))
+              .start();
       if (!p.waitFor(TRAINING_TIMEOUT_S, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        log.warn("class archive for FUSE children not written: the training child ran over {} s; children start without it",
+        log.warn(
+            "class archive for FUSE children not written: the training child ran over {} s; children start without it",
             TRAINING_TIMEOUT_S);
         return;
       }
       if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
-        log.warn("class archive for FUSE children not written (training child for {}: exit {}, see its log); children start without it",
-            mountpoint, p.exitValue());
+        log.warn(
+            "class archive for FUSE children not written (training child for {}: exit {}, see its log); children start without it",
+            mountpoint,
+            p.exitValue());
         return;
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       removeOthers();
-      log.info("class archive for FUSE children written ({} MiB in {} ms): {}", Files.size(file) >> 20,
-          (System.nanoTime() - t0) / 1_000_000, file);
+      log.info(
+          "class archive for FUSE children written ({} MiB in {} ms): {}",
+          Files.size(file) >> 20,
+          (System.nanoTime() - t0) / 1_000_000,
+          file);
     } catch (IOException e) {
-      log.warn("class archive for FUSE children not written ({}); children start without it", e.getMessage());
+      log.warn(
+          "class archive for FUSE children not written ({}); children start without it",
+          e.getMessage());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -116,7 +136,8 @@ final class ClassArchive {
   private void removeOthers() throws IOException {
     try (DirectoryStream<Path> ds = Files.newDirectoryStream(file.getParent(), PREFIX + "*.jsa*")) {
       for (Path p : ds) {
-        if (!p.equals(file) && !p.getFileName().toString().contains(".tmp-")) Files.deleteIfExists(p);
+        if (!p.equals(file) && !p.getFileName().toString().contains(".tmp-"))
+          Files.deleteIfExists(p);
       }
     }
   }
@@ -125,7 +146,9 @@ final class ClassArchive {
   private static String key(String javaBin, String classpath, List<String> entries) {
     try {
       MessageDigest d = MessageDigest.getInstance("SHA-256");
-      d.update((javaBin + '\0' + System.getProperty("java.vm.version") + '\0' + classpath).getBytes(StandardCharsets.UTF_8));
+      d.update(
+          (javaBin + '\0' + System.getProperty("java.vm.version") + '\0' + classpath)
+              .getBytes(StandardCharsets.UTF_8));
       for (String e : entries) {
         Optional<String> stamp = stamp(Path.of(e));
         d.update(stamp.orElse("-").getBytes(StandardCharsets.UTF_8));

@@ -4,11 +4,12 @@ import java.io.IOException;
 
 /**
  * Who holds a mount's FUSE connection, and so what a child's death costs.
+ *
  * <ul>
  *   <li>{@link #selfMounted}: the child mounts itself (bindfs, jnr-fuse). Its death kills the
- *       connection: the dead mount is cleaned, the next child mounts afresh, targets are re-bound.</li>
+ *       connection: the dead mount is cleaned, the next child mounts afresh, targets are re-bound.
  *   <li>daemon-held ({@code raw} transport): the daemon opens /dev/fuse, mounts with {@code fd=N}
- *       and hands the fd to each child; a child's death leaves the mount and every bind intact.</li>
+ *       and hands the fd to each child; a child's death leaves the mount and every bind intact.
  * </ul>
  */
 interface Connection {
@@ -26,10 +27,10 @@ interface Connection {
 
   /**
    * Notes how a serving child ended, for its successors' poison-request count (a request is
-   * quarantined only after a child ended by itself): {@code onItsOwn} false for a kill from outside.
+   * quarantined only after a child ended by itself): {@code onItsOwn} false for a kill from
+   * outside.
    */
-  default void noteExit(long pid, boolean onItsOwn, String reason) {
-  }
+  default void noteExit(long pid, boolean onItsOwn, String reason) {}
 
   /**
    * A FIFO for a new pre-started standby child (its environment goes to the child), or empty if

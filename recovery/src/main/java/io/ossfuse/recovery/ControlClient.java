@@ -24,8 +24,12 @@ public final class ControlClient {
     try {
       ch = SocketChannel.open(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
-      throw new IOException("cannot reach the ossfuse daemon at " + socket + " (" + e.getMessage()
-          + "): start it with 'ossfuse daemon' or pass --socket");
+      throw new IOException(
+          "cannot reach the ossfuse daemon at "
+              + socket
+              + " ("
+              + e.getMessage()
+              + "): start it with 'ossfuse daemon' or pass --socket");
     }
     try (ch) {
       OutputStream out = Channels.newOutputStream(ch);
@@ -34,7 +38,9 @@ public final class ControlClient {
       out.flush();
       byte[] resp = Channels.newInputStream(ch).readAllBytes();
       String line = new String(resp, StandardCharsets.UTF_8).strip();
-      if (line.isEmpty()) throw new IOException("the ossfuse daemon at " + socket + " closed the connection without an answer");
+      if (line.isEmpty())
+        throw new IOException(
+            "the ossfuse daemon at " + socket + " closed the connection without an answer");
       return Json.mapper().readValue(line, ControlResponse.class);
     }
   }

@@ -5,12 +5,14 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
  * One request line on the control socket. Operations and their fields:
+ *
  * <ul>
- *   <li>{@code mount}: {@code spec}</li>
- *   <li>{@code umount}: {@code path} (the mountpoint), {@code force} (unbind targets first)</li>
- *   <li>{@code bind}: {@code path} ({@code /mountpoint} or {@code /mountpoint/subdir}), {@code target}</li>
- *   <li>{@code unbind}: {@code target}</li>
- *   <li>{@code status}: nothing</li>
+ *   <li>{@code mount}: {@code spec}
+ *   <li>{@code umount}: {@code path} (the mountpoint), {@code force} (unbind targets first)
+ *   <li>{@code bind}: {@code path} ({@code /mountpoint} or {@code /mountpoint/subdir}), {@code
+ *       target}
+ *   <li>{@code unbind}: {@code target}
+ *   <li>{@code status}: nothing
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_DEFAULT)

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
-/** One response line: {@code ok} with a message (and the mounts for status), or a one-line error. */
+/**
+ * One response line: {@code ok} with a message (and the mounts for status), or a one-line error.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ControlResponse(boolean ok, String message, String error, List<MountStatus> mounts) {

@@ -32,11 +32,13 @@ final class ControlServer implements AutoCloseable {
   private final Path path;
   private final Function<ControlRequest, ControlResponse> handler;
   private final ServerSocketChannel server;
-  private final ExecutorService workers = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "control");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService workers =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "control");
+            t.setDaemon(true);
+            return t;
+          });
   private final String ownUser = System.getProperty("user.name");
   private volatile boolean closed;
 
@@ -82,10 +84,13 @@ final class ControlServer implements AutoCloseable {
       ControlResponse resp;
       UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
       String user = peer.user().getName();
-      BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(Channels.newInputStream(ch), StandardCharsets.UTF_8));
       String line = readLine(in);
       if (!user.equals("root") && !user.equals(ownUser)) {
-        resp = ControlResponse.failure("permission denied: only root may control the ossfuse daemon");
+        resp =
+            ControlResponse.failure("permission denied: only root may control the ossfuse daemon");
       } else if (line == null) {
         return;
       } else {
@@ -115,7 +120,8 @@ final class ControlServer implements AutoCloseable {
     StringBuilder b = new StringBuilder();
     int c;
     while ((c = in.read()) >= 0 && c != '\n') {
-      if (b.length() >= MAX_LINE) throw new IOException("request line longer than " + MAX_LINE + " bytes");
+      if (b.length() >= MAX_LINE)
+        throw new IOException("request line longer than " + MAX_LINE + " bytes");
       b.append((char) c);
     }
     return b.length() == 0 && c < 0 ? null : b.toString();

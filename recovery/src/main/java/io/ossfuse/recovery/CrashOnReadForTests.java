@@ -15,14 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * TEST ONLY — never set in production. {@code OSSFUSE_TEST_CRASH_ON_READ=<path under the mount
  * root>} in the daemon's environment (children inherit it) makes every daemon-held child halt
- * ({@link Runtime#halt}, no cleanup, as an OOM kill would) when it serves a read of that file (or of
- * any file looked up under the same name): a
- * poison request, to test that the mount stays served and only that read fails
- * (docs/RECOVERY.md, "Poison requests"). Unset (the default) nothing is wrapped; set, each child
- * says so in its log.
+ * ({@link Runtime#halt}, no cleanup, as an OOM kill would) when it serves a read of that file (or
+ * of any file looked up under the same name): a poison request, to test that the mount stays served
+ * and only that read fails (docs/RECOVERY.md, "Poison requests"). Unset (the default) nothing is
+ * wrapped; set, each child says so in its log.
  */
 final class CrashOnReadForTests implements ReadOnlyFileSystem {
   static final String ENV = "OSSFUSE_TEST_CRASH_ON_READ";
+
   /** The exit status of a halted child. */
   static final int STATUS = 86;
 
@@ -35,7 +35,8 @@ final class CrashOnReadForTests implements ReadOnlyFileSystem {
     this.fs = fs;
     this.path = path;
     this.name = path.substring(path.lastIndexOf('/') + 1);
-    // A successor knows the file by its node id only (the kernel re-sends the read, not the lookup).
+    // A successor knows the file by its node id only (the kernel re-sends the read, not the
+    // lookup).
     long ino = ROOT_INO;
     try {
       for (String part : path.split("/")) ino = fs.lookup(ino, part).ino();
@@ -50,8 +51,14 @@ final class CrashOnReadForTests implements ReadOnlyFileSystem {
     String p = env.get(ENV);
     if (p == null || p.isBlank()) return fs;
     String path = p.replaceAll("^/+|/+$", "");
-    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": TEST ONLY: " + ENV + " is set: a read of /"
-        + path + " halts this process");
+    System.err.println(
+        "ossfuse child "
+            + ProcessHandle.current().pid()
+            + ": TEST ONLY: "
+            + ENV
+            + " is set: a read of /"
+            + path
+            + " halts this process");
     return new CrashOnReadForTests(fs, path);
   }
 
@@ -65,7 +72,11 @@ final class CrashOnReadForTests implements ReadOnlyFileSystem {
   @Override
   public int read(long ino, long fh, long offset, ByteBuffer dst) throws FsException {
     if (poisoned.contains(ino)) {
-      System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": TEST ONLY: halting on a read of /" + path);
+      System.err.println(
+          "ossfuse child "
+              + ProcessHandle.current().pid()
+              + ": TEST ONLY: halting on a read of /"
+              + path);
       Runtime.getRuntime().halt(STATUS);
     }
     return fs.read(ino, fh, offset, dst);

@@ -7,22 +7,34 @@ import java.time.Duration;
  * The daemon's configuration, immutable and validated where built. Defaults suit a Kubernetes node;
  * every path can be moved (containers, tests).
  *
- * @param socket        control socket (its directory is made 0700, the socket 0600)
- * @param stateFile     mounts and targets; {@code <stateFile>.prev} keeps the previous version
- * @param allowedRoot   bind targets must be strictly under this directory
- * @param logDir        one {@code <mount-id>.log} per mount with the child's stdout/stderr
- * @param childMaxHeap  {@code -Xmx} of each ossfuse child JVM, e.g. {@code 512m}
- * @param javaBin       the java launcher for ossfuse children
- * @param classpath     the children's classpath (the daemon's own by default)
- * @param readTimeout   the read timeout of the mounts that set none (handed to each ossfuse child as
- *                      {@code OSSFUSE_READ_TIMEOUT}); null: the child's own default
+ * @param socket control socket (its directory is made 0700, the socket 0600)
+ * @param stateFile mounts and targets; {@code <stateFile>.prev} keeps the previous version
+ * @param allowedRoot bind targets must be strictly under this directory
+ * @param logDir one {@code <mount-id>.log} per mount with the child's stdout/stderr
+ * @param childMaxHeap {@code -Xmx} of each ossfuse child JVM, e.g. {@code 512m}
+ * @param javaBin the java launcher for ossfuse children
+ * @param classpath the children's classpath (the daemon's own by default)
+ * @param readTimeout the read timeout of the mounts that set none (handed to each ossfuse child as
+ *     {@code OSSFUSE_READ_TIMEOUT}); null: the child's own default
  */
-public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path logDir,
-    String childMaxHeap, String javaBin, String classpath, Duration probeInterval,
-    Duration probeTimeout, int probeFailures, Duration startTimeout, Duration backoffBase,
-    Duration backoffCap, Duration readTimeout) {
+public record DaemonConfig(
+    Path socket,
+    Path stateFile,
+    Path allowedRoot,
+    Path logDir,
+    String childMaxHeap,
+    String javaBin,
+    String classpath,
+    Duration probeInterval,
+    Duration probeTimeout,
+    int probeFailures,
+    Duration startTimeout,
+    Duration backoffBase,
+    Duration backoffCap,
+    Duration readTimeout) {
   /** Also the CLI flag default, so it is a compile-time constant. */
   public static final String DEFAULT_SOCKET_PATH = "/run/ossfuse/ossfuse.sock";
+
   public static final Path DEFAULT_SOCKET = Path.of(DEFAULT_SOCKET_PATH);
   public static final String DEFAULT_STATE_PATH = "/var/lib/ossfuse/state.json";
   public static final Path DEFAULT_STATE = Path.of(DEFAULT_STATE_PATH);
@@ -37,7 +49,8 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     allowedRoot = absolute(allowedRoot, "allowed root");
     logDir = absolute(logDir, "log dir");
     if (childMaxHeap == null || !childMaxHeap.matches("\\d+[kKmMgG]?")) {
-      throw new IllegalArgumentException("child max heap '" + childMaxHeap + "' is not a size: use e.g. 512m");
+      throw new IllegalArgumentException(
+          "child max heap '" + childMaxHeap + "' is not a size: use e.g. 512m");
     }
     positive(probeInterval, "probe interval");
     positive(probeTimeout, "probe timeout");
@@ -45,9 +58,11 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     positive(backoffBase, "backoff base");
     positive(backoffCap, "backoff cap");
     if (readTimeout != null) positive(readTimeout, "read timeout");
-    if (probeFailures < 1) throw new IllegalArgumentException("probe failures must be >= 1, was " + probeFailures);
+    if (probeFailures < 1)
+      throw new IllegalArgumentException("probe failures must be >= 1, was " + probeFailures);
     if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
-      throw new IllegalArgumentException("socket path " + socket + " is longer than 107 bytes: pick a shorter path");
+      throw new IllegalArgumentException(
+          "socket path " + socket + " is longer than 107 bytes: pick a shorter path");
     }
   }
 
@@ -88,20 +103,75 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     private Duration backoffCap = Duration.ofSeconds(30);
     private Duration readTimeout;
 
-    public Builder socket(Path v) { socket = v; return this; }
-    public Builder stateFile(Path v) { stateFile = v; return this; }
-    public Builder allowedRoot(Path v) { allowedRoot = v; return this; }
-    public Builder logDir(Path v) { logDir = v; return this; }
-    public Builder childMaxHeap(String v) { childMaxHeap = v; return this; }
-    public Builder javaBin(String v) { javaBin = v; return this; }
-    public Builder classpath(String v) { classpath = v; return this; }
-    public Builder probeInterval(Duration v) { probeInterval = v; return this; }
-    public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
-    public Builder probeFailures(int v) { probeFailures = v; return this; }
-    public Builder startTimeout(Duration v) { startTimeout = v; return this; }
-    public Builder backoffBase(Duration v) { backoffBase = v; return this; }
-    public Builder backoffCap(Duration v) { backoffCap = v; return this; }
-    public Builder readTimeout(Duration v) { readTimeout = v; return this; }
+    public Builder socket(Path v) {
+      socket = v;
+      return this;
+    }
+
+    public Builder stateFile(Path v) {
+      stateFile = v;
+      return this;
+    }
+
+    public Builder allowedRoot(Path v) {
+      allowedRoot = v;
+      return this;
+    }
+
+    public Builder logDir(Path v) {
+      logDir = v;
+      return this;
+    }
+
+    public Builder childMaxHeap(String v) {
+      childMaxHeap = v;
+      return this;
+    }
+
+    public Builder javaBin(String v) {
+      javaBin = v;
+      return this;
+    }
+
+    public Builder classpath(String v) {
+      classpath = v;
+      return this;
+    }
+
+    public Builder probeInterval(Duration v) {
+      probeInterval = v;
+      return this;
+    }
+
+    public Builder probeTimeout(Duration v) {
+      probeTimeout = v;
+      return this;
+    }
+
+    public Builder probeFailures(int v) {
+      probeFailures = v;
+      return this;
+    }
+
+    public Builder startTimeout(Duration v) {
+      startTimeout = v;
+      return this;
+    }
+
+    public Builder backoffBase(Duration v) {
+      backoffBase = v;
+      return this;
+    }
+
+    public Builder backoffCap(Duration v) {
+      backoffCap = v;
+      return this;
+    }
+
+    public Builder readTimeout(Duration v) {
+      readTimeout = v;
+      return this;
+    }
 
     /** Children may run with another working directory: make every entry absolute. */
     static String absoluteClasspath(String cp) {
@@ -115,8 +185,20 @@ public record DaemonConfig(Path socket, Path stateFile, Path allowedRoot, Path l
     }
 
     public DaemonConfig build() {
-      return new DaemonConfig(socket, stateFile, allowedRoot, logDir, childMaxHeap, javaBin, classpath,
-          probeInterval, probeTimeout, probeFailures, startTimeout, backoffBase, backoffCap,
+      return new DaemonConfig(
+          socket,
+          stateFile,
+          allowedRoot,
+          logDir,
+          childMaxHeap,
+          javaBin,
+          classpath,
+          probeInterval,
+          probeTimeout,
+          probeFailures,
+          startTimeout,
+          backoffBase,
+          backoffCap,
           readTimeout);
     }
   }

@@ -1,7 +1,7 @@
 package io.ossfuse.recovery;
 
-import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.fuse.FuseMountConfig;
+import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.fuse.dev.ChildFd;
 import io.ossfuse.fuse.dev.FuseDevice;
 import io.ossfuse.fuse.dev.Standby;
@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * The daemon holds the /dev/fuse connection ({@code raw} transport): it mounts with {@code fd=N}
  * once and hands the fd to every child as its stdin. A child's death leaves the mount and every
  * bind alive; the next child (or the pre-started standby) takes the session over — INIT skipped,
- * FUSE_NOTIFY_RESEND for the requests the dead child had read — so readers see a pause, not an error.
+ * FUSE_NOTIFY_RESEND for the requests the dead child had read — so readers see a pause, not an
+ * error.
  *
  * <p>After a daemon restart only the adopted child holds the connection; {@link #adopt} copies the
  * fd back out of it (pidfd_getfd), so the next child death is seamless again.
@@ -50,12 +51,19 @@ final class DaemonHeld implements Connection {
     this.ops = ops;
     this.sessionDir = sessionDir;
     MountOptions o = MountOptions.fromJson(spec.options().toString());
-    this.mountConfig = new FuseMountConfig(fsName(o), o.allowOther(), 1 << 20,
-        Duration.ofMillis(o.metadataTtlMillis()), Duration.ofMillis(o.negativeTtlMillis()), null);
+    this.mountConfig =
+        new FuseMountConfig(
+            fsName(o),
+            o.allowOther(),
+            1 << 20,
+            Duration.ofMillis(o.metadataTtlMillis()),
+            Duration.ofMillis(o.negativeTtlMillis()),
+            null);
     // Standbys of an earlier daemon are killed when supervision starts: their FIFOs are stale.
     try {
       int stale = Standby.removeStale(sessionDir);
-      if (stale > 0) log.info("removed {} stale standby FIFO entries of {}", stale, spec.mountpoint());
+      if (stale > 0)
+        log.info("removed {} stale standby FIFO entries of {}", stale, spec.mountpoint());
     } catch (IOException e) {
       log.warn("cannot clean stale standby FIFOs in {}: {}", sessionDir, e.getMessage());
     }
@@ -74,9 +82,9 @@ final class DaemonHeld implements Connection {
   }
 
   /**
-   * After a daemon restart under systemd: takes the fd systemd kept for the connection that is still
-   * mounted here (same connection number, not aborted), so that connection goes on even when its
-   * child died with the old daemon. Every other handed-back fd of this mount is closed.
+   * After a daemon restart under systemd: takes the fd systemd kept for the connection that is
+   * still mounted here (same connection number, not aborted), so that connection goes on even when
+   * its child died with the old daemon. Every other handed-back fd of this mount is closed.
    */
   void reclaim(List<FuseFdStore.Stored> stored, String session) {
     Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
@@ -93,8 +101,11 @@ final class DaemonHeld implements Connection {
     fd = use.fd();
     minor = use.minor();
     sessionId = session;
-    log.info("took the FUSE connection of {} back from systemd's fd store (connection {}, fd {})",
-        spec.mountpoint(), minor, fd);
+    log.info(
+        "took the FUSE connection of {} back from systemd's fd store (connection {}, fd {})",
+        spec.mountpoint(),
+        minor,
+        fd);
   }
 
   @Override
@@ -106,11 +117,18 @@ final class DaemonHeld implements Connection {
       fd = PidFd.take(childPid, 0);
       minor = live.get().minor();
       sessionId = session;
-      log.info("took the FUSE connection of {} back from child {} (fd {})", spec.mountpoint(), childPid, fd);
+      log.info(
+          "took the FUSE connection of {} back from child {} (fd {})",
+          spec.mountpoint(),
+          childPid,
+          fd);
       fdStore.store(spec.id(), minor, fd);
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot take the FUSE connection of {} back from child {} ({}); its death will remount",
-          spec.mountpoint(), childPid, e.getMessage());
+      log.warn(
+          "cannot take the FUSE connection of {} back from child {} ({}); its death will remount",
+          spec.mountpoint(),
+          childPid,
+          e.getMessage());
     }
   }
 
@@ -120,7 +138,8 @@ final class DaemonHeld implements Connection {
 
   @Override
   public void prepare() throws IOException {
-    stopAnswering(); // before any child reads: it must see every request the responder did not answer
+    stopAnswering(); // before any child reads: it must see every request the responder did not
+    // answer
     if (alive()) return;
     release();
     ops.cleanFuseMount(spec.mountpointPath());
@@ -145,7 +164,12 @@ final class DaemonHeld implements Connection {
     try {
       io.ossfuse.fuse.raw.ExitNotes.write(sessionDir, pid, onItsOwn, reason);
     } catch (IOException e) {
-      log.warn("cannot note how child {} of {} ended in {}: {}", pid, spec.mountpoint(), sessionDir, e.getMessage());
+      log.warn(
+          "cannot note how child {} of {} ended in {}: {}",
+          pid,
+          spec.mountpoint(),
+          sessionDir,
+          e.getMessage());
     }
   }
 
@@ -171,16 +195,21 @@ final class DaemonHeld implements Connection {
     if (responder != null) return true;
     if (!alive() || sessionId == null) return false;
     try {
-      Optional<ErrorResponder> r = ErrorResponder.start(fd, new SessionState(sessionDir, sessionId), spec.mountpoint());
+      Optional<ErrorResponder> r =
+          ErrorResponder.start(fd, new SessionState(sessionDir, sessionId), spec.mountpoint());
       if (r.isEmpty()) {
-        log.info("{}: the connection was never initialized; requests wait for the next child", spec.mountpoint());
+        log.info(
+            "{}: the connection was never initialized; requests wait for the next child",
+            spec.mountpoint());
         return false;
       }
       responder = r.get();
       return true;
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot answer requests of {} while no child serves ({}); they wait for the next child",
-          spec.mountpoint(), e.getMessage());
+      log.warn(
+          "cannot answer requests of {} while no child serves ({}); they wait for the next child",
+          spec.mountpoint(),
+          e.getMessage());
       return false;
     }
   }
@@ -190,7 +219,8 @@ final class DaemonHeld implements Connection {
     if (r == null) return;
     responder = null;
     r.close();
-    log.info("{}: answered {} requests with EIO while no child served", spec.mountpoint(), r.answered());
+    log.info(
+        "{}: answered {} requests with EIO while no child served", spec.mountpoint(), r.answered());
   }
 
   @Override

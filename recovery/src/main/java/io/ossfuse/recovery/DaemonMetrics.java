@@ -13,7 +13,8 @@ public final class DaemonMetrics {
   private DaemonMetrics() {}
 
   /** Serves {@code /metrics} for {@code daemon} on {@code addr} ({@link MetricsServer#start}). */
-  public static MetricsServer start(String addr, Daemon daemon, DaemonConfig config) throws IOException {
+  public static MetricsServer start(String addr, Daemon daemon, DaemonConfig config)
+      throws IOException {
     return MetricsServer.start(addr, () -> views(daemon, config), RecoveryHistory.global());
   }
 
@@ -22,7 +23,10 @@ public final class DaemonMetrics {
     return StatsFiles.forSpecFile(config.specDir().resolve(spec.id() + ".json"));
   }
 
-  /** The stats file of the child serving {@code mountpoint} (a mount's id depends only on its mountpoint). */
+  /**
+   * The stats file of the child serving {@code mountpoint} (a mount's id depends only on its
+   * mountpoint).
+   */
   static Path statsFile(DaemonConfig config, String mountpoint) {
     return statsFile(config, new MountSpec("/", mountpoint, null, MountSpec.DRIVER_BINDFS, null));
   }
@@ -32,8 +36,17 @@ public final class DaemonMetrics {
     List<MountView> out = new ArrayList<>();
     if (r.mounts() == null) return out;
     for (MountStatus s : r.mounts()) {
-      out.add(new MountView(s.mountpoint(), s.source(), s.transport(), s.driver(), s.state().name(), s.childPid(),
-          s.uptimeMs(), s.restarts(), statsFile(config, s.mountpoint())));
+      out.add(
+          new MountView(
+              s.mountpoint(),
+              s.source(),
+              s.transport(),
+              s.driver(),
+              s.state().name(),
+              s.childPid(),
+              s.uptimeMs(),
+              s.restarts(),
+              statsFile(config, s.mountpoint())));
     }
     return out;
   }

@@ -27,20 +27,31 @@ import org.slf4j.LoggerFactory;
  */
 final class DeathSign {
   private static final Logger log = LoggerFactory.getLogger(DeathSign.class);
+
   /** pidfd_open flag: the pidfd refers to this thread, not to the thread group (= O_EXCL). */
   private static final long PIDFD_THREAD = 0x80;
+
   private static final long SYS_PIDFD_OPEN = 434;
   private static final int PF_EXITING = 0x4;
   private static final short POLLIN = 1;
-  /** Threads every HotSpot JVM keeps for its whole life (the kernel cuts names at 15 characters). */
-  private static final List<String> LIFELONG = List.of("VM Thread", "Reference Handl", "Signal Dispatch", "Finalizer");
+
+  /**
+   * Threads every HotSpot JVM keeps for its whole life (the kernel cuts names at 15 characters).
+   */
+  private static final List<String> LIFELONG =
+      List.of("VM Thread", "Reference Handl", "Signal Dispatch", "Finalizer");
+
   private static final int WATCHED = 2;
+
   /** A child just started has no JVM threads yet: looked for again this often. */
   private static final long FIND_RETRY_MS = 100;
+
   /** A child whose JVM threads are not there by then (another JVM, a wrapper) is not watched. */
   private static final long FIND_FOR_MS = 120_000;
+
   /** After a watched thread's exit, how long the other threads may take to be all exiting. */
   private static final long CONFIRM_MS = 200;
+
   private static volatile boolean unsupported;
 
   private DeathSign() {}
@@ -61,10 +72,13 @@ final class DeathSign {
     try {
       while (!dying.isDone()) {
         List<Integer> fds = openWatched(pid);
-        if (fds == null) return; // no kernel support, or the process is gone (its exit status says so)
+        if (fds == null)
+          return; // no kernel support, or the process is gone (its exit status says so)
         if (fds.isEmpty()) {
           if (System.nanoTime() > giveUp) {
-            log.debug("no lifelong JVM thread found in child {}: its death is seen at its exit status", pid);
+            log.debug(
+                "no lifelong JVM thread found in child {}: its death is seen at its exit status",
+                pid);
             return;
           }
           TimeUnit.MILLISECONDS.sleep(FIND_RETRY_MS);
@@ -86,10 +100,13 @@ final class DeathSign {
     }
   }
 
-  /** pidfds of up to {@link #WATCHED} lifelong threads; empty if none is there yet; null to give up. */
+  /**
+   * pidfds of up to {@link #WATCHED} lifelong threads; empty if none is there yet; null to give up.
+   */
   private static List<Integer> openWatched(long pid) {
     List<Integer> fds = new ArrayList<>();
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+    try (DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
       for (Path t : tasks) {
         if (fds.size() >= WATCHED) break;
         long tid = Long.parseLong(t.getFileName().toString());
@@ -100,7 +117,8 @@ final class DeathSign {
         } else if (PidFd.errno() == 22) { // EINVAL: a kernel before 6.9
           unsupported = true;
           for (int open : fds) PidFd.c().close(open);
-          log.info("no PIDFD_THREAD in this kernel: a child's death is seen at its exit status only");
+          log.info(
+              "no PIDFD_THREAD in this kernel: a child's death is seen at its exit status only");
           return null;
         }
       }
@@ -134,7 +152,9 @@ final class DeathSign {
     }
   }
 
-  /** Every thread left is exiting (or the process is gone), checked for up to {@link #CONFIRM_MS}. */
+  /**
+   * Every thread left is exiting (or the process is gone), checked for up to {@link #CONFIRM_MS}.
+   */
   private static boolean confirmed(long pid) throws InterruptedException {
     long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONFIRM_MS);
     do {
@@ -145,7 +165,8 @@ final class DeathSign {
   }
 
   static boolean allExiting(long pid) {
-    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+    try (DirectoryStream<Path> tasks =
+        Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
       for (Path t : tasks) {
         String stat;
         try {

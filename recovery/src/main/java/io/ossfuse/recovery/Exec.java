@@ -35,8 +35,10 @@ final class Exec {
   static Result run(List<String> command, Duration timeout) {
     Process p;
     try {
-      ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
+              .redirectErrorStream(true)
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
       pb.environment().put("LC_ALL", "C"); // messages are matched ("No such file")
       p = pb.start();
     } catch (IOException e) {

@@ -10,8 +10,8 @@ import java.util.Set;
 /**
  * The daemon's file modes. The state file and the mount specs name endpoints and credential
  * directories: root only (0600 in 0700 directories). Child logs may be read by the admin group
- * (0640 in 0750). Directories get their mode only when the daemon creates them: an existing one
- * is the admin's choice.
+ * (0640 in 0750). Directories get their mode only when the daemon creates them: an existing one is
+ * the admin's choice.
  */
 final class FileModes {
   static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
@@ -43,7 +43,9 @@ final class FileModes {
     Files.write(file, bytes);
   }
 
-  /** Creates {@code file} empty with {@code mode} if missing, and gives an existing one that mode. */
+  /**
+   * Creates {@code file} empty with {@code mode} if missing, and gives an existing one that mode.
+   */
   static void ensureFile(Path file, Set<PosixFilePermission> mode) throws IOException {
     try {
       Files.createFile(file, PosixFilePermissions.asFileAttribute(mode));

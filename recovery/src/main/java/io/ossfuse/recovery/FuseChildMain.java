@@ -1,5 +1,9 @@
 package io.ossfuse.recovery;
 
+import io.ossfuse.cache.CacheScan;
+import io.ossfuse.cache.TieredBlockCache;
+import io.ossfuse.cache.TieredStoreConfig;
+import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fuse.dev.Standby;
 import io.ossfuse.fuse.raw.RawFuseConfig;
 import io.ossfuse.fuse.raw.RawFuseTransport;
@@ -8,26 +12,23 @@ import io.ossfuse.mount.MountException;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.mount.MountedFileSystem;
-import io.ossfuse.store.ObjectStore;
-import io.ossfuse.cache.CacheScan;
-import io.ossfuse.cache.TieredBlockCache;
-import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.mount.ServedMount;
-import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.stats.Metrics;
+import io.ossfuse.store.ObjectStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Entry point of one FUSE child: {@code FuseChildMain --spec FILE}. Builds the mount from the spec's
- * {@link MountOptions} with {@link MountFactory} and serves it until it is unmounted or the process
- * is told to stop (SIGTERM unmounts cleanly). The daemon supervises it; it never restarts itself.
+ * Entry point of one FUSE child: {@code FuseChildMain --spec FILE}. Builds the mount from the
+ * spec's {@link MountOptions} with {@link MountFactory} and serves it until it is unmounted or the
+ * process is told to stop (SIGTERM unmounts cleanly). The daemon supervises it; it never restarts
+ * itself.
  *
  * <p>Without a {@code stateDir} in the options the inode table goes to {@code <FILE>.d/}, so inode
- * numbers survive a restart of the child. Exit status: 0 after a clean stop, 2 when the mount cannot
- * be built (one line on stderr says why), 3 on a bad spec.
+ * numbers survive a restart of the child. Exit status: 0 after a clean stop, 2 when the mount
+ * cannot be built (one line on stderr says why), 3 on a bad spec.
  *
  * <p>With the {@code raw} transport the daemon owns the connection: fd 0 is /dev/fuse and the
  * session is in the environment; the child takes the session over (or starts it) and serves until
@@ -36,7 +37,9 @@ import java.util.concurrent.CountDownLatch;
 public final class FuseChildMain {
   private FuseChildMain() {}
 
-  /** Where this child writes its data-path numbers for the daemon (docs/METRICS.md); null in tests. */
+  /**
+   * Where this child writes its data-path numbers for the daemon (docs/METRICS.md); null in tests.
+   */
   private static volatile Path statsFile;
 
   private static synchronized void startStats() {
@@ -54,7 +57,8 @@ public final class FuseChildMain {
     MountOptions options;
     try {
       MountSpec spec = Json.mapper().readValue(Files.readAllBytes(specFile), MountSpec.class);
-      if (spec.options() == null) throw new IllegalArgumentException("the spec has no mount options");
+      if (spec.options() == null)
+        throw new IllegalArgumentException("the spec has no mount options");
       options = MountOptions.fromJson(spec.options().toString());
       if (options.stateDir() == null) {
         Path dir = specFile.resolveSibling(specFile.getFileName() + ".d");
@@ -97,42 +101,67 @@ public final class FuseChildMain {
     ObjectStore store = standby ? factory.openStore(options) : null;
     if (standby) warmUp(options, store);
     if (standby) factory = takeoverFactory(options);
-    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source()
-        + " on the daemon's connection" + (standby ? " (standby)" : ""));
+    System.err.println(
+        "ossfuse child "
+            + ProcessHandle.current().pid()
+            + ": serving "
+            + options.source()
+            + " on the daemon's connection"
+            + (standby ? " (standby)" : ""));
     MountFactory opener = factory;
-    RawFuseTransport.serveStdin(() -> {
-      try {
-        long t0 = System.nanoTime();
-        ReadOnlyFileSystem fs = CrashOnReadForTests.wrapIfAsked(
-            Metrics.meter((store != null ? opener.open(options, store) : opener.open(options)).fs()), System.getenv());
-        startStats(); // after activation: a standby must not overwrite the active child's numbers
-        System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": filesystem opened in "
-            + (System.nanoTime() - t0) / 1_000_000 + " ms");
-        return fs;
-      } catch (MountException e) {
-        throw new IllegalStateException("cannot open " + options.source() + ": " + e.getMessage(), e);
-      }
-    }, rawConfig(options));
+    RawFuseTransport.serveStdin(
+        () -> {
+          try {
+            long t0 = System.nanoTime();
+            ReadOnlyFileSystem fs =
+                CrashOnReadForTests.wrapIfAsked(
+                    Metrics.meter(
+                        (store != null ? opener.open(options, store) : opener.open(options)).fs()),
+                    System.getenv());
+            startStats(); // after activation: a standby must not overwrite the active child's
+            // numbers
+            System.err.println(
+                "ossfuse child "
+                    + ProcessHandle.current().pid()
+                    + ": filesystem opened in "
+                    + (System.nanoTime() - t0) / 1_000_000
+                    + " ms");
+            return fs;
+          } catch (MountException e) {
+            throw new IllegalStateException(
+                "cannot open " + options.source() + ": " + e.getMessage(), e);
+          }
+        },
+        rawConfig(options));
     return 0;
   }
 
-  /** A standby serves at once and takes the cache lock of its dying predecessor within this, else exits. */
+  /**
+   * A standby serves at once and takes the cache lock of its dying predecessor within this, else
+   * exits.
+   */
   private static final Duration TAKEOVER_LOCK_WAIT = Duration.ofSeconds(10);
-  /** While a standby waits, its listing of the cache directories is brought up to date this often. */
+
+  /**
+   * While a standby waits, its listing of the cache directories is brought up to date this often.
+   */
   private static final long PRESCAN_REFRESH_MS = 1000;
 
   /**
-   * How a standby opens the tiered cache at its takeover: from a listing of the cache directories it
-   * took while it waited (kept up to date, never locking: the active child owns the cache), so only
-   * directories changed since are listed again; and waiting for the lock of the predecessor, which
-   * may still be exiting when the standby is woken (the kernel releases it last).
+   * How a standby opens the tiered cache at its takeover: from a listing of the cache directories
+   * it took while it waited (kept up to date, never locking: the active child owns the cache), so
+   * only directories changed since are listed again; and waiting for the lock of the predecessor,
+   * which may still be exiting when the standby is woken (the kernel releases it last).
    */
   private static MountFactory takeoverFactory(MountOptions options) {
-    java.util.function.Consumer<String> stillLocked = what -> {
-      System.err.println("ossfuse child: " + what);
-      Runtime.getRuntime().halt(2); // two processes on one cache or state dir: the daemon starts afresh
-    };
-    if (options.tieredstore() == null) return new MountFactory(System.getenv(), o -> null, stillLocked);
+    java.util.function.Consumer<String> stillLocked =
+        what -> {
+          System.err.println("ossfuse child: " + what);
+          Runtime.getRuntime()
+              .halt(2); // two processes on one cache or state dir: the daemon starts afresh
+        };
+    if (options.tieredstore() == null)
+      return new MountFactory(System.getenv(), o -> null, stillLocked);
     TieredStoreConfig config;
     CacheScan scan;
     try {
@@ -140,35 +169,55 @@ public final class FuseChildMain {
       scan = CacheScan.of(config);
     } catch (RuntimeException e) {
       System.err.println("ossfuse child: no cache pre-scan (" + e.getMessage() + ")");
-      return new MountFactory(System.getenv(), o -> TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore())))
-          .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build(), stillLocked);
+      return new MountFactory(
+          System.getenv(),
+          o ->
+              TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore())))
+                  .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked)
+                  .build(),
+          stillLocked);
     }
-    Thread refresher = new Thread(() -> {
-      while (!Standby.activationPending()) {
-        try {
-          Thread.sleep(PRESCAN_REFRESH_MS);
-        } catch (InterruptedException e) {
-          return;
-        }
-        if (!Standby.activationPending()) scan.refresh(false);
-      }
-    }, "cache-prescan");
+    Thread refresher =
+        new Thread(
+            () -> {
+              while (!Standby.activationPending()) {
+                try {
+                  Thread.sleep(PRESCAN_REFRESH_MS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                if (!Standby.activationPending()) scan.refresh(false);
+              }
+            },
+            "cache-prescan");
     refresher.setDaemon(true);
     refresher.start();
-    return new MountFactory(System.getenv(), o -> {
-      long t0 = System.nanoTime();
-      int relisted = scan.refresh(true); // woken: the predecessor writes no more
-      System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": cache pre-scan brought up to date in "
-          + (System.nanoTime() - t0) / 1_000_000 + " ms (" + relisted + " directories listed again)");
-      return TieredBlockCache.builder(config).prescanned(scan).takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked).build();
-    }, stillLocked);
+    return new MountFactory(
+        System.getenv(),
+        o -> {
+          long t0 = System.nanoTime();
+          int relisted = scan.refresh(true); // woken: the predecessor writes no more
+          System.err.println(
+              "ossfuse child "
+                  + ProcessHandle.current().pid()
+                  + ": cache pre-scan brought up to date in "
+                  + (System.nanoTime() - t0) / 1_000_000
+                  + " ms ("
+                  + relisted
+                  + " directories listed again)");
+          return TieredBlockCache.builder(config)
+              .prescanned(scan)
+              .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked)
+              .build();
+        },
+        stillLocked);
   }
 
   /**
-   * A standby's warm-up: the first requests of a takeover on a throw-away filesystem over
-   * {@code store}, with an in-memory inode table and, for a mount with a tiered cache, a tiered
-   * cache of the same block size in a temporary directory, so the cache's open and read paths are
-   * warm too without touching the real cache (locked by the active child).
+   * A standby's warm-up: the first requests of a takeover on a throw-away filesystem over {@code
+   * store}, with an in-memory inode table and, for a mount with a tiered cache, a tiered cache of
+   * the same block size in a temporary directory, so the cache's open and read paths are warm too
+   * without touching the real cache (locked by the active child).
    */
   private static void warmUp(MountOptions options, ObjectStore store) throws Exception {
     if (Standby.activationPending()) {
@@ -184,10 +233,12 @@ public final class FuseChildMain {
         Path shm = Path.of("/dev/shm");
         Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
         removeDeadWarmUpDirs(base);
-        Path dir = Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
+        Path dir =
+            Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
         cacheDir = dir;
         TieredStoreConfig warm = TieredStoreConfig.memory(dir, 64L << 20).withBlockSize(blockSize);
-        warmFactory = new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
+        warmFactory =
+            new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
       }
       try (MountedFileSystem fs = warmFactory.open(warmOptions, store)) {
         RawFuseTransport.warmUp(fs.fs(), rawConfig(options));
@@ -203,10 +254,12 @@ public final class FuseChildMain {
 
   /** A standby killed during its warm-up leaves its directory: the next one removes it. */
   private static void removeDeadWarmUpDirs(Path base) throws java.io.IOException {
-    try (java.nio.file.DirectoryStream<Path> ds = Files.newDirectoryStream(base, WARM_UP_DIR + "*")) {
+    try (java.nio.file.DirectoryStream<Path> ds =
+        Files.newDirectoryStream(base, WARM_UP_DIR + "*")) {
       for (Path d : ds) {
         String pid = d.getFileName().toString().substring(WARM_UP_DIR.length());
-        boolean alive = pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isPresent();
+        boolean alive =
+            pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isPresent();
         if (!alive) deleteTree(d);
       }
     }
@@ -224,7 +277,8 @@ public final class FuseChildMain {
    * paths (module search paths, config fallbacks) stop at the kernel.
    */
   static RawFuseConfig rawConfig(MountOptions options) {
-    return RawFuseConfig.defaults().withNegativeTimeout(Duration.ofMillis(options.negativeTtlMillis()))
+    return RawFuseConfig.defaults()
+        .withNegativeTimeout(Duration.ofMillis(options.negativeTtlMillis()))
         .withPassthrough(options.passthroughEnabled());
   }
 
@@ -234,21 +288,38 @@ public final class FuseChildMain {
     try {
       m = ServedMount.start(options, new MountFactory());
     } catch (MountException e) {
-      System.err.println("ossfuse child: cannot mount " + options.source() + " on " + options.mountpoint() + ": "
-          + e.getMessage());
+      System.err.println(
+          "ossfuse child: cannot mount "
+              + options.source()
+              + " on "
+              + options.mountpoint()
+              + ": "
+              + e.getMessage());
       return 2;
     }
-    System.err.println("ossfuse child " + ProcessHandle.current().pid() + ": serving " + options.source() + " on "
-        + m.mountpoint() + " (transport " + m.transport().name() + ")");
+    System.err.println(
+        "ossfuse child "
+            + ProcessHandle.current().pid()
+            + ": serving "
+            + options.source()
+            + " on "
+            + m.mountpoint()
+            + " (transport "
+            + m.transport().name()
+            + ")");
     startStats();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        m.close();
-      } catch (Exception ignored) {
-        // exiting anyway; the daemon cleans a dead mount
-      }
-    }, "unmount"));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    m.close();
+                  } catch (Exception ignored) {
+                    // exiting anyway; the daemon cleans a dead mount
+                  }
+                },
+                "unmount"));
     while (!m.awaitUnmounted(Duration.ofSeconds(1))) {
       if (stop.getCount() == 0) return 0;
     }

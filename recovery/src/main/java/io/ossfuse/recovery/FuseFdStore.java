@@ -18,15 +18,19 @@ import org.slf4j.LoggerFactory;
  */
 final class FuseFdStore {
   private static final Logger log = LoggerFactory.getLogger(FuseFdStore.class);
+
   /** sd_listen_fds: handed-over fds start at 3. */
   static final int LISTEN_FDS_START = 3;
+
   private static final int F_SETFD = 2;
   private static final int FD_CLOEXEC = 1;
   private static final short POLLERR = 0x8;
   private static final short POLLHUP = 0x10;
   private static final short POLLNVAL = 0x20;
 
-  /** A connection fd systemd handed back: {@code minor} is the FUSE connection it was stored for. */
+  /**
+   * A connection fd systemd handed back: {@code minor} is the FUSE connection it was stored for.
+   */
   record Stored(String name, String mountId, int minor, int fd) {}
 
   private final String socket;
@@ -45,8 +49,11 @@ final class FuseFdStore {
   static FuseFdStore fromEnvironment(Map<String, String> env, long pid) {
     List<Stored> fds = listenFds(env, pid);
     for (Stored s : fds) SdNotify.LibC.INSTANCE.fcntl(s.fd(), F_SETFD, FD_CLOEXEC);
-    if (!fds.isEmpty()) log.info("systemd handed back {} stored FUSE connection(s): {}", fds.size(),
-        fds.stream().map(Stored::name).toList());
+    if (!fds.isEmpty())
+      log.info(
+          "systemd handed back {} stored FUSE connection(s): {}",
+          fds.size(),
+          fds.stream().map(Stored::name).toList());
     return new FuseFdStore(env.get("NOTIFY_SOCKET"), fds);
   }
 
@@ -57,7 +64,8 @@ final class FuseFdStore {
   static List<Stored> listenFds(Map<String, String> env, long pid) {
     String forPid = env.get("LISTEN_PID");
     String count = env.get("LISTEN_FDS");
-    if (forPid == null || count == null || !forPid.strip().equals(Long.toString(pid))) return List.of();
+    if (forPid == null || count == null || !forPid.strip().equals(Long.toString(pid)))
+      return List.of();
     int n;
     try {
       n = Integer.parseInt(count.strip());
@@ -81,7 +89,8 @@ final class FuseFdStore {
     int dot = name.lastIndexOf('.');
     if (dot > 0) {
       try {
-        return new Stored(name, name.substring(0, dot), Integer.parseInt(name.substring(dot + 1)), fd);
+        return new Stored(
+            name, name.substring(0, dot), Integer.parseInt(name.substring(dot + 1)), fd);
       } catch (NumberFormatException ignored) {
         // not one of ours
       }
@@ -101,8 +110,10 @@ final class FuseFdStore {
       SdNotify.sendWithFd(socket, "FDSTORE=1\nFDNAME=" + name, fd);
       log.info("stored the FUSE connection {} with systemd", name);
     } catch (RuntimeException | LinkageError e) {
-      log.warn("cannot store the FUSE connection {} with systemd ({}): a crash of daemon and child together will remount it",
-          name, e.getMessage());
+      log.warn(
+          "cannot store the FUSE connection {} with systemd ({}): a crash of daemon and child together will remount it",
+          name,
+          e.getMessage());
     }
   }
 
@@ -116,21 +127,27 @@ final class FuseFdStore {
     try {
       SdNotify.send(socket, "FDSTOREREMOVE=1\nFDNAME=" + name);
     } catch (RuntimeException | LinkageError e) {
-      log.warn("cannot remove the FUSE connection {} from systemd's fd store: {}", name, e.getMessage());
+      log.warn(
+          "cannot remove the FUSE connection {} from systemd's fd store: {}", name, e.getMessage());
     }
   }
 
-  /** The handed-back fds stored for {@code mountId}; the caller owns (and closes) them from now on. */
+  /**
+   * The handed-back fds stored for {@code mountId}; the caller owns (and closes) them from now on.
+   */
   synchronized List<Stored> claim(String mountId) {
     List<Stored> mine = handedBack.stream().filter(s -> mountId.equals(s.mountId())).toList();
     handedBack.removeAll(mine);
     return mine;
   }
 
-  /** Closes and un-stores every handed-back fd no mount claimed: their mounts are no longer wanted. */
+  /**
+   * Closes and un-stores every handed-back fd no mount claimed: their mounts are no longer wanted.
+   */
   synchronized void releaseUnclaimed() {
     for (Stored s : handedBack) {
-      log.info("closing the stored FUSE connection {}: no mount of the state file uses it", s.name());
+      log.info(
+          "closing the stored FUSE connection {}: no mount of the state file uses it", s.name());
       removeName(s.name());
       SdNotify.LibC.INSTANCE.close(s.fd());
     }
@@ -151,7 +168,8 @@ final class FuseFdStore {
     byte[] pfd = new byte[8];
     java.nio.ByteBuffer.wrap(pfd).order(java.nio.ByteOrder.nativeOrder()).putInt(0, fd);
     if (SdNotify.LibC.INSTANCE.poll(pfd, 1, 0) < 0) return true;
-    short revents = java.nio.ByteBuffer.wrap(pfd).order(java.nio.ByteOrder.nativeOrder()).getShort(6);
+    short revents =
+        java.nio.ByteBuffer.wrap(pfd).order(java.nio.ByteOrder.nativeOrder()).getShort(6);
     return (revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
   }
 }

@@ -15,7 +15,8 @@ import java.util.Optional;
 final class MountOps {
   private static final Duration CMD_TIMEOUT = Duration.ofSeconds(10);
   private static final int MAX_UNSTACK = 16;
-  private static final java.util.concurrent.atomic.AtomicLong PROBES = new java.util.concurrent.atomic.AtomicLong();
+  private static final java.util.concurrent.atomic.AtomicLong PROBES =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Duration probeTimeout;
 
   MountOps(Duration probeTimeout) {
@@ -32,7 +33,8 @@ final class MountOps {
     try {
       return MountInfo.read();
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("cannot read " + MountInfo.PROC_MOUNTINFO + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot read " + MountInfo.PROC_MOUNTINFO + ": " + e.getMessage(), e);
     }
   }
 
@@ -49,13 +51,18 @@ final class MountOps {
    */
   Optional<String> probe(Path mountpoint) {
     if (fuseAt(mountpoint).isEmpty()) return Optional.of("no FUSE mount at " + mountpoint);
-    Path fresh = mountpoint.resolve(".ossfuse-probe-" + ProcessHandle.current().pid() + "-" + PROBES.incrementAndGet());
+    Path fresh =
+        mountpoint.resolve(
+            ".ossfuse-probe-" + ProcessHandle.current().pid() + "-" + PROBES.incrementAndGet());
     Exec.Result r = stat(fresh);
     if (r.ok() || (!r.timedOut() && r.output().contains("No such file"))) return Optional.empty();
     return Optional.of("lookup in " + mountpoint + " " + r.describe());
   }
 
-  /** Removes any FUSE mount left at {@code mountpoint} (dead or hung), aborting its connection first. */
+  /**
+   * Removes any FUSE mount left at {@code mountpoint} (dead or hung), aborting its connection
+   * first.
+   */
   void cleanFuseMount(Path mountpoint) {
     Optional<MountInfo.Entry> e = fuseAt(mountpoint);
     if (e.isEmpty()) return;
@@ -65,8 +72,11 @@ final class MountOps {
 
   /** {@code mount --bind} then a read-only remount (a bind ignores -o ro on the first call). */
   void bindReadOnly(Path source, Path target) throws MountException {
-    run(List.of("mount", "--bind", "--", source.toString(), target.toString()), "bind " + source + " to " + target);
-    Exec.Result r = Exec.run(List.of("mount", "-o", "remount,bind,ro", "--", target.toString()), CMD_TIMEOUT);
+    run(
+        List.of("mount", "--bind", "--", source.toString(), target.toString()),
+        "bind " + source + " to " + target);
+    Exec.Result r =
+        Exec.run(List.of("mount", "-o", "remount,bind,ro", "--", target.toString()), CMD_TIMEOUT);
     if (!r.ok()) {
       lazyUnmount(target);
       throw new MountException("remount " + target + " read-only failed (" + r.describe() + ")");

@@ -9,8 +9,14 @@ package io.ossfuse.recovery;
  *                                                                       (backing off and retrying forever; stays FAILED through retries)
  *   any ──umount──▶ STOPPED
  * </pre>
- * HEALTHY is entered only after a positive probe (FUSE mount present and a stat of its root answered).
+ *
+ * HEALTHY is entered only after a positive probe (FUSE mount present and a stat of its root
+ * answered).
  */
 public enum MountState {
-  STARTING, HEALTHY, RECOVERING, FAILED, STOPPED
+  STARTING,
+  HEALTHY,
+  RECOVERING,
+  FAILED,
+  STOPPED
 }

@@ -27,32 +27,44 @@ import org.slf4j.LoggerFactory;
  * connection is never given up: during a long backoff its requests are answered with EIO.
  *
  * <p>Every state change and every mount operation of this mount runs on one thread (its own
- * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race.
- * The periodic probe's stat runs on another thread and hands its result back: a probe in flight
- * when the child dies waits for the next child, and must not delay the takeover by its timeout.
+ * single-threaded executor), so recovery and control requests (bind/unbind/umount) never race. The
+ * periodic probe's stat runs on another thread and hands its result back: a probe in flight when
+ * the child dies waits for the next child, and must not delay the takeover by its timeout.
  *
- * <p>The parts with a job of their own live beside it: {@link StandbyPool} (standbys),
- * {@link MountTargets} (bind targets), {@link ChildLauncher} (a child's command line, spec file and
- * log). What stays here, over 400 lines, is one state machine (launch, start-up poll, probe,
- * failure, backoff, takeover) whose transitions share the generation counter and one thread.
+ * <p>The parts with a job of their own live beside it: {@link StandbyPool} (standbys), {@link
+ * MountTargets} (bind targets), {@link ChildLauncher} (a child's command line, spec file and log).
+ * What stays here, over 400 lines, is one state machine (launch, start-up poll, probe, failure,
+ * backoff, takeover) whose transitions share the generation counter and one thread.
  */
 final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
   private static final long STARTUP_POLL_MS = 25;
-  /** After a cold start: later, so the standby's start-up does not compete with the child's first requests. */
+
+  /**
+   * After a cold start: later, so the standby's start-up does not compete with the child's first
+   * requests.
+   */
   private static final long STANDBY_DELAY_MS = 1000;
-  /** After a takeover by a standby still warming up: the next standby starts by then even if it does not serve yet. */
+
+  /**
+   * After a takeover by a standby still warming up: the next standby starts by then even if it does
+   * not serve yet.
+   */
   private static final long TAKEOVER_STANDBY_DELAY_MS = 1000;
+
   /**
    * Failures this close together are a crash storm (an OOM-kill loop): more standbys then, since
    * the next kill may come before the standby started at the last takeover is warm.
    */
   private static final long STORM_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
+
   private static final int STORM_FAILURES = 2;
   private static final int STORM_STANDBYS = 3;
+
   /**
-   * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests with
-   * EIO until the next child starts, so readers fail instead of hanging (the connection stays).
+   * A crash loop this far into its backoff is no blip: a daemon-held connection answers requests
+   * with EIO until the next child starts, so readers fail instead of hanging (the connection
+   * stays).
    */
   private static final long ANSWER_ERRORS_AFTER_DELAY_MS = 2000;
 
@@ -71,12 +83,16 @@ final class MountSupervisor {
   private volatile MountState state = MountState.STARTING;
   private volatile Child child;
   private final StandbyPool standbys;
+
   /** When the recent failures were detected, oldest first: what tells a storm. */
   private final ArrayDeque<Long> recentFailures = new ArrayDeque<>();
+
   /** The FIFO of the active child if it was a standby: closed when that child is gone. */
   private Standby activeGate;
+
   /** The current child took over warm (a standby): its own standby can start at once. */
   private boolean warmTakeover;
+
   private volatile long healthySinceNanos;
   private volatile int restarts;
   private volatile String lastCrash;
@@ -87,16 +103,26 @@ final class MountSupervisor {
   private long generation;
   private long launchedAtNanos;
   private long failureDetectedNanos;
+
   /** The cgroup's OOM kills when a child's end was last noted. */
   private long oomKillsSeen = OomKills.count();
+
   private String failureCause;
   private int probeFailures;
   private ScheduledFuture<?> probeTask;
   private boolean probing;
   private boolean stopped;
 
-  MountSupervisor(MountSpec spec, List<BindTarget> targets, DaemonConfig config, ChildCommand command,
-      Connection connection, MountOps ops, TargetBinder binder, LongSupplier nanos, Runnable onChange) {
+  MountSupervisor(
+      MountSpec spec,
+      List<BindTarget> targets,
+      DaemonConfig config,
+      ChildCommand command,
+      Connection connection,
+      MountOps ops,
+      TargetBinder binder,
+      LongSupplier nanos,
+      Runnable onChange) {
     this.spec = spec;
     this.targets = new MountTargets(spec, targets, ops, binder, config);
     this.launcher = new ChildLauncher(spec, config, command);
@@ -107,21 +133,33 @@ final class MountSupervisor {
     this.backoff = new Backoff(config.backoffBase(), config.backoffCap());
     this.nanos = nanos;
     this.onChange = onChange;
-    this.exec = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "mount" + spec.mountpoint());
-      t.setDaemon(true);
-      return t;
-    });
-    this.prober = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "probe" + spec.mountpoint());
-      t.setDaemon(true);
-      return t;
-    });
-    this.standbys = new StandbyPool(spec.mountpoint(), connection, gate -> {
-      ProcessBuilder pb = launcher.process();
-      pb.environment().putAll(gate.environment());
-      return Child.started(connection.start(pb));
-    }, exec, this::guarded, nanos, onChange);
+    this.exec =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "mount" + spec.mountpoint());
+              t.setDaemon(true);
+              return t;
+            });
+    this.prober =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "probe" + spec.mountpoint());
+              t.setDaemon(true);
+              return t;
+            });
+    this.standbys =
+        new StandbyPool(
+            spec.mountpoint(),
+            connection,
+            gate -> {
+              ProcessBuilder pb = launcher.process();
+              pb.environment().putAll(gate.environment());
+              return Child.started(connection.start(pb));
+            },
+            exec,
+            this::guarded,
+            nanos,
+            onChange);
   }
 
   MountSpec spec() {
@@ -141,10 +179,19 @@ final class MountSupervisor {
     Child c = child;
     Child s = standbys.next().orElse(null);
     long since = healthySinceNanos;
-    String healthySince = since == 0 ? null
-        : Instant.now().minusNanos(Math.max(0, nanos.getAsLong() - since)).toString();
-    return new MountRecord(spec, targets.list(), c == null ? null : c.pid(), c == null ? null : c.startInstant(),
-        connection.session(), s == null ? null : s.pid(), s == null ? null : s.startInstant(), healthySince);
+    String healthySince =
+        since == 0
+            ? null
+            : Instant.now().minusNanos(Math.max(0, nanos.getAsLong() - since)).toString();
+    return new MountRecord(
+        spec,
+        targets.list(),
+        c == null ? null : c.pid(),
+        c == null ? null : c.startInstant(),
+        connection.session(),
+        s == null ? null : s.pid(),
+        s == null ? null : s.startInstant(),
+        healthySince);
   }
 
   /**
@@ -154,31 +201,36 @@ final class MountSupervisor {
   void start(MountRecord rec) {
     Long adoptPid = rec == null ? null : rec.childPid();
     String adoptStart = rec == null ? null : rec.childStart();
-    exec.execute(guarded(() -> {
-      if (rec != null && rec.standbyPid() != null) {
-        // A standby of the previous daemon waits on a FIFO nobody will write to again.
-        Child.adopt(rec.standbyPid(), rec.standbyStart()).ifPresent(this::killAndWait);
-      }
-      if (adoptPid != null) {
-        Optional<Child> c = Child.adopt(adoptPid, adoptStart);
-        if (c.isPresent() && answersAProbe()) {
-          generation++;
-          connection.adopt(adoptPid, rec.session());
-          child = c.get();
-          launchedAtNanos = nanos.getAsLong();
-          watch(c.get(), generation);
-          log.info("adopted child {} still serving {}", adoptPid, spec.mountpoint());
-          becomeHealthy(servingSince(rec));
-          return;
-        }
-        c.ifPresent(Child::kill);
-        failureDetectedNanos = nanos.getAsLong();
-        failureCause = "daemon restart (child " + adoptPid + (c.isPresent() ? " not answering, killed)" : " gone)");
-        lastCrash = failureCause;
-        setState(MountState.RECOVERING, null);
-      }
-      launch();
-    }));
+    exec.execute(
+        guarded(
+            () -> {
+              if (rec != null && rec.standbyPid() != null) {
+                // A standby of the previous daemon waits on a FIFO nobody will write to again.
+                Child.adopt(rec.standbyPid(), rec.standbyStart()).ifPresent(this::killAndWait);
+              }
+              if (adoptPid != null) {
+                Optional<Child> c = Child.adopt(adoptPid, adoptStart);
+                if (c.isPresent() && answersAProbe()) {
+                  generation++;
+                  connection.adopt(adoptPid, rec.session());
+                  child = c.get();
+                  launchedAtNanos = nanos.getAsLong();
+                  watch(c.get(), generation);
+                  log.info("adopted child {} still serving {}", adoptPid, spec.mountpoint());
+                  becomeHealthy(servingSince(rec));
+                  return;
+                }
+                c.ifPresent(Child::kill);
+                failureDetectedNanos = nanos.getAsLong();
+                failureCause =
+                    "daemon restart (child "
+                        + adoptPid
+                        + (c.isPresent() ? " not answering, killed)" : " gone)");
+                lastCrash = failureCause;
+                setState(MountState.RECOVERING, null);
+              }
+              launch();
+            }));
   }
 
   /**
@@ -189,8 +241,12 @@ final class MountSupervisor {
     for (int i = 0; i < config.probeFailures(); i++) {
       Optional<String> bad = ops.probe(spec.mountpointPath());
       if (bad.isEmpty()) return true;
-      log.warn("probe of adopted child's mount {} failed ({} of {}): {}", spec.mountpoint(), i + 1,
-          config.probeFailures(), bad.get());
+      log.warn(
+          "probe of adopted child's mount {} failed ({} of {}): {}",
+          spec.mountpoint(),
+          i + 1,
+          config.probeFailures(),
+          bad.get());
     }
     return false;
   }
@@ -210,10 +266,13 @@ final class MountSupervisor {
     if (stopped) return;
     generation++;
     long gen = generation;
-    // A crash loop stays FAILED through its retries (it would flicker otherwise) until a retry is healthy.
-    if (state == MountState.FAILED) setState(MountState.FAILED, "retrying now (" + backoff.fastFailures() + " fast failures)");
+    // A crash loop stays FAILED through its retries (it would flicker otherwise) until a retry is
+    // healthy.
+    if (state == MountState.FAILED)
+      setState(MountState.FAILED, "retrying now (" + backoff.fastFailures() + " fast failures)");
     try {
-      // Never touch the mountpoint from here: a FUSE mount without a server would block this thread.
+      // Never touch the mountpoint from here: a FUSE mount without a server would block this
+      // thread.
       connection.prepare();
       Process p = connection.start(launcher.process());
       Child c = Child.started(p);
@@ -221,8 +280,13 @@ final class MountSupervisor {
       warmTakeover = false;
       launchedAtNanos = nanos.getAsLong();
       healthySinceNanos = 0;
-      log.info("started child {} for {} ({} -> {}, log {})", c.pid(), spec.mountpoint(), spec.driver(),
-          spec.transport(), launcher.logFile());
+      log.info(
+          "started child {} for {} ({} -> {}, log {})",
+          c.pid(),
+          spec.mountpoint(),
+          spec.driver(),
+          spec.transport(),
+          launcher.logFile());
       onChange.run();
       watch(c, gen);
       exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
@@ -242,7 +306,8 @@ final class MountSupervisor {
 
   private boolean inStorm() {
     long now = nanos.getAsLong();
-    while (!recentFailures.isEmpty() && now - recentFailures.peekFirst() > STORM_WINDOW_NANOS) recentFailures.pollFirst();
+    while (!recentFailures.isEmpty() && now - recentFailures.peekFirst() > STORM_WINDOW_NANOS)
+      recentFailures.pollFirst();
     return recentFailures.size() >= STORM_FAILURES;
   }
 
@@ -260,7 +325,10 @@ final class MountSupervisor {
     activeGate = p.get().gate();
     warmTakeover = true;
     launchedAtNanos = nanos.getAsLong();
-    log.info("standby child {} took over {}{}", s.pid(), spec.mountpoint(),
+    log.info(
+        "standby child {} took over {}{}",
+        s.pid(),
+        spec.mountpoint(),
         p.get().wasReady() ? "" : " (still warming up: it serves as soon as it is up)");
     onChange.run();
     watch(s, gen);
@@ -275,14 +343,27 @@ final class MountSupervisor {
   }
 
   private void watch(Child c, long gen) {
-    c.onExit().whenComplete((v, e) -> exec.execute(guarded(() -> {
-      noteExit(c);
-      if (gen == generation && !stopped) fail(gen, "child " + c.pid() + ": " + c.exitReason());
-    })));
-    // The standby starts its takeover at the first sign of death; fail() follows with the exit status.
-    c.dying().thenRun(() -> exec.execute(guarded(() -> {
-      if (gen == generation && !stopped && c.isAlive()) standbys.wakeAhead(c.pid());
-    })));
+    c.onExit()
+        .whenComplete(
+            (v, e) ->
+                exec.execute(
+                    guarded(
+                        () -> {
+                          noteExit(c);
+                          if (gen == generation && !stopped)
+                            fail(gen, "child " + c.pid() + ": " + c.exitReason());
+                        })));
+    // The standby starts its takeover at the first sign of death; fail() follows with the exit
+    // status.
+    c.dying()
+        .thenRun(
+            () ->
+                exec.execute(
+                    guarded(
+                        () -> {
+                          if (gen == generation && !stopped && c.isAlive())
+                            standbys.wakeAhead(c.pid());
+                        })));
   }
 
   /**
@@ -299,25 +380,26 @@ final class MountSupervisor {
   }
 
   /**
-   * Probes a starting child on the prober thread: a stat on a mount nobody serves yet blocks until a
-   * child answers or the probe times out, and the death of this child must be seen meanwhile.
+   * Probes a starting child on the prober thread: a stat on a mount nobody serves yet blocks until
+   * a child answers or the probe times out, and the death of this child must be seen meanwhile.
    */
   private void pollStartup(long gen) {
     if (gen != generation || stopped) return;
-    prober.execute(() -> {
-      Optional<String> bad;
-      try {
-        bad = ops.probe(spec.mountpointPath());
-      } catch (RuntimeException e) {
-        bad = Optional.of(e.toString());
-      }
-      Optional<String> result = bad;
-      try {
-        exec.execute(guarded(() -> startupProbed(gen, result)));
-      } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
-        // supervision ended while the stat ran
-      }
-    });
+    prober.execute(
+        () -> {
+          Optional<String> bad;
+          try {
+            bad = ops.probe(spec.mountpointPath());
+          } catch (RuntimeException e) {
+            bad = Optional.of(e.toString());
+          }
+          Optional<String> result = bad;
+          try {
+            exec.execute(guarded(() -> startupProbed(gen, result)));
+          } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+            // supervision ended while the stat ran
+          }
+        });
   }
 
   private void startupProbed(long gen, Optional<String> bad) {
@@ -328,7 +410,15 @@ final class MountSupervisor {
     }
     long waited = nanos.getAsLong() - launchedAtNanos;
     if (waited > config.startTimeout().toNanos()) {
-      fail(gen, "child " + pidText() + " not ready within " + config.startTimeout().toSeconds() + " s (" + bad.get() + ")");
+      fail(
+          gen,
+          "child "
+              + pidText()
+              + " not ready within "
+              + config.startTimeout().toSeconds()
+              + " s ("
+              + bad.get()
+              + ")");
       return;
     }
     exec.schedule(guarded(() -> pollStartup(gen)), STARTUP_POLL_MS, TimeUnit.MILLISECONDS);
@@ -345,21 +435,37 @@ final class MountSupervisor {
       long ms = (nanos.getAsLong() - failureDetectedNanos) / 1_000_000;
       lastRecoveryMs = ms;
       RecoveryHistory.global().recovered(spec.mountpoint(), failureCause, ms);
-      log.info("recovered {} in {} ms after {}; re-attached {} targets{}", spec.mountpoint(), ms,
-          failureCause, counts.attached(), counts.dropped() > 0 ? ", dropped " + counts.dropped() : "");
+      log.info(
+          "recovered {} in {} ms after {}; re-attached {} targets{}",
+          spec.mountpoint(),
+          ms,
+          failureCause,
+          counts.attached(),
+          counts.dropped() > 0 ? ", dropped " + counts.dropped() : "");
       failureDetectedNanos = 0;
     } else {
-      log.info("{} healthy, child {} ready in {} ms; {} targets attached", spec.mountpoint(), pidText(),
-          (nanos.getAsLong() - launchedAtNanos) / 1_000_000, targets.list().size());
+      log.info(
+          "{} healthy, child {} ready in {} ms; {} targets attached",
+          spec.mountpoint(),
+          pidText(),
+          (nanos.getAsLong() - launchedAtNanos) / 1_000_000,
+          targets.list().size());
     }
     onChange.run();
-    command.classArchive().ifPresent(a -> a.trainIfMissing((jvm, env) -> {
-      ProcessBuilder pb = launcher.process(jvm);
-      pb.environment().putAll(env);
-      return pb;
-    }, spec.mountpoint()));
+    command
+        .classArchive()
+        .ifPresent(
+            a ->
+                a.trainIfMissing(
+                    (jvm, env) -> {
+                      ProcessBuilder pb = launcher.process(jvm);
+                      pb.environment().putAll(env);
+                      return pb;
+                    },
+                    spec.mountpoint()));
     long every = config.probeInterval().toMillis();
-    probeTask = exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
+    probeTask =
+        exec.scheduleWithFixedDelay(guarded(() -> probe(gen)), every, every, TimeUnit.MILLISECONDS);
     // After a takeover or in a storm at once: the next crash may come soon. After a quiet cold
     // start a little later, so the standby's start-up does not compete with the first requests.
     boolean soon = warmTakeover || !recentFailures.isEmpty();
@@ -370,23 +476,26 @@ final class MountSupervisor {
     if (gen != generation || stopped || state != MountState.HEALTHY || probing) return;
     launcher.rotateLog();
     probing = true;
-    prober.execute(() -> {
-      Optional<String> bad;
-      try {
-        bad = ops.probe(spec.mountpointPath());
-      } catch (RuntimeException e) {
-        bad = Optional.of(e.toString());
-      }
-      Optional<String> result = bad;
-      try {
-        exec.execute(guarded(() -> {
-          probing = false;
-          probed(gen, result);
-        }));
-      } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
-        // supervision ended while the stat ran
-      }
-    });
+    prober.execute(
+        () -> {
+          Optional<String> bad;
+          try {
+            bad = ops.probe(spec.mountpointPath());
+          } catch (RuntimeException e) {
+            bad = Optional.of(e.toString());
+          }
+          Optional<String> result = bad;
+          try {
+            exec.execute(
+                guarded(
+                    () -> {
+                      probing = false;
+                      probed(gen, result);
+                    }));
+          } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
+            // supervision ended while the stat ran
+          }
+        });
   }
 
   private void probed(long gen, Optional<String> bad) {
@@ -400,8 +509,14 @@ final class MountSupervisor {
         return;
       }
       probeFailures++;
-      log.warn("probe of {} failed ({} of {}): {}", spec.mountpoint(), probeFailures, config.probeFailures(), bad.get());
-      if (probeFailures >= config.probeFailures()) fail(gen, "child " + pidText() + " hung: " + bad.get());
+      log.warn(
+          "probe of {} failed ({} of {}): {}",
+          spec.mountpoint(),
+          probeFailures,
+          config.probeFailures(),
+          bad.get());
+      if (probeFailures >= config.probeFailures())
+        fail(gen, "child " + pidText() + " hung: " + bad.get());
       return;
     }
     probeFailures = 0;
@@ -456,8 +571,11 @@ final class MountSupervisor {
       log.warn("{} failed: {}; standby child {} took over", spec.mountpoint(), reason, pidText());
       // The next standby starts once this one serves (becomeHealthy), at the latest after a short
       // delay: its JVM start would take the CPU the takeover needs, but in a storm the next kill is
-      // near. Not after a child that failed on its own before serving: that is no storm but a bad config.
-      if (!crashLoop) exec.schedule(guarded(this::fillStandbys), TAKEOVER_STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
+      // near. Not after a child that failed on its own before serving: that is no storm but a bad
+      // config.
+      if (!crashLoop)
+        exec.schedule(
+            guarded(this::fillStandbys), TAKEOVER_STANDBY_DELAY_MS, TimeUnit.MILLISECONDS);
       return;
     }
     Duration delay = backoff.onFailure(crashLoop);
@@ -465,92 +583,128 @@ final class MountSupervisor {
       setState(MountState.RECOVERING, null);
       log.warn("{} failed: {}; no standby, starting a new child now", spec.mountpoint(), reason);
     } else {
-      boolean answering = delay.toMillis() >= ANSWER_ERRORS_AFTER_DELAY_MS && connection.answerErrorsWhileDown();
-      setState(MountState.FAILED, "retrying in " + delay.toMillis() + " ms (" + backoff.fastFailures() + " fast failures)"
-          + (answering ? "; answering requests with EIO meanwhile" : ""));
-      log.warn("{} failed: {}; {} fast failures in a row, retrying in {} ms{}", spec.mountpoint(), reason,
-          backoff.fastFailures(), delay.toMillis(), answering ? "; requests are answered with EIO meanwhile" : "");
+      boolean answering =
+          delay.toMillis() >= ANSWER_ERRORS_AFTER_DELAY_MS && connection.answerErrorsWhileDown();
+      setState(
+          MountState.FAILED,
+          "retrying in "
+              + delay.toMillis()
+              + " ms ("
+              + backoff.fastFailures()
+              + " fast failures)"
+              + (answering ? "; answering requests with EIO meanwhile" : ""));
+      log.warn(
+          "{} failed: {}; {} fast failures in a row, retrying in {} ms{}",
+          spec.mountpoint(),
+          reason,
+          backoff.fastFailures(),
+          delay.toMillis(),
+          answering ? "; requests are answered with EIO meanwhile" : "");
     }
     onChange.run();
     exec.schedule(guarded(this::launch), delay.toMillis(), TimeUnit.MILLISECONDS);
     // Killed from outside while nothing was warm: a standby warms up beside the cold start, so the
     // next kill of a storm finds one.
-    if (!crashLoop) exec.schedule(guarded(this::fillStandbys), delay.toMillis(), TimeUnit.MILLISECONDS);
+    if (!crashLoop)
+      exec.schedule(guarded(this::fillStandbys), delay.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void killAndWait(Child c) {
-    if (!c.killAndWait(5)) log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
+    if (!c.killAndWait(5))
+      log.warn("child {} of {} did not exit 5 s after SIGKILL", c.pid(), spec.mountpoint());
   }
-
 
   /** Binds a new target (or confirms an existing identical one). */
   String bind(BindTarget t, TargetPaths paths) throws Exception {
-    return call(() -> {
-      if (state != MountState.HEALTHY) {
-        throw new IllegalStateException("mount " + spec.mountpoint() + " is " + state + ": bind again once it is HEALTHY");
-      }
-      MountInfo.Entry live = ops.fuseAt(spec.mountpointPath()).orElseThrow(
-          () -> new IllegalStateException("mount " + spec.mountpoint() + " has no live FUSE mount: retry shortly"));
-      if (targets.bind(t, paths, live)) onChange.run();
-      return "bound " + t.sourceIn(spec.mountpointPath()) + " to " + t.targetPath() + " (read-only)";
-    });
+    return call(
+        () -> {
+          if (state != MountState.HEALTHY) {
+            throw new IllegalStateException(
+                "mount " + spec.mountpoint() + " is " + state + ": bind again once it is HEALTHY");
+          }
+          MountInfo.Entry live =
+              ops.fuseAt(spec.mountpointPath())
+                  .orElseThrow(
+                      () ->
+                          new IllegalStateException(
+                              "mount "
+                                  + spec.mountpoint()
+                                  + " has no live FUSE mount: retry shortly"));
+          if (targets.bind(t, paths, live)) onChange.run();
+          return "bound "
+              + t.sourceIn(spec.mountpointPath())
+              + " to "
+              + t.targetPath()
+              + " (read-only)";
+        });
   }
 
   /** Unbinds and forgets {@code target}; false if it is not one of this mount's targets. */
   boolean unbind(String target) throws Exception {
-    return call(() -> {
-      if (!targets.unbind(target)) return false;
-      onChange.run();
-      return true;
-    });
+    return call(
+        () -> {
+          if (!targets.unbind(target)) return false;
+          onChange.run();
+          return true;
+        });
   }
 
   /**
-   * Lets {@code adopter} adopt, forget and collapse binds by the mount table (binds made by others).
-   * On this mount's thread and only while HEALTHY: during a recovery the table shows dead binds that
-   * the re-attach heals. Not {@link #guarded}: an adoption problem is no reason to restart the child.
+   * Lets {@code adopter} adopt, forget and collapse binds by the mount table (binds made by
+   * others). On this mount's thread and only while HEALTHY: during a recovery the table shows dead
+   * binds that the re-attach heals. Not {@link #guarded}: an adoption problem is no reason to
+   * restart the child.
    */
   void reconcileTargets(BindAdopter adopter) {
     try {
-      exec.execute(() -> {
-        if (stopped || state != MountState.HEALTHY) return;
-        if (targets.reconcile(adopter)) onChange.run();
-      });
+      exec.execute(
+          () -> {
+            if (stopped || state != MountState.HEALTHY) return;
+            if (targets.reconcile(adopter)) onChange.run();
+          });
     } catch (java.util.concurrent.RejectedExecutionException stoppedMeanwhile) {
       // supervision ended
     }
   }
 
-  /** Stops the child and removes the mount; refuses while targets are bound unless {@code force}. */
+  /**
+   * Stops the child and removes the mount; refuses while targets are bound unless {@code force}.
+   */
   void stop(boolean force) throws Exception {
-    call(() -> {
-      List<BindTarget> bound = targets.list();
-      if (!bound.isEmpty() && !force) {
-        throw new IllegalStateException(spec.mountpoint() + " still has " + bound.size()
-            + " bound target(s) (" + bound.get(0).target() + (bound.size() > 1 ? ", ..." : "")
-            + "): unbind them or use umount --force");
-      }
-      targets.unbindAll();
-      stopped = true;
-      generation++;
-      if (probeTask != null) probeTask.cancel(false);
-      standbys.stopAll();
-      Child c = child;
-      child = null;
-      if (c != null && c.isAlive()) {
-        c.terminate();
-        try {
-          c.onExit().get(3, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-          killAndWait(c);
-        }
-      }
-      closeActiveGate();
-      connection.close();
-      setState(MountState.STOPPED, null);
-      log.info("stopped {}", spec.mountpoint());
-      return null;
-    });
+    call(
+        () -> {
+          List<BindTarget> bound = targets.list();
+          if (!bound.isEmpty() && !force) {
+            throw new IllegalStateException(
+                spec.mountpoint()
+                    + " still has "
+                    + bound.size()
+                    + " bound target(s) ("
+                    + bound.get(0).target()
+                    + (bound.size() > 1 ? ", ..." : "")
+                    + "): unbind them or use umount --force");
+          }
+          targets.unbindAll();
+          stopped = true;
+          generation++;
+          if (probeTask != null) probeTask.cancel(false);
+          standbys.stopAll();
+          Child c = child;
+          child = null;
+          if (c != null && c.isAlive()) {
+            c.terminate();
+            try {
+              c.onExit().get(3, TimeUnit.SECONDS);
+            } catch (TimeoutException e) {
+              killAndWait(c);
+            }
+          }
+          closeActiveGate();
+          connection.close();
+          setState(MountState.STOPPED, null);
+          log.info("stopped {}", spec.mountpoint());
+          return null;
+        });
     exec.shutdown();
     prober.shutdown();
   }
@@ -567,13 +721,31 @@ final class MountSupervisor {
     Child sb = standbys.next().orElse(null);
     Boolean sbReady = standbys.nextReady();
     long since = healthySinceNanos;
-    MountInfo.Entry live = state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
+    MountInfo.Entry live =
+        state == MountState.HEALTHY ? ops.fuseAt(spec.mountpointPath()).orElse(null) : null;
     List<MountStatus.TargetStatus> ts = targets.status(live);
-    long uptime = state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
-    return new MountStatus(spec.source(), spec.mountpoint(), spec.transport(), spec.driver(), state,
-        c == null ? null : c.pid(), sb == null ? null : sb.pid(), sb == null ? null : sbReady, uptime, restarts, lastCrash, lastRecoveryMs, detail, ts,
-        MountStats.of(DaemonMetrics.statsFile(config, spec), c == null ? null : c.pid(),
-            RecoveryHistory.global().recent(spec.mountpoint()), System.currentTimeMillis()));
+    long uptime =
+        state == MountState.HEALTHY && since != 0 ? (nanos.getAsLong() - since) / 1_000_000 : 0;
+    return new MountStatus(
+        spec.source(),
+        spec.mountpoint(),
+        spec.transport(),
+        spec.driver(),
+        state,
+        c == null ? null : c.pid(),
+        sb == null ? null : sb.pid(),
+        sb == null ? null : sbReady,
+        uptime,
+        restarts,
+        lastCrash,
+        lastRecoveryMs,
+        detail,
+        ts,
+        MountStats.of(
+            DaemonMetrics.statsFile(config, spec),
+            c == null ? null : c.pid(),
+            RecoveryHistory.global().recent(spec.mountpoint()),
+            System.currentTimeMillis()));
   }
 
   private void setState(MountState s, String detail) {
@@ -600,7 +772,8 @@ final class MountSupervisor {
         try {
           fail(generation, "internal error: " + t);
         } catch (Throwable t2) {
-          log.error("cannot restart {} after an internal error: {}", spec.mountpoint(), t2.toString());
+          log.error(
+              "cannot restart {} after an internal error: {}", spec.mountpoint(), t2.toString());
         }
       }
     };

@@ -13,9 +13,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the mount table: reads {@code /proc/self/mountinfo} at a fixed pace and calls
- * {@code onChange} when its content differs from the last read, or when {@link #poke()} asked for a
- * look (a mount became healthy: binds it could not adopt while recovering are due). Reading the file
+ * Watches the mount table: reads {@code /proc/self/mountinfo} at a fixed pace and calls {@code
+ * onChange} when its content differs from the last read, or when {@link #poke()} asked for a look
+ * (a mount became healthy: binds it could not adopt while recovering are due). Reading the file
  * never touches a mounted filesystem and costs well under a millisecond on a node with a few
  * thousand mounts; only a change costs a parse, in {@code onChange}.
  */
@@ -25,11 +25,13 @@ final class MountTableWatcher implements AutoCloseable {
   private final Duration every;
   private final Runnable onChange;
   private final AtomicBoolean poked = new AtomicBoolean(true);
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "mount-table");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "mount-table");
+            t.setDaemon(true);
+            return t;
+          });
   private byte[] last;
   private boolean warned;
 
@@ -56,7 +58,11 @@ final class MountTableWatcher implements AutoCloseable {
       warned = false;
       if (poked.getAndSet(false) | changed) onChange.run();
     } catch (IOException | RuntimeException e) {
-      if (!warned) log.warn("cannot watch the mount table {}: {}; binds made by others are not adopted meanwhile", file, e.toString());
+      if (!warned)
+        log.warn(
+            "cannot watch the mount table {}: {}; binds made by others are not adopted meanwhile",
+            file,
+            e.toString());
       warned = true;
     }
   }

@@ -24,10 +24,16 @@ final class MountTargets {
   private final TargetBinder binder;
   private final DaemonConfig config;
   private volatile List<BindTarget> targets;
+
   /** A re-attach failed for some target: the next healthy probe tries again. */
   private boolean pending;
 
-  MountTargets(MountSpec spec, List<BindTarget> targets, MountOps ops, TargetBinder binder, DaemonConfig config) {
+  MountTargets(
+      MountSpec spec,
+      List<BindTarget> targets,
+      MountOps ops,
+      TargetBinder binder,
+      DaemonConfig config) {
     this.spec = spec;
     this.targets = List.copyOf(targets);
     this.ops = ops;
@@ -81,8 +87,14 @@ final class MountTargets {
   boolean bind(BindTarget t, TargetPaths paths, MountInfo.Entry live) throws Exception {
     for (BindTarget o : targets) {
       if (o.target().equals(t.target()) && !o.subPath().equals(t.subPath())) {
-        throw new IllegalStateException("target " + t.target() + " is already bound to subPath '" + o.subPath()
-            + "' of " + spec.mountpoint() + ": unbind it first");
+        throw new IllegalStateException(
+            "target "
+                + t.target()
+                + " is already bound to subPath '"
+                + o.subPath()
+                + "' of "
+                + spec.mountpoint()
+                + ": unbind it first");
       }
     }
     checkSubPath(t.subPath());
@@ -91,14 +103,21 @@ final class MountTargets {
     if (top.isPresent() && !TargetBinder.matches(top.get(), t, live)) {
       boolean deadFuse = top.get().isFuse() && !ops.stat(tp).ok();
       if (!deadFuse) {
-        throw new IllegalStateException("target " + tp + " is already a mountpoint (" + top.get().fsType()
-            + " from " + top.get().source() + "): refused");
+        throw new IllegalStateException(
+            "target "
+                + tp
+                + " is already a mountpoint ("
+                + top.get().fsType()
+                + " from "
+                + top.get().source()
+                + "): refused");
       }
     }
     paths.prepare(t.target(), top.isPresent());
     TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live);
     if (r.outcome() == TargetBinder.Outcome.FAILED || r.outcome() == TargetBinder.Outcome.DROPPED) {
-      throw new IllegalStateException("bind of " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " failed: " + r.detail());
+      throw new IllegalStateException(
+          "bind of " + t.sourceIn(spec.mountpointPath()) + " to " + tp + " failed: " + r.detail());
     }
     log.info("bound {} to {} (read-only)", t.sourceIn(spec.mountpointPath()), tp);
     if (targets.contains(t)) return false;
@@ -120,12 +139,25 @@ final class MountTargets {
     }
     Exec.Result r = Exec.run(cmd, config.probeTimeout());
     if (!r.ok()) {
-      throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint() + " is not there (" + r.describe() + ")");
+      throw new IllegalStateException(
+          "subPath "
+              + subPath
+              + " of "
+              + spec.mountpoint()
+              + " is not there ("
+              + r.describe()
+              + ")");
     }
     for (String type : r.output().strip().split("\n")) {
       if (!type.strip().equals("directory")) {
-        throw new IllegalStateException("subPath " + subPath + " of " + spec.mountpoint()
-            + " goes through a " + type.strip() + ": only plain directories can be bound");
+        throw new IllegalStateException(
+            "subPath "
+                + subPath
+                + " of "
+                + spec.mountpoint()
+                + " goes through a "
+                + type.strip()
+                + ": only plain directories can be bound");
       }
     }
   }
@@ -157,7 +189,10 @@ final class MountTargets {
     log.info("unbound {} from {}", tp, spec.mountpoint());
   }
 
-  /** Lets {@code adopter} adopt, forget and collapse binds by the mount table; true if the set changed. */
+  /**
+   * Lets {@code adopter} adopt, forget and collapse binds by the mount table; true if the set
+   * changed.
+   */
   boolean reconcile(BindAdopter adopter) {
     List<BindTarget> n = adopter.reconcile(spec.mountpointPath(), targets, pending);
     if (n == targets) return false;
@@ -170,7 +205,9 @@ final class MountTargets {
     List<MountStatus.TargetStatus> ts = new ArrayList<>();
     MountInfo mi = MountOps.mounts();
     for (BindTarget t : targets) {
-      ts.add(new MountStatus.TargetStatus(t.target(), t.subPath(), binder.healthy(t, live, mi), t.adopted()));
+      ts.add(
+          new MountStatus.TargetStatus(
+              t.target(), t.subPath(), binder.healthy(t, live, mi), t.adopted()));
     }
     return ts;
   }

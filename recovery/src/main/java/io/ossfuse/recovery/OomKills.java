@@ -19,7 +19,8 @@ final class OomKills {
         if (line.startsWith("0::")) cg = line.substring(3);
       }
       if (cg == null) return 0;
-      Path events = Path.of("/sys/fs/cgroup", cg.startsWith("/") ? cg.substring(1) : cg, "memory.events");
+      Path events =
+          Path.of("/sys/fs/cgroup", cg.startsWith("/") ? cg.substring(1) : cg, "memory.events");
       for (String line : Files.readAllLines(events)) {
         if (line.startsWith("oom_kill ")) return Long.parseLong(line.substring(9).strip());
       }

@@ -13,6 +13,7 @@ import jnr.ffi.Platform;
 final class PidFd {
   /** Syscall numbers shared by every architecture since the 5.x unification. */
   private static final long SYS_PIDFD_OPEN = 434;
+
   private static final long SYS_PIDFD_GETFD = 438;
 
   public interface C {
@@ -20,7 +21,9 @@ final class PidFd {
 
     int close(int fd);
 
-    /** {@code fds}: struct pollfd as int pairs, {fd, events | revents << 16} (little-endian shorts). */
+    /**
+     * {@code fds}: struct pollfd as int pairs, {fd, events | revents << 16} (little-endian shorts).
+     */
     int poll(int[] fds, long nfds, int timeoutMs);
   }
 
@@ -30,7 +33,9 @@ final class PidFd {
 
   static C c() {
     if (c == null) {
-      c = LibraryLoader.create(C.class).load(Platform.getNativePlatform().getStandardCLibraryName());
+      c =
+          LibraryLoader.create(C.class)
+              .load(Platform.getNativePlatform().getStandardCLibraryName());
     }
     return c;
   }
@@ -39,10 +44,13 @@ final class PidFd {
   static int take(long pid, int fd) throws IOException {
     C lib = c();
     int pidfd = (int) lib.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
-    if (pidfd < 0) throw new IOException("pidfd_open(" + pid + ") failed: " + Errno.nameOf(errno()));
+    if (pidfd < 0)
+      throw new IOException("pidfd_open(" + pid + ") failed: " + Errno.nameOf(errno()));
     try {
       int copy = (int) lib.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0);
-      if (copy < 0) throw new IOException("pidfd_getfd(" + pid + ", " + fd + ") failed: " + Errno.nameOf(errno()));
+      if (copy < 0)
+        throw new IOException(
+            "pidfd_getfd(" + pid + ", " + fd + ") failed: " + Errno.nameOf(errno()));
       return copy;
     } finally {
       lib.close(pidfd);

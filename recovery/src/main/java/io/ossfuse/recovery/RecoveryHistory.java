@@ -21,8 +21,10 @@ import org.slf4j.LoggerFactory;
 public final class RecoveryHistory {
   /** Events kept per mount. */
   public static final int KEEP = 10;
+
   /** Recovery duration bucket upper bounds in seconds (+Inf implied). */
   static final double[] BUCKETS_SECONDS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120};
+
   private static final Logger events = LoggerFactory.getLogger("ossfuse.recovery-event");
   private static final RecoveryHistory GLOBAL = new RecoveryHistory(System::currentTimeMillis);
 
@@ -54,7 +56,11 @@ public final class RecoveryHistory {
       p.buckets[bucket(durationMs)]++;
       n = p.count;
     }
-    events.info("recovery-event mount={} duration_ms={} recoveries={} cause=\"{}\"", mountpoint, durationMs, n,
+    events.info(
+        "recovery-event mount={} duration_ms={} recoveries={} cause=\"{}\"",
+        mountpoint,
+        durationMs,
+        n,
         cause == null ? "" : cause.replace('"', '\''));
   }
 
@@ -92,8 +98,8 @@ public final class RecoveryHistory {
   /**
    * One recovery.
    *
-   * @param atMillis   when the mount served again (epoch ms)
-   * @param cause      why it had failed
+   * @param atMillis when the mount served again (epoch ms)
+   * @param cause why it had failed
    * @param durationMs failure detected → serving again with every target re-attached
    */
   @JsonIgnoreProperties(ignoreUnknown = true)

@@ -16,24 +16,35 @@ import org.slf4j.LoggerFactory;
 /**
  * The pre-started standby children of one daemon-held mount: each pays its JVM and OSS client
  * start-up ahead of a crash, so a takeover costs milliseconds. Usually one; during a crash storm
- * more, because a kill can come before the standby started at the previous takeover is warm
- * (a JVM start costs seconds of CPU on a small node).
+ * more, because a kill can come before the standby started at the previous takeover is warm (a JVM
+ * start costs seconds of CPU on a small node).
  *
  * <p>Not thread-safe: every method but the status readers runs on the supervisor's thread.
  */
 final class StandbyPool {
   private static final Logger log = LoggerFactory.getLogger(StandbyPool.class);
   private static final long READY_POLL_MS = 50;
-  /** A standby that exits before taking over is replaced after this, doubled per exit in a row up to the cap. */
+
+  /**
+   * A standby that exits before taking over is replaced after this, doubled per exit in a row up to
+   * the cap.
+   */
   private static final long RETRY_MS = 5000;
+
   private static final long RETRY_CAP_MS = 60_000;
 
-  /** Starts the process of a new standby: the supervisor's child command plus the FIFO's environment. */
+  /**
+   * Starts the process of a new standby: the supervisor's child command plus the FIFO's
+   * environment.
+   */
   interface Launcher {
     Child start(Standby gate) throws IOException;
   }
 
-  /** A standby taking over: its process, its FIFO (the active child's from now on), whether it was warm. */
+  /**
+   * A standby taking over: its process, its FIFO (the active child's from now on), whether it was
+   * warm.
+   */
   record Promoted(Child child, Standby gate, boolean wasReady) {}
 
   private static final class Slot {
@@ -56,17 +67,31 @@ final class StandbyPool {
   private final UnaryOperator<Runnable> guarded;
   private final LongSupplier nanos;
   private final Runnable onChange;
-  /** Oldest first; replaced whole on every change so status readers on other threads see a snapshot. */
+
+  /**
+   * Oldest first; replaced whole on every change so status readers on other threads see a snapshot.
+   */
   private volatile List<Slot> slots = List.of();
-  /** Woken ahead of the active child's exit status ({@link #wakeAhead}): the next {@link #promote} returns it. */
+
+  /**
+   * Woken ahead of the active child's exit status ({@link #wakeAhead}): the next {@link #promote}
+   * returns it.
+   */
   private Slot woken;
+
   private boolean wokenReady;
   private int exitsInARow;
   private long retryAtNanos;
   private boolean retryScheduled;
 
-  StandbyPool(String mountpoint, Connection connection, Launcher launcher, ScheduledExecutorService exec,
-      UnaryOperator<Runnable> guarded, LongSupplier nanos, Runnable onChange) {
+  StandbyPool(
+      String mountpoint,
+      Connection connection,
+      Launcher launcher,
+      ScheduledExecutorService exec,
+      UnaryOperator<Runnable> guarded,
+      LongSupplier nanos,
+      Runnable onChange) {
     this.mountpoint = mountpoint;
     this.connection = connection;
     this.launcher = launcher;
@@ -97,9 +122,16 @@ final class StandbyPool {
   void fill(int target) {
     while (slots.size() > target) {
       // the one taking over is never stopped
-      Slot youngest = slots.get(slots.size() - 1) != woken ? slots.get(slots.size() - 1) : slots.get(slots.size() - 2);
+      Slot youngest =
+          slots.get(slots.size() - 1) != woken
+              ? slots.get(slots.size() - 1)
+              : slots.get(slots.size() - 2);
       remove(youngest);
-      log.info("standby child {} of {} stopped: {} are enough now", youngest.child.pid(), mountpoint, target);
+      log.info(
+          "standby child {} of {} stopped: {} are enough now",
+          youngest.child.pid(),
+          mountpoint,
+          target);
       youngest.child.kill();
       youngest.child.onExit().whenComplete((v, e) -> youngest.gate.close());
     }
@@ -108,10 +140,14 @@ final class StandbyPool {
       if (wait > 0) {
         if (!retryScheduled) {
           retryScheduled = true;
-          exec.schedule(guarded.apply(() -> {
-            retryScheduled = false;
-            fill(target);
-          }), wait / 1_000_000 + 1, TimeUnit.MILLISECONDS);
+          exec.schedule(
+              guarded.apply(
+                  () -> {
+                    retryScheduled = false;
+                    fill(target);
+                  }),
+              wait / 1_000_000 + 1,
+              TimeUnit.MILLISECONDS);
         }
         return;
       }
@@ -131,7 +167,11 @@ final class StandbyPool {
       n.add(s);
       slots = List.copyOf(n);
       onChange.run();
-      log.info("standby child {} started for {}; warming up ({} standing by)", c.pid(), mountpoint, n.size());
+      log.info(
+          "standby child {} started for {}; warming up ({} standing by)",
+          c.pid(),
+          mountpoint,
+          n.size());
       exec.schedule(guarded.apply(() -> pollReady(s)), READY_POLL_MS, TimeUnit.MILLISECONDS);
       c.onExit().whenComplete((v, e) -> exec.execute(guarded.apply(() -> exited(s))));
       return true;
@@ -144,15 +184,20 @@ final class StandbyPool {
 
   /** A standby died before taking over: the next one waits a little longer each time in a row. */
   private void exited(Slot s) {
-    if (!slots.contains(s)) return; // promoted (its FIFO is then the active child's) or stopped already
+    if (!slots.contains(s))
+      return; // promoted (its FIFO is then the active child's) or stopped already
     if (s == woken) woken = null;
     remove(s);
     s.gate.close();
     long retry = Math.min(RETRY_CAP_MS, RETRY_MS << Math.min(exitsInARow, 4));
     exitsInARow++;
     retryAtNanos = nanos.getAsLong() + retry * 1_000_000;
-    log.warn("standby child {} of {} exited ({}); another starts in {} ms at the earliest", s.child.pid(), mountpoint,
-        s.child.exitReason(), retry);
+    log.warn(
+        "standby child {} of {} exited ({}); another starts in {} ms at the earliest",
+        s.child.pid(),
+        mountpoint,
+        s.child.exitReason(),
+        retry);
   }
 
   private void pollReady(Slot s) {
@@ -160,7 +205,10 @@ final class StandbyPool {
     if (s.gate.isReady()) {
       exitsInARow = 0;
       // Logged before the status shows it: whoever sees "ready" in status finds the line too.
-      log.info("standby child {} ready to take over {} ({} ms after its start)", s.child.pid(), mountpoint,
+      log.info(
+          "standby child {} ready to take over {} ({} ms after its start)",
+          s.child.pid(),
+          mountpoint,
           (nanos.getAsLong() - s.startedNanos) / 1_000_000);
       s.ready = true;
       onChange.run();
@@ -196,7 +244,11 @@ final class StandbyPool {
           return Optional.of(new Promoted(s.child, s.gate, ready));
         }
       } catch (IOException | RuntimeException e) {
-        log.warn("cannot wake the standby child {} of {}: {}", s.child.pid(), mountpoint, e.getMessage());
+        log.warn(
+            "cannot wake the standby child {} of {}: {}",
+            s.child.pid(),
+            mountpoint,
+            e.getMessage());
       }
       killAndWait(s.child);
       s.gate.close();
@@ -218,11 +270,16 @@ final class StandbyPool {
       if (s.child.isAlive() && connection.activateStandby(s.gate)) {
         woken = s;
         wokenReady = ready;
-        log.info("child {} of {} is dying: standby child {} woken{}", dyingPid, mountpoint, s.child.pid(),
+        log.info(
+            "child {} of {} is dying: standby child {} woken{}",
+            dyingPid,
+            mountpoint,
+            s.child.pid(),
             ready ? "" : " (still warming up)");
       }
     } catch (IOException | RuntimeException e) {
-      log.warn("cannot wake the standby child {} of {}: {}", s.child.pid(), mountpoint, e.getMessage());
+      log.warn(
+          "cannot wake the standby child {} of {}: {}", s.child.pid(), mountpoint, e.getMessage());
     }
   }
 
@@ -248,7 +305,9 @@ final class StandbyPool {
 
   private Optional<Slot> best() {
     List<Slot> all = slots;
-    return all.stream().filter(s -> s.ready).findFirst()
+    return all.stream()
+        .filter(s -> s.ready)
+        .findFirst()
         .or(() -> all.stream().min(Comparator.comparingLong(s -> s.startedNanos)));
   }
 
@@ -260,7 +319,7 @@ final class StandbyPool {
   }
 
   private void killAndWait(Child c) {
-    if (!c.killAndWait(5)) log.warn("standby child {} of {} did not exit 5 s after SIGKILL", c.pid(), mountpoint);
+    if (!c.killAndWait(5))
+      log.warn("standby child {} of {} did not exit 5 s after SIGKILL", c.pid(), mountpoint);
   }
-
 }

@@ -18,7 +18,8 @@ final class StateEntry {
     JsonNode spec = node.get("spec");
     if (spec == null || !spec.isObject()) throw new IllegalArgumentException("no mount spec");
     for (JsonNode t : node.path("targets")) {
-      if (!t.isObject()) throw new IllegalArgumentException("bind target " + t + " is not a JSON object");
+      if (!t.isObject())
+        throw new IllegalArgumentException("bind target " + t + " is not a JSON object");
     }
     MountRecord r;
     try {
@@ -35,7 +36,9 @@ final class StateEntry {
     return r;
   }
 
-  /** Best-effort mountpoint of a (possibly broken) entry, for the log line; "?" if there is none. */
+  /**
+   * Best-effort mountpoint of a (possibly broken) entry, for the log line; "?" if there is none.
+   */
   static String mountpointOf(JsonNode node) {
     JsonNode mp = node == null ? null : node.path("spec").get("mountpoint");
     return mp != null && mp.isTextual() ? mp.asText() : "?";
@@ -43,7 +46,8 @@ final class StateEntry {
 
   private static void checkPid(Long pid, String field) {
     // pid 1 is init, never a child of this daemon.
-    if (pid != null && pid <= 1) throw new IllegalArgumentException(field + " " + pid + " is not a process id");
+    if (pid != null && pid <= 1)
+      throw new IllegalArgumentException(field + " " + pid + " is not a process id");
   }
 
   /** The innermost message (e.g. MountSpec's own check), first line only. */

@@ -31,9 +31,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A load checks the file (a JSON object of a known version with a list of mounts) and every
  * entry in it. A bad entry is skipped with one log line and kept in {@code <name>.rejected-<time>};
- * the others are served. A file that cannot be read, or is of an unknown version, is kept as
- * {@code <name>.corrupt} and the previous version is used; if that cannot be read either, the load
- * fails with a {@link StateFileException}: starting with no mounts would orphan live children.
+ * the others are served. A file that cannot be read, or is of an unknown version, is kept as {@code
+ * <name>.corrupt} and the previous version is used; if that cannot be read either, the load fails
+ * with a {@link StateFileException}: starting with no mounts would orphan live children.
  */
 final class StateStore {
   private static final Logger log = LoggerFactory.getLogger(StateStore.class);
@@ -70,12 +70,25 @@ final class StateStore {
       try {
         p = parse(prev);
       } catch (IOException | RuntimeException e2) {
-        throw new StateFileException("state file " + file + " is unreadable (" + oneLine(e) + ") and so is its previous version "
-            + prev.getFileName() + " (" + oneLine(e2) + "); no mount was touched: restore a good copy, or move both aside"
-            + " to start with no mounts (then unmount what they listed by hand)");
+        throw new StateFileException(
+            "state file "
+                + file
+                + " is unreadable ("
+                + oneLine(e)
+                + ") and so is its previous version "
+                + prev.getFileName()
+                + " ("
+                + oneLine(e2)
+                + "); no mount was touched: restore a good copy, or move both aside"
+                + " to start with no mounts (then unmount what they listed by hand)");
       }
-      log.warn("state file {} is unreadable ({}); using the previous version {} ({} mounts){}", file, oneLine(e), prev,
-          p.mounts().size(), Files.exists(file) ? "; the bad copy is kept as " + file.getFileName() + ".corrupt" : "");
+      log.warn(
+          "state file {} is unreadable ({}); using the previous version {} ({} mounts){}",
+          file,
+          oneLine(e),
+          prev,
+          p.mounts().size(),
+          Files.exists(file) ? "; the bad copy is kept as " + file.getFileName() + ".corrupt" : "");
     }
     if (!p.rejected().isEmpty()) setAside(p);
     return new DaemonState(DaemonState.VERSION, p.mounts());
@@ -94,17 +107,26 @@ final class StateStore {
     }
   }
 
-  /** Logs one line per entry and writes them to {@code <name>.rejected-<time>} (0600) for the admin. */
+  /**
+   * Logs one line per entry and writes them to {@code <name>.rejected-<time>} (0600) for the admin.
+   */
   synchronized void keepAside(List<Rejected> rejected) {
-    Path aside = file.resolveSibling(file.getFileName() + ".rejected-" + STAMP.format(Instant.now()));
+    Path aside =
+        file.resolveSibling(file.getFileName() + ".rejected-" + STAMP.format(Instant.now()));
     for (Rejected r : rejected) {
-      log.warn("state file {}: skipped the entry for mount {} ({}); it is kept in {}", file,
-          StateEntry.mountpointOf(r.entry()), r.reason(), aside.getFileName());
+      log.warn(
+          "state file {}: skipped the entry for mount {} ({}); it is kept in {}",
+          file,
+          StateEntry.mountpointOf(r.entry()),
+          r.reason(),
+          aside.getFileName());
     }
     try {
-      ObjectNode root = json.createObjectNode().put("version", DaemonState.VERSION).put("from", file.toString());
+      ObjectNode root =
+          json.createObjectNode().put("version", DaemonState.VERSION).put("from", file.toString());
       ArrayNode list = root.putArray("rejected");
-      for (Rejected r : rejected) list.addObject().put("reason", r.reason()).set("entry", r.entry());
+      for (Rejected r : rejected)
+        list.addObject().put("reason", r.reason()).set("entry", r.entry());
       FileModes.writePrivate(aside, json.writeValueAsBytes(root));
     } catch (IOException e) {
       log.error("cannot keep the skipped state entries in {}: {}", aside, e.getMessage());
@@ -127,9 +149,16 @@ final class StateStore {
   synchronized void save(DaemonState state) throws IOException {
     FileModes.createDirs(file.getParent(), FileModes.PRIVATE_DIR);
     byte[] bytes = json.writeValueAsBytes(state);
-    try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING), PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_FILE))) {
-      Files.setPosixFilePermissions(tmp, FileModes.PRIVATE_FILE); // a leftover temp file keeps its mode
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            Set.of(
+                StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING),
+            PosixFilePermissions.asFileAttribute(FileModes.PRIVATE_FILE))) {
+      Files.setPosixFilePermissions(
+          tmp, FileModes.PRIVATE_FILE); // a leftover temp file keeps its mode
       ByteBuffer buf = ByteBuffer.wrap(bytes);
       while (buf.hasRemaining()) ch.write(buf);
       ch.force(true);
@@ -168,7 +197,8 @@ final class StateStore {
     JsonNode version = root.get("version");
     if (version == null || version.isNull()) throw new IOException("no version");
     if (!version.isInt() || version.intValue() != DaemonState.VERSION) {
-      throw new IOException("version " + version + ", this daemon reads version " + DaemonState.VERSION);
+      throw new IOException(
+          "version " + version + ", this daemon reads version " + DaemonState.VERSION);
     }
     JsonNode mounts = root.get("mounts");
     if (mounts == null || !mounts.isArray()) throw new IOException("no list of mounts");

@@ -16,7 +16,12 @@ import org.slf4j.LoggerFactory;
  * is re-attached on top of its dead bind instead ({@link #reattachAdopted}).
  */
 final class TargetBinder {
-  enum Outcome { KEPT, ATTACHED, DROPPED, FAILED }
+  enum Outcome {
+    KEPT,
+    ATTACHED,
+    DROPPED,
+    FAILED
+  }
 
   record Result(Outcome outcome, String detail) {}
 
@@ -29,10 +34,15 @@ final class TargetBinder {
     this.paths = paths;
   }
 
-  /** True if {@code t} shows the live mount {@code live} (same connection, same subdir) and answers. */
+  /**
+   * True if {@code t} shows the live mount {@code live} (same connection, same subdir) and answers.
+   */
   boolean healthy(BindTarget t, MountInfo.Entry live, MountInfo mi) {
     Optional<MountInfo.Entry> top = mi.top(t.targetPath());
-    return live != null && top.isPresent() && matches(top.get(), t, live) && ops.stat(t.targetPath()).ok();
+    return live != null
+        && top.isPresent()
+        && matches(top.get(), t, live)
+        && ops.stat(t.targetPath()).ok();
   }
 
   /** Whether mountinfo alone says the target is bound to the live mount (no I/O on the target). */
@@ -46,7 +56,8 @@ final class TargetBinder {
     MountInfo mi = MountOps.mounts();
     Optional<MountInfo.Entry> top = mi.top(tp);
     if (top.isPresent()) {
-      if (matches(top.get(), t, live) && ops.stat(tp).ok()) return new Result(Outcome.KEPT, "healthy");
+      if (matches(top.get(), t, live) && ops.stat(tp).ok())
+        return new Result(Outcome.KEPT, "healthy");
       ops.unmountAll(tp);
     }
     if (!Files.isDirectory(tp, LinkOption.NOFOLLOW_LINKS)) {
@@ -68,12 +79,13 @@ final class TargetBinder {
 
   /**
    * An adopted bind belongs to its owner: it is kept while it shows the live mount, forgotten when
-   * the owner unmounted it (nothing left there) or mounted something else, and otherwise bound again
-   * <em>on top of</em> the dead bind of the lost connection, never in its place. A pod sees its volume
-   * through its own copy of that bind (kubelet, {@code mountPropagation: HostToContainer}): a bind made
-   * on top of the dead one propagates into the pod, one made after unmounting it never does (the pod
-   * keeps ENOTCONN until restarted). The dead layer below goes with the owner's unmount (Fluid's
-   * NodeUnpublishVolume unmounts until nothing is left); live layers are never stacked.
+   * the owner unmounted it (nothing left there) or mounted something else, and otherwise bound
+   * again <em>on top of</em> the dead bind of the lost connection, never in its place. A pod sees
+   * its volume through its own copy of that bind (kubelet, {@code mountPropagation:
+   * HostToContainer}): a bind made on top of the dead one propagates into the pod, one made after
+   * unmounting it never does (the pod keeps ENOTCONN until restarted). The dead layer below goes
+   * with the owner's unmount (Fluid's NodeUnpublishVolume unmounts until nothing is left); live
+   * layers are never stacked.
    */
   private Result reattachAdopted(BindTarget t, Path mountpoint, MountInfo.Entry live) {
     Path tp = t.targetPath();
@@ -82,10 +94,14 @@ final class TargetBinder {
     MountInfo.Entry top = stack.get(stack.size() - 1);
     if (top.device().equals(live.device())) return new Result(Outcome.KEPT, "healthy");
     if (!top.fsType().equals(live.fsType())) {
-      return new Result(Outcome.DROPPED, "its owner mounted " + top.fsType() + " from " + top.source() + " there");
+      return new Result(
+          Outcome.DROPPED,
+          "its owner mounted " + top.fsType() + " from " + top.source() + " there");
     }
-    // A fresh name, not the root: a dead connection still answers a stat of the root from the cache.
-    if (ops.probe(tp).isEmpty()) return new Result(Outcome.DROPPED, "it shows another live " + top.fsType() + " mount");
+    // A fresh name, not the root: a dead connection still answers a stat of the root from the
+    // cache.
+    if (ops.probe(tp).isEmpty())
+      return new Result(Outcome.DROPPED, "it shows another live " + top.fsType() + " mount");
     try {
       paths.prepare(t.target(), true); // the last component is the dead mountpoint: not stat'ed
     } catch (TargetPaths.TargetException e) {

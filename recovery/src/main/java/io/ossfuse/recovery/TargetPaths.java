@@ -33,29 +33,37 @@ final class TargetPaths {
   Path check(String target) throws TargetException {
     if (target == null || target.isEmpty()) throw new TargetException("bind target is missing");
     Path p = Path.of(target);
-    if (!p.isAbsolute()) throw new TargetException("bind target '" + target + "' must be an absolute path");
+    if (!p.isAbsolute())
+      throw new TargetException("bind target '" + target + "' must be an absolute path");
     for (Path seg : p) {
       String s = seg.toString();
       if (s.equals("..") || s.equals(".")) {
-        throw new TargetException("bind target '" + target + "' contains '" + s + "': give a plain path under " + root);
+        throw new TargetException(
+            "bind target '" + target + "' contains '" + s + "': give a plain path under " + root);
       }
     }
     Path n = p.normalize();
     if (!n.startsWith(root) || n.equals(root)) {
-      throw new TargetException("bind target " + n + " is outside the allowed root " + root
-          + " (set --allowed-root to change it)");
+      throw new TargetException(
+          "bind target "
+              + n
+              + " is outside the allowed root "
+              + root
+              + " (set --allowed-root to change it)");
     }
     return n;
   }
 
   /**
-   * Checks every component below the root without following links, creating missing directories.
-   * A path whose last component is a (possibly dead) mountpoint is fine: {@code isMountpoint} says so.
+   * Checks every component below the root without following links, creating missing directories. A
+   * path whose last component is a (possibly dead) mountpoint is fine: {@code isMountpoint} says
+   * so.
    */
   Path prepare(String target, boolean isMountpoint) throws TargetException {
     Path n = check(target);
     if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
-      throw new TargetException("the allowed root " + root + " does not exist: create it or pass --allowed-root");
+      throw new TargetException(
+          "the allowed root " + root + " does not exist: create it or pass --allowed-root");
     }
     Path cur = root;
     Path rel = root.relativize(n);
@@ -70,13 +78,17 @@ final class TargetPaths {
         } catch (java.nio.file.FileAlreadyExistsException raced) {
           // checked again just below
         } catch (IOException e) {
-          throw new TargetException("cannot create bind target directory " + cur + ": " + e.getMessage());
+          throw new TargetException(
+              "cannot create bind target directory " + cur + ": " + e.getMessage());
         }
         a = lstat(cur);
-        if (a == null) throw new TargetException("bind target directory " + cur + " vanished while being created");
+        if (a == null)
+          throw new TargetException(
+              "bind target directory " + cur + " vanished while being created");
       }
       if (a.isSymbolicLink()) {
-        throw new TargetException("bind target " + n + " goes through the symlink " + cur + ": refused");
+        throw new TargetException(
+            "bind target " + n + " goes through the symlink " + cur + ": refused");
       }
       if (!a.isDirectory()) {
         throw new TargetException("bind target " + n + ": " + cur + " is not a directory");
@@ -89,7 +101,8 @@ final class TargetPaths {
   static String checkSubPath(String subPath) throws TargetException {
     if (subPath == null || subPath.isEmpty()) return "";
     Path p = Path.of(subPath);
-    if (p.isAbsolute()) throw new TargetException("subPath '" + subPath + "' must be relative to the mountpoint");
+    if (p.isAbsolute())
+      throw new TargetException("subPath '" + subPath + "' must be relative to the mountpoint");
     for (Path seg : p) {
       String s = seg.toString();
       if (s.equals("..") || s.equals(".") || s.isEmpty()) {

@@ -14,7 +14,8 @@ class BackoffTest {
     Backoff b = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30));
     long[] expected = {0, 500, 1000, 2000, 4000, 8000, 16000, 30000, 30000, 30000};
     for (long ms : expected) assertEquals(Duration.ofMillis(ms), b.onFailure(NEVER_SERVED));
-    for (int i = 0; i < 100; i++) assertEquals(Duration.ofSeconds(30), b.onFailure(NEVER_SERVED), "no overflow, no give-up");
+    for (int i = 0; i < 100; i++)
+      assertEquals(Duration.ofSeconds(30), b.onFailure(NEVER_SERVED), "no overflow, no give-up");
   }
 
   @Test

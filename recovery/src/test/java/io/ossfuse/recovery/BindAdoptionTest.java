@@ -17,10 +17,11 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Binds made by someone else with a plain {@code mount --bind} (as Fluid's CSI and the kubelet make
- * them) under a shared mount (BASE, as / on a systemd node) are adopted from the mount table and healed like the targets of {@code ossfuse bind}. Real
- * mounts: a daemon JVM, bindfs children (a child's death loses the FUSE connection, so every kill
- * needs a re-attach), and a "pod" mount namespace that sees the targets the way a container with
- * {@code mountPropagation: HostToContainer} does.
+ * them) under a shared mount (BASE, as / on a systemd node) are adopted from the mount table and
+ * healed like the targets of {@code ossfuse bind}. Real mounts: a daemon JVM, bindfs children (a
+ * child's death loses the FUSE connection, so every kill needs a re-attach), and a "pod" mount
+ * namespace that sees the targets the way a container with {@code mountPropagation:
+ * HostToContainer} does.
  *
  * <pre>
  * BASE/src/top.txt, BASE/src/data/file.txt   served by bindfs at BASE/mnt
@@ -42,9 +43,12 @@ class BindAdoptionTest {
   @BeforeEach
   void setUp() throws Exception {
     h = new DaemonHarness();
-    // The node's / is shared (systemd): so are binds, and a pod's slave copy receives what is mounted on them.
-    for (List<String> cmd : List.of(List.of("mount", "--bind", h.base.toString(), h.base.toString()),
-        List.of("mount", "--make-rshared", h.base.toString()))) {
+    // The node's / is shared (systemd): so are binds, and a pod's slave copy receives what is
+    // mounted on them.
+    for (List<String> cmd :
+        List.of(
+            List.of("mount", "--bind", h.base.toString(), h.base.toString()),
+            List.of("mount", "--make-rshared", h.base.toString()))) {
       Exec.Result r = Exec.run(cmd, Duration.ofSeconds(10));
       assertTrue(r.ok(), cmd + ": " + r.describe());
     }
@@ -71,7 +75,10 @@ class BindAdoptionTest {
 
   private static void bind(Path source, Path target) throws Exception {
     Files.createDirectories(target);
-    Exec.Result r = Exec.run(List.of("mount", "--bind", source.toString(), target.toString()), Duration.ofSeconds(10));
+    Exec.Result r =
+        Exec.run(
+            List.of("mount", "--bind", source.toString(), target.toString()),
+            Duration.ofSeconds(10));
     assertTrue(r.ok(), "mount --bind " + source + " " + target + ": " + r.describe());
   }
 
@@ -80,11 +87,13 @@ class BindAdoptionTest {
     assertTrue(r.ok(), "umount " + target + ": " + r.describe());
   }
 
-  private MountStatus awaitTargets(Predicate<List<MountStatus.TargetStatus>> cond) throws Exception {
+  private MountStatus awaitTargets(Predicate<List<MountStatus.TargetStatus>> cond)
+      throws Exception {
     try {
       return h.await(mp, m -> m.state() == MountState.HEALTHY && cond.test(m.targets()), WAIT);
     } catch (AssertionError e) {
-      throw new AssertionError(e.getMessage() + "\n" + mountsUnderBase() + "daemon log:\n" + h.log(), e);
+      throw new AssertionError(
+          e.getMessage() + "\n" + mountsUnderBase() + "daemon log:\n" + h.log(), e);
     }
   }
 
@@ -100,14 +109,17 @@ class BindAdoptionTest {
     try {
       return Files.readString(file);
     } catch (java.io.IOException e) {
-      throw new AssertionError("cannot read " + file + ": " + e + "\n" + mountsUnderBase() + "daemon log:\n" + h.log(), e);
+      throw new AssertionError(
+          "cannot read " + file + ": " + e + "\n" + mountsUnderBase() + "daemon log:\n" + h.log(),
+          e);
     }
   }
 
   private static boolean adoptedAndHealthy(List<MountStatus.TargetStatus> ts, Path... targets) {
     if (ts.size() != targets.length) return false;
     for (Path t : targets) {
-      if (ts.stream().noneMatch(s -> s.target().equals(t.toString()) && s.adopted() && s.healthy())) return false;
+      if (ts.stream().noneMatch(s -> s.target().equals(t.toString()) && s.adopted() && s.healthy()))
+        return false;
     }
     return true;
   }
@@ -144,14 +156,21 @@ class BindAdoptionTest {
   }
 
   private long childPid() throws Exception {
-    return h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, WAIT).childPid();
+    return h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, WAIT)
+        .childPid();
   }
 
   private void killChildAndAwaitReattach(long pid) throws Exception {
     h.trackPid(pid);
     Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5));
-    h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid
-        && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), WAIT);
+    h.await(
+        mp,
+        m ->
+            m.state() == MountState.HEALTHY
+                && m.childPid() != null
+                && m.childPid() != pid
+                && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+        WAIT);
   }
 
   @Test
@@ -161,10 +180,18 @@ class BindAdoptionTest {
     Path outside = h.base.resolve("elsewhere/vol");
     bind(mnt, outside);
     MountStatus s = awaitTargets(ts -> adoptedAndHealthy(ts, p1, p2));
-    assertEquals("data", s.targets().stream().filter(t -> t.target().equals(p2.toString())).findFirst().orElseThrow().subPath());
+    assertEquals(
+        "data",
+        s.targets().stream()
+            .filter(t -> t.target().equals(p2.toString()))
+            .findFirst()
+            .orElseThrow()
+            .subPath());
     awaitState(() -> stateTargets().size() == 2);
     JsonNode t2 = stateTarget(p2);
-    assertTrue(t2 != null && t2.path("adopted").asBoolean() && t2.path("subPath").asText().equals("data"), "state file: " + stateTargets());
+    assertTrue(
+        t2 != null && t2.path("adopted").asBoolean() && t2.path("subPath").asText().equals("data"),
+        "state file: " + stateTargets());
     assertTrue(stateTarget(p1).path("adopted").asBoolean(), "state file: " + stateTargets());
     assertTrue(h.log().contains("adopted the bind of " + mp + "/data at " + p2), h.log());
     umount(outside);
@@ -182,8 +209,10 @@ class BindAdoptionTest {
       assertEquals(CONTENT, read(p1.resolve("data/file.txt")));
       assertEquals(CONTENT, read(p2.resolve("file.txt")));
       // the pod never re-mounted anything: the new bind reached it on top of its dead one
-      assertEquals(CONTENT, pod.read("0/top.txt"), "pod view of " + p1 + " after kill " + (kill + 1));
-      assertEquals(CONTENT, pod.read("1/file.txt"), "pod view of " + p2 + " after kill " + (kill + 1));
+      assertEquals(
+          CONTENT, pod.read("0/top.txt"), "pod view of " + p1 + " after kill " + (kill + 1));
+      assertEquals(
+          CONTENT, pod.read("1/file.txt"), "pod view of " + p2 + " after kill " + (kill + 1));
       assertEquals(1, liveLayers(p1), "live binds stacked at " + p1);
       assertEquals(1, liveLayers(p2), "live binds stacked at " + p2);
     }
@@ -199,7 +228,8 @@ class BindAdoptionTest {
     awaitTargets(ts -> adoptedAndHealthy(ts, p2));
     awaitState(() -> stateTarget(p1) == null);
     assertTrue(h.log().contains("forgot adopted target " + p1), h.log());
-    // after a lost connection the remaining bind is dead until re-attached; its owner unmounts it meanwhile
+    // after a lost connection the remaining bind is dead until re-attached; its owner unmounts it
+    // meanwhile
     killChildAndAwaitReattach(childPid());
     umount(p2);
     awaitTargets(List::isEmpty);
@@ -216,7 +246,8 @@ class BindAdoptionTest {
     h.start();
     MountStatus s = awaitTargets(ts -> adoptedAndHealthy(ts, p1, p2));
     assertEquals(pid, s.childPid(), "the live child is adopted");
-    // daemon and child both gone: the state file brings the adopted binds back on the new connection
+    // daemon and child both gone: the state file brings the adopted binds back on the new
+    // connection
     h.killDaemon();
     h.trackPid(pid);
     Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5));

@@ -12,10 +12,15 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The test-only crash trigger is off unless its variable is set (its halt is proven by PoisonRequestDaemonTest). */
+/**
+ * The test-only crash trigger is off unless its variable is set (its halt is proven by
+ * PoisonRequestDaemonTest).
+ */
 class CrashOnReadForTestsTest {
-  private final ReadOnlyFileSystem fs = ObjectFileSystem.builder(
-      new MemoryObjectStore("b").put("ok.txt", "fine\n").put("poison.bin", "x")).build();
+  private final ReadOnlyFileSystem fs =
+      ObjectFileSystem.builder(
+              new MemoryObjectStore("b").put("ok.txt", "fine\n").put("poison.bin", "x"))
+          .build();
 
   @Test
   void offUnlessExplicitlySet() {
@@ -26,7 +31,8 @@ class CrashOnReadForTestsTest {
 
   @Test
   void whenSetOtherFilesReadAsUsual() throws Exception {
-    ReadOnlyFileSystem w = CrashOnReadForTests.wrapIfAsked(fs, Map.of(CrashOnReadForTests.ENV, "poison.bin"));
+    ReadOnlyFileSystem w =
+        CrashOnReadForTests.wrapIfAsked(fs, Map.of(CrashOnReadForTests.ENV, "poison.bin"));
     assertNotSame(fs, w);
     FileAttr a = w.lookup(ReadOnlyFileSystem.ROOT_INO, "ok.txt");
     long fh = w.open(a.ino(), 0).fh();

@@ -20,8 +20,12 @@ import java.util.stream.Stream;
 final class DaemonHarness implements AutoCloseable {
   final Path base;
   private final Set<Long> pids = new HashSet<>();
-  /** Added to the daemon's environment (its children inherit it) and to its arguments at each start. */
+
+  /**
+   * Added to the daemon's environment (its children inherit it) and to its arguments at each start.
+   */
   final java.util.Map<String, String> env = new java.util.HashMap<>();
+
   final List<String> daemonArgs = new ArrayList<>();
   private final boolean defaults;
   private Process daemon;
@@ -31,7 +35,9 @@ final class DaemonHarness implements AutoCloseable {
     this(false);
   }
 
-  /** @param defaults the daemon runs with its default settings (else short test timings) */
+  /**
+   * @param defaults the daemon runs with its default settings (else short test timings)
+   */
   DaemonHarness(boolean defaults) throws IOException {
     this.defaults = defaults;
     base = Files.createTempDirectory(Path.of("/tmp"), "wd");
@@ -56,13 +62,20 @@ final class DaemonHarness implements AutoCloseable {
 
   void start() throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder pb = new ProcessBuilder(java, "-Xmx128m", "-XX:TieredStopAtLevel=1",
-        "-Dorg.slf4j.simpleLogger.showDateTime=true",
-        "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-        "-cp", System.getProperty("java.class.path"), TestDaemonMain.class.getName(), base.toString(),
-        defaults ? "defaults" : "test-timings")
-        .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java,
+                "-Xmx128m",
+                "-XX:TieredStopAtLevel=1",
+                "-Dorg.slf4j.simpleLogger.showDateTime=true",
+                "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+                "-cp",
+                System.getProperty("java.class.path"),
+                TestDaemonMain.class.getName(),
+                base.toString(),
+                defaults ? "defaults" : "test-timings")
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog().toFile()));
     pb.command().addAll(daemonArgs);
     pb.environment().putAll(env);
     daemon = pb.start();
@@ -71,7 +84,8 @@ final class DaemonHarness implements AutoCloseable {
     // a JVM start on a loaded 2-core machine takes many seconds: a generous deadline, not a pace
     long deadline = System.nanoTime() + 90_000_000_000L;
     while (System.nanoTime() < deadline) {
-      if (!daemon.isAlive()) throw new IllegalStateException("daemon exited: " + Files.readString(daemonLog()));
+      if (!daemon.isAlive())
+        throw new IllegalStateException("daemon exited: " + Files.readString(daemonLog()));
       if (Files.exists(socket())) {
         try {
           client().send(ControlRequest.status());
@@ -97,10 +111,12 @@ final class DaemonHarness implements AutoCloseable {
   ControlResponse send(ControlRequest r) throws IOException {
     ControlResponse resp = client().send(r);
     if (resp.mounts() != null) {
-      resp.mounts().forEach(m -> {
-        if (m.childPid() != null) pids.add(m.childPid());
-        if (m.standbyPid() != null) pids.add(m.standbyPid());
-      });
+      resp.mounts()
+          .forEach(
+              m -> {
+                if (m.childPid() != null) pids.add(m.childPid());
+                if (m.standbyPid() != null) pids.add(m.standbyPid());
+              });
     }
     return resp;
   }
@@ -112,12 +128,15 @@ final class DaemonHarness implements AutoCloseable {
   }
 
   MountStatus status(String mountpoint) throws IOException {
-    return ok(ControlRequest.status()).mounts().stream().filter(m -> m.mountpoint().equals(mountpoint))
-        .findFirst().orElseThrow(() -> new AssertionError(mountpoint + " not in status"));
+    return ok(ControlRequest.status()).mounts().stream()
+        .filter(m -> m.mountpoint().equals(mountpoint))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError(mountpoint + " not in status"));
   }
 
   /** Polls status until {@code cond} holds; returns the status that satisfied it. */
-  MountStatus await(String mountpoint, Predicate<MountStatus> cond, Duration timeout) throws Exception {
+  MountStatus await(String mountpoint, Predicate<MountStatus> cond, Duration timeout)
+      throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     MountStatus s = null;
     while (System.nanoTime() < deadline) {
@@ -138,13 +157,14 @@ final class DaemonHarness implements AutoCloseable {
     Path tasks = Path.of("/proc", Long.toString(pid), "task");
     while (System.nanoTime() < deadline) {
       try (Stream<Path> ts = Files.list(tasks)) {
-        if (ts.anyMatch(t -> {
-          try {
-            return Files.readString(t.resolve("wchan")).strip().equals("wait_for_partner");
-          } catch (IOException gone) {
-            return false;
-          }
-        })) {
+        if (ts.anyMatch(
+            t -> {
+              try {
+                return Files.readString(t.resolve("wchan")).strip().equals("wait_for_partner");
+              } catch (IOException gone) {
+                return false;
+              }
+            })) {
           return;
         }
       } catch (IOException | java.io.UncheckedIOException exited) {
@@ -172,7 +192,8 @@ final class DaemonHarness implements AutoCloseable {
   void awaitLog(String text, java.time.Duration timeout) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!log().contains(text)) {
-      if (System.nanoTime() > deadline) throw new AssertionError("the log never said '" + text + "':\n" + log());
+      if (System.nanoTime() > deadline)
+        throw new AssertionError("the log never said '" + text + "':\n" + log());
       Thread.sleep(100); // polling a condition, with a deadline
     }
   }
@@ -185,16 +206,19 @@ final class DaemonHarness implements AutoCloseable {
   public void close() throws Exception {
     // Children the daemon started that no status call saw (e.g. while restarting): from its log.
     for (String line : log().lines().toList()) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:started child|standby child) (\\d+)").matcher(line);
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile("(?:started child|standby child) (\\d+)").matcher(line);
       if (m.find()) pids.add(Long.parseLong(m.group(1)));
     }
     try {
       if (Files.exists(stateFile())) {
         DaemonState s = Json.mapper().readValue(stateFile().toFile(), DaemonState.class);
-        s.mounts().forEach(m -> {
-          if (m.childPid() != null) pids.add(m.childPid());
-          if (m.standbyPid() != null) pids.add(m.standbyPid());
-        });
+        s.mounts()
+            .forEach(
+                m -> {
+                  if (m.childPid() != null) pids.add(m.childPid());
+                  if (m.standbyPid() != null) pids.add(m.standbyPid());
+                });
       }
     } catch (IOException ignored) {
       // best effort: pids seen in status are tracked too
@@ -205,15 +229,17 @@ final class DaemonHarness implements AutoCloseable {
       daemon.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
     }
     for (long pid : pids) {
-      ProcessHandle.of(pid).ifPresent(h -> {
-        h.destroyForcibly();
-        Exec.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(2));
-        try {
-          h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception ignored) {
-          // unmounting below still detaches whatever it served
-        }
-      });
+      ProcessHandle.of(pid)
+          .ifPresent(
+              h -> {
+                h.destroyForcibly();
+                Exec.run(List.of("kill", "-CONT", Long.toString(pid)), Duration.ofSeconds(2));
+                try {
+                  h.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                  // unmounting below still detaches whatever it served
+                }
+              });
     }
     // children may still be SIGSTOPped: SIGKILL wakes them; then unmount innermost first.
     for (int round = 0; round < 5; round++) {

@@ -19,15 +19,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A restarted daemon serving on a connection systemd kept (real /dev/fuse mount, no server: nothing
- * here touches the mountpoint, only /proc/self/mountinfo): the fd of the connection still mounted is
- * taken and no remount happens; fds of other or aborted connections are closed.
+ * here touches the mountpoint, only /proc/self/mountinfo): the fd of the connection still mounted
+ * is taken and no remount happens; fds of other or aborted connections are closed.
  */
 class DaemonHeldReclaimTest {
   private static final SdNotify.LibC LIBC = SdNotify.LibC.INSTANCE;
   private static final int F_GETFD = 1;
   private static final int F_DUPFD_CLOEXEC = 1030;
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final MountOps ops = new MountOps(Duration.ofSeconds(3));
   private Path mnt;
   private MountSpec spec;
@@ -36,11 +35,21 @@ class DaemonHeldReclaimTest {
 
   @BeforeEach
   void mount() throws Exception {
-    Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
+    Assumptions.assumeTrue(
+        Files.isWritable(Path.of("/dev/fuse")) && "root".equals(System.getProperty("user.name")),
         "needs root and /dev/fuse");
     mnt = Files.createDirectories(tmp.resolve("mnt"));
-    MountOptions o = MountOptions.builder("oss://bucket/d", mnt.toString(), "http://127.0.0.1:1").transport("raw").build();
-    spec = new MountSpec(o.source(), mnt.toString(), "raw", MountSpec.DRIVER_OSSFUSE, Json.mapper().readTree(o.toJson()));
+    MountOptions o =
+        MountOptions.builder("oss://bucket/d", mnt.toString(), "http://127.0.0.1:1")
+            .transport("raw")
+            .build();
+    spec =
+        new MountSpec(
+            o.source(),
+            mnt.toString(),
+            "raw",
+            MountSpec.DRIVER_OSSFUSE,
+            Json.mapper().readTree(o.toJson()));
     device = FuseDevice.mount(mnt, FuseMountConfig.of("ossfuse:bucket/d", false));
   }
 
@@ -58,14 +67,23 @@ class DaemonHeldReclaimTest {
     int kept = dup(device.fd());
     int other = dup(device.fd());
     held = new DaemonHeld(spec, ops, tmp.resolve("session"), FuseFdStore.none());
-    held.reclaim(List.of(new FuseFdStore.Stored(spec.id() + "." + (connection + 1000), spec.id(), connection + 1000, other),
-        new FuseFdStore.Stored(spec.id() + "." + connection, spec.id(), connection, kept)), "session-1");
+    held.reclaim(
+        List.of(
+            new FuseFdStore.Stored(
+                spec.id() + "." + (connection + 1000), spec.id(), connection + 1000, other),
+            new FuseFdStore.Stored(spec.id() + "." + connection, spec.id(), connection, kept)),
+        "session-1");
 
-    assertEquals("session-1", held.session(), "the state file's session goes on (the child takes it over)");
+    assertEquals(
+        "session-1", held.session(), "the state file's session goes on (the child takes it over)");
     assertTrue(LIBC.fcntl(other, F_GETFD, 0) < 0, "the fd stored for another connection is closed");
     held.prepare();
     assertEquals(connection, ops.fuseAt(mnt).orElseThrow().minor(), "same connection: no remount");
-    assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(mnt.toString())).count());
+    assertEquals(
+        1,
+        MountOps.mounts().entries().stream()
+            .filter(e -> e.mountPoint().equals(mnt.toString()))
+            .count());
   }
 
   @Test
@@ -74,7 +92,10 @@ class DaemonHeldReclaimTest {
     assertTrue(ops.abortConnection(device.connection()), "fusectl abort");
     assertTrue(FuseFdStore.dead(stale));
     held = new DaemonHeld(spec, ops, tmp.resolve("session"), FuseFdStore.none());
-    held.reclaim(List.of(new FuseFdStore.Stored(spec.id() + "." + device.connection(), spec.id(), device.connection(), stale)),
+    held.reclaim(
+        List.of(
+            new FuseFdStore.Stored(
+                spec.id() + "." + device.connection(), spec.id(), device.connection(), stale)),
         "session-1");
     assertNull(held.session(), "nothing reclaimed: the next child gets a fresh mount");
     assertTrue(LIBC.fcntl(stale, F_GETFD, 0) < 0, "the dead connection's fd is closed");

@@ -62,7 +62,8 @@ class DaemonRecoveryTest {
   }
 
   private long childPid() throws Exception {
-    MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, RECOVER);
+    MountStatus s =
+        h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, RECOVER);
     return s.childPid();
   }
 
@@ -72,7 +73,10 @@ class DaemonRecoveryTest {
   }
 
   private static int mountsAt(Path p) {
-    return (int) MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(p.toString())).count();
+    return (int)
+        MountOps.mounts().entries().stream()
+            .filter(e -> e.mountPoint().equals(p.toString()))
+            .count();
   }
 
   @Test
@@ -85,7 +89,8 @@ class DaemonRecoveryTest {
     int kills = Integer.getInteger("recovery.kills", 20);
     List<Long> stalls = new ArrayList<>();
     List<Long> errors = new ArrayList<>();
-    try (ReaderLoop r1 = new ReaderLoop(t1, "top.txt", CONTENT); ReaderLoop r2 = new ReaderLoop(t2, "file.txt", CONTENT)) {
+    try (ReaderLoop r1 = new ReaderLoop(t1, "top.txt", CONTENT);
+        ReaderLoop r2 = new ReaderLoop(t2, "file.txt", CONTENT)) {
       r1.awaitGoodAfter(System.nanoTime(), RECOVER);
       for (int i = 0; i < kills; i++) {
         long pid = childPid();
@@ -93,11 +98,18 @@ class DaemonRecoveryTest {
         h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
         long killedAt = System.nanoTime();
         signal("KILL", pid);
-        MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+        MountStatus s =
+            h.await(
+                mp,
+                m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+                RECOVER);
         long healthyAt = System.nanoTime();
         r1.awaitGoodAfter(healthyAt, RECOVER);
         r2.awaitGoodAfter(healthyAt, RECOVER);
-        long back = Math.max(r1.outageEnd(killedAt, RECOVER).atNanos(), r2.outageEnd(killedAt, RECOVER).atNanos());
+        long back =
+            Math.max(
+                r1.outageEnd(killedAt, RECOVER).atNanos(),
+                r2.outageEnd(killedAt, RECOVER).atNanos());
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r1.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
@@ -112,7 +124,8 @@ class DaemonRecoveryTest {
     assertTrue(h.log().contains("recovered " + mp + " in "), "recovery line in the daemon log");
     List<Long> sorted = new ArrayList<>(stalls);
     Collections.sort(sorted);
-    System.out.printf("RECOVERY bindfs: %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s (2 readers, every 100 ms)%n",
+    System.out.printf(
+        "RECOVERY bindfs: %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s (2 readers, every 100 ms)%n",
         kills, sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), errors);
   }
 
@@ -130,21 +143,33 @@ class DaemonRecoveryTest {
       MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
       assertEquals(pid, s.childPid(), "adopted the running child");
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(0, r.failuresBetween(at, System.nanoTime()), "reads failed while the daemon was down: " + r.tail());
+      assertEquals(
+          0,
+          r.failuresBetween(at, System.nanoTime()),
+          "reads failed while the daemon was down: " + r.tail());
 
       // 2) daemon and child killed: the state file brings the mount and its targets back
       h.killDaemon();
       long killedAt = System.nanoTime();
       signal("KILL", pid);
       Thread.sleep(300);
-      assertFalse(Exec.run(List.of("stat", t1.toString()), Duration.ofSeconds(2)).ok(), "target dead while no daemon");
+      assertFalse(
+          Exec.run(List.of("stat", t1.toString()), Duration.ofSeconds(2)).ok(),
+          "target dead while no daemon");
       h.start();
       ReaderLoop.Read good = r.awaitGoodAfter(killedAt, RECOVER);
-      s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
+      s =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.HEALTHY
+                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+              RECOVER);
       assertNotEquals(pid, s.childPid());
       assertEquals(2, s.targets().size());
       assertEquals(1, mountsAt(t1));
-      System.out.printf("RECOVERY daemon+child SIGKILL (daemon restarted 300 ms later): stall %d ms%n",
+      System.out.printf(
+          "RECOVERY daemon+child SIGKILL (daemon restarted 300 ms later): stall %d ms%n",
           (good.atNanos() - killedAt) / 1_000_000);
     }
   }
@@ -158,15 +183,23 @@ class DaemonRecoveryTest {
     try (ReaderLoop r = new ReaderLoop(t2, "file.txt", CONTENT)) {
       long at = System.nanoTime();
       signal("STOP", pid);
-      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+      MountStatus s =
+          h.await(
+              mp,
+              m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+              RECOVER);
       long healthyAt = System.nanoTime();
       assertTrue(s.lastCrash().contains("hung"), s.lastCrash());
-      assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "hung child killed");
+      assertFalse(
+          ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "hung child killed");
       r.awaitGoodAfter(healthyAt, RECOVER);
       ReaderLoop.Read end = r.outageEnd(at, RECOVER);
-      System.out.printf("RECOVERY hang (SIGSTOP, probe every 300 ms, 700 ms timeout, 2 failures): replaced after %d ms,"
-          + " reads back %d ms after the stop, %d failed/timed-out reads%n", (healthyAt - at) / 1_000_000,
-          (end.atNanos() - at) / 1_000_000, r.failuresBetween(at, end.atNanos()));
+      System.out.printf(
+          "RECOVERY hang (SIGSTOP, probe every 300 ms, 700 ms timeout, 2 failures): replaced after %d ms,"
+              + " reads back %d ms after the stop, %d failed/timed-out reads%n",
+          (healthyAt - at) / 1_000_000,
+          (end.atNanos() - at) / 1_000_000,
+          r.failuresBetween(at, end.atNanos()));
     }
   }
 
@@ -178,13 +211,24 @@ class DaemonRecoveryTest {
     Files.move(src, moved);
     signal("KILL", pid);
     // the backoff doubles up to its cap (2 s in tests) while the daemon keeps retrying
-    MountStatus s = h.await(mp, m -> m.state() == MountState.FAILED && m.detail() != null
-        && m.detail().startsWith("retrying in 2000"), RECOVER);
+    MountStatus s =
+        h.await(
+            mp,
+            m ->
+                m.state() == MountState.FAILED
+                    && m.detail() != null
+                    && m.detail().startsWith("retrying in 2000"),
+            RECOVER);
     // 0 + 250 + 500 + 1000 ms of backoff before the cap: a handful of attempts, not a busy loop
     assertTrue(s.restarts() >= 3 && s.restarts() <= 7, "restarts " + s.restarts());
     Files.move(moved, src);
-    s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-        RECOVER);
+    s =
+        h.await(
+            mp,
+            m ->
+                m.state() == MountState.HEALTHY
+                    && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+            RECOVER);
     assertEquals(CONTENT, Files.readString(h.pods().resolve("p2/vol/file.txt")));
   }
 
@@ -199,7 +243,9 @@ class DaemonRecoveryTest {
     h.start();
     MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
     assertEquals(src.toString(), s.source());
-    assertTrue(h.log().contains("is unreadable") && h.log().contains("using the previous version"), "one clear line");
+    assertTrue(
+        h.log().contains("is unreadable") && h.log().contains("using the previous version"),
+        "one clear line");
   }
 
   @Test
@@ -208,27 +254,39 @@ class DaemonRecoveryTest {
     long pid = childPid();
     h.killDaemon();
     ObjectNode state = (ObjectNode) Json.mapper().readTree(h.stateFile().toFile());
-    ((ArrayNode) state.get("mounts")).insertObject(0); // {"version":1,"mounts":[{}, <the live mount>]}
+    ((ArrayNode) state.get("mounts"))
+        .insertObject(0); // {"version":1,"mounts":[{}, <the live mount>]}
     Files.write(h.stateFile(), Json.mapper().writeValueAsBytes(state));
     h.start();
     MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
     assertEquals(pid, s.childPid(), "the live child is adopted, not orphaned");
     assertEquals(1, h.ok(ControlRequest.status()).mounts().size());
-    assertEquals(1, h.log().lines().filter(l -> l.contains("skipped the entry for mount ? (no mount spec)")).count(), h.log());
+    assertEquals(
+        1,
+        h.log()
+            .lines()
+            .filter(l -> l.contains("skipped the entry for mount ? (no mount spec)"))
+            .count(),
+        h.log());
     try (Stream<Path> files = Files.list(h.stateFile().getParent())) {
-      assertEquals(1, files.filter(f -> f.getFileName().toString().startsWith("state.json.rejected-")).count());
+      assertEquals(
+          1,
+          files.filter(f -> f.getFileName().toString().startsWith("state.json.rejected-")).count());
     }
   }
 
   @Test
   void anAdoptedChildKeepsItsUptime() throws Exception {
     mountAndBind();
-    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && m.uptimeMs() >= 3000, RECOVER).childPid();
+    long pid =
+        h.await(mp, m -> m.state() == MountState.HEALTHY && m.uptimeMs() >= 3000, RECOVER)
+            .childPid();
     h.killDaemon();
     h.start();
     MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
     assertEquals(pid, s.childPid(), "adopted");
-    assertTrue(s.uptimeMs() >= 3000, "uptime goes on over a daemon restart: " + s.uptimeMs() + " ms");
+    assertTrue(
+        s.uptimeMs() >= 3000, "uptime goes on over a daemon restart: " + s.uptimeMs() + " ms");
   }
 
   @Test
@@ -246,7 +304,10 @@ class DaemonRecoveryTest {
     assertEquals("rw-r-----", mode(logs.resolve(id + ".log")));
     h.ok(ControlRequest.umount(mp, false));
     try (Stream<Path> left = Files.list(mounts)) {
-      assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith(id)).toList(), "nothing of the mount left");
+      assertEquals(
+          List.of(),
+          left.filter(f -> f.getFileName().toString().startsWith(id)).toList(),
+          "nothing of the mount left");
     }
     assertTrue(Files.exists(logs.resolve(id + ".log")), "its log stays for the admin");
   }
@@ -268,10 +329,13 @@ class DaemonRecoveryTest {
     Files.delete(t1.getParent());
     h.start();
     MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
-    assertEquals(List.of(h.pods().resolve("p2/vol").toString()), s.targets().stream().map(MountStatus.TargetStatus::target).toList());
+    assertEquals(
+        List.of(h.pods().resolve("p2/vol").toString()),
+        s.targets().stream().map(MountStatus.TargetStatus::target).toList());
     assertTrue(s.targets().get(0).healthy());
     assertFalse(Files.exists(t1), "a dropped target is not re-created");
-    assertTrue(h.log().contains("dropped target " + t1), "log line for the dropped target: " + h.log());
+    assertTrue(
+        h.log().contains("dropped target " + t1), "log line for the dropped target: " + h.log());
   }
 
   @Test
@@ -311,12 +375,17 @@ class DaemonRecoveryTest {
     assertEquals(0, mountsAt(mnt));
     assertEquals(0, mountsAt(h.pods().resolve("p2/vol")));
     assertTrue(h.ok(ControlRequest.status()).mounts().isEmpty());
-    assertTrue(ProcessHandle.of(pid).map(p -> {
-      try {
-        return p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS) != null;
-      } catch (Exception e) {
-        return false;
-      }
-    }).orElse(true), "child gone");
+    assertTrue(
+        ProcessHandle.of(pid)
+            .map(
+                p -> {
+                  try {
+                    return p.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS) != null;
+                  } catch (Exception e) {
+                    return false;
+                  }
+                })
+            .orElse(true),
+        "child gone");
   }
 }

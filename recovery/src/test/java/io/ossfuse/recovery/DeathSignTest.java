@@ -20,7 +20,10 @@ final class DeathSignTest {
 
   /** A JVM that starts and ends threads of its own, and says when it is up. */
   private Process jvm() throws Exception {
-    Path src = Files.writeString(dir.resolve("Busy.java"), """
+    Path src =
+        Files.writeString(
+            dir.resolve("Busy.java"),
+            """
         public class Busy {
           public static void main(String[] a) throws Exception {
             System.out.println("up");
@@ -34,9 +37,13 @@ final class DeathSignTest {
           }
         }
         """);
-    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), src.toString())
-        .redirectErrorStream(true).start();
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    Process p =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), src.toString())
+            .redirectErrorStream(true)
+            .start();
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     assertTrue("up".equals(r.readLine()), "the child JVM started");
     return p;
   }

@@ -23,8 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class FuseFdStoreTest {
   private static final SdNotify.LibC LIBC = SdNotify.LibC.INSTANCE;
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
   private final List<Integer> opened = new ArrayList<>();
 
   @AfterEach
@@ -34,23 +33,43 @@ class FuseFdStoreTest {
 
   @Test
   void handedBackFdsAreTheOnesForThisProcessNamedByMountAndConnection() {
-    Map<String, String> env = Map.of("LISTEN_PID", "4242", "LISTEN_FDS", "3",
-        "LISTEN_FDNAMES", "mnt_ossfuse_ds-1a2b.57:mnt_a.b-ff.3:stray");
+    Map<String, String> env =
+        Map.of(
+            "LISTEN_PID",
+            "4242",
+            "LISTEN_FDS",
+            "3",
+            "LISTEN_FDNAMES",
+            "mnt_ossfuse_ds-1a2b.57:mnt_a.b-ff.3:stray");
     List<FuseFdStore.Stored> fds = FuseFdStore.listenFds(env, 4242);
-    assertEquals(List.of(new FuseFdStore.Stored("mnt_ossfuse_ds-1a2b.57", "mnt_ossfuse_ds-1a2b", 57, 3),
-        new FuseFdStore.Stored("mnt_a.b-ff.3", "mnt_a.b-ff", 3, 4),
-        new FuseFdStore.Stored("stray", null, -1, 5)), fds);
-    assertEquals(List.of(), FuseFdStore.listenFds(env, 4243), "LISTEN_PID names another process (a child inherited it)");
+    assertEquals(
+        List.of(
+            new FuseFdStore.Stored("mnt_ossfuse_ds-1a2b.57", "mnt_ossfuse_ds-1a2b", 57, 3),
+            new FuseFdStore.Stored("mnt_a.b-ff.3", "mnt_a.b-ff", 3, 4),
+            new FuseFdStore.Stored("stray", null, -1, 5)),
+        fds);
+    assertEquals(
+        List.of(),
+        FuseFdStore.listenFds(env, 4243),
+        "LISTEN_PID names another process (a child inherited it)");
     assertEquals(List.of(), FuseFdStore.listenFds(Map.of(), 4242), "not started by systemd");
   }
 
   @Test
   void theNameIsTheMountIdAndTheConnectionNumber() {
-    MountSpec spec = new MountSpec("oss://bucket/ds", "/mnt/ossfuse/ds", "raw", "ossfuse",
-        new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode());
+    MountSpec spec =
+        new MountSpec(
+            "oss://bucket/ds",
+            "/mnt/ossfuse/ds",
+            "raw",
+            "ossfuse",
+            new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode());
     String name = FuseFdStore.name(spec.id(), 57);
     assertEquals(spec.id() + ".57", name);
-    assertTrue(name.length() <= 255 && !name.contains(":") && name.chars().allMatch(c -> c > 32 && c < 127),
+    assertTrue(
+        name.length() <= 255
+            && !name.contains(":")
+            && name.chars().allMatch(c -> c > 32 && c < 127),
         "a valid systemd FDNAME: " + name);
   }
 
@@ -68,8 +87,10 @@ class FuseFdStoreTest {
     assertEquals("FDSTORE=1\nFDNAME=mnt-1a.57", r.text());
     assertTrue(r.fd() >= 0, "an fd came with the message");
     opened.add(r.fd());
-    assertEquals(Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)),
-        Files.readSymbolicLink(Path.of("/proc/self/fd/" + r.fd())), "systemd gets the same open file");
+    assertEquals(
+        Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)),
+        Files.readSymbolicLink(Path.of("/proc/self/fd/" + r.fd())),
+        "systemd gets the same open file");
 
     store.remove("mnt-1a", 57);
     r = receive(rx);
@@ -92,9 +113,14 @@ class FuseFdStoreTest {
     int rx = bind(socket);
     int mine = open(Files.writeString(tmp.resolve("a"), "a"));
     int gone = open(Files.writeString(tmp.resolve("b"), "b"));
-    FuseFdStore store = new FuseFdStore(socket, List.of(new FuseFdStore.Stored("mnt-1a.57", "mnt-1a", 57, mine),
-        new FuseFdStore.Stored("old-2b.9", "old-2b", 9, gone)));
-    assertEquals(List.of(new FuseFdStore.Stored("mnt-1a.57", "mnt-1a", 57, mine)), store.claim("mnt-1a"));
+    FuseFdStore store =
+        new FuseFdStore(
+            socket,
+            List.of(
+                new FuseFdStore.Stored("mnt-1a.57", "mnt-1a", 57, mine),
+                new FuseFdStore.Stored("old-2b.9", "old-2b", 9, gone)));
+    assertEquals(
+        List.of(new FuseFdStore.Stored("mnt-1a.57", "mnt-1a", 57, mine)), store.claim("mnt-1a"));
     assertEquals(List.of(), store.claim("mnt-1a"), "claimed once");
 
     store.releaseUnclaimed();
@@ -115,7 +141,9 @@ class FuseFdStoreTest {
     int fd = LIBC.socket(SdNotify.AF_UNIX, SdNotify.SOCK_DGRAM | SdNotify.SOCK_CLOEXEC, 0);
     assertTrue(fd >= 0, "socket");
     opened.add(fd);
-    assertEquals(0, LIBC.bind(fd, SdNotify.address(socket), SdNotify.addrLength(socket)),
+    assertEquals(
+        0,
+        LIBC.bind(fd, SdNotify.address(socket), SdNotify.addrLength(socket)),
         () -> "bind: " + LIBC.strerror(SdNotify.errno()));
     return fd;
   }
@@ -141,7 +169,9 @@ class FuseFdStoreTest {
     data.get(0, bytes, 0, bytes.length);
     int fd = -1;
     long controlLen = msg.getLong(40);
-    if (controlLen >= 20 && control.getInt(8) == SdNotify.SOL_SOCKET && control.getInt(12) == SdNotify.SCM_RIGHTS) {
+    if (controlLen >= 20
+        && control.getInt(8) == SdNotify.SOL_SOCKET
+        && control.getInt(12) == SdNotify.SCM_RIGHTS) {
       fd = control.getInt(16);
     }
     return new Received(new String(bytes, StandardCharsets.UTF_8), fd);

@@ -25,9 +25,22 @@ class MountStatsTest {
     m.fuseOp("read", 1, null);
     m.oss("get", 100, false);
     m.oss("head", 0, true);
-    m.cache(() -> new CacheStats(List.of(
-        new LevelStats(MediumType.MEM, List.of(tmp), 10, 100, 0.9, 0.7, 1, 3, 0),
-        new LevelStats(MediumType.SSD, List.of(tmp), 20, 1000, 0.9, 0.7, 1, 0, 0)), 3, 1, 0, 5, 0, 0, 0, 0, 0, 0));
+    m.cache(
+        () ->
+            new CacheStats(
+                List.of(
+                    new LevelStats(MediumType.MEM, List.of(tmp), 10, 100, 0.9, 0.7, 1, 3, 0),
+                    new LevelStats(MediumType.SSD, List.of(tmp), 20, 1000, 0.9, 0.7, 1, 0, 0)),
+                3,
+                1,
+                0,
+                5,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0));
     Path f = tmp.resolve("s.json");
     SnapshotFiles.write(f, m.snapshot());
     long me = ProcessHandle.current().pid();
@@ -40,7 +53,9 @@ class MountStatsTest {
     assertEquals(1, d.ossErrors());
     assertEquals(100, d.ossBytes());
     assertEquals(new MountStats.Cache(30, 1100, 3, 1, 0.75, 5), d.cache());
-    assertNull(MountStats.of(f, me + 1, List.of(), 0).dataPath(), "another child's numbers are not this one's");
+    assertNull(
+        MountStats.of(f, me + 1, List.of(), 0).dataPath(),
+        "another child's numbers are not this one's");
     assertNull(MountStats.of(f, null, List.of(), 0).dataPath());
   }
 }

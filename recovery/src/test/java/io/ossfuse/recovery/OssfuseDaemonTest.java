@@ -28,10 +28,15 @@ abstract class OssfuseDaemonTest {
   abstract String transport();
 
   private static final String CONTENT = "ossfuse survives its own death\n";
-  /** A new child JVM's start: 8.8 s seen at load 9 on 2 cores; the deadline leaves room for more. */
+
+  /**
+   * A new child JVM's start: 8.8 s seen at load 9 on 2 cores; the deadline leaves room for more.
+   */
   private static final Duration RECOVER = Duration.ofSeconds(60);
+
   /** A child JVM start on a loaded 2-core machine took 8.8 s: wait for events, with room. */
   private static final Duration LOADED = Duration.ofSeconds(90);
+
   private DaemonHarness h;
   private LocalOssServer oss;
   private String mp;
@@ -49,8 +54,12 @@ abstract class OssfuseDaemonTest {
     Files.writeString(creds.resolve("fs.oss.accessKeySecret"), oss.accessKeySecret());
     mp = h.base.resolve("mnt").toString();
     h.start();
-    MountOptions o = MountOptions.builder("oss://bkt/data", mp, oss.endpoint()).credDir(creds.toString())
-        .allowOther(true).transport(transport()).build();
+    MountOptions o =
+        MountOptions.builder("oss://bkt/data", mp, oss.endpoint())
+            .credDir(creds.toString())
+            .allowOther(true)
+            .transport(transport())
+            .build();
     JsonNode options = Json.mapper().readTree(o.toJson());
     spec = new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options);
     h.ok(ControlRequest.mount(spec));
@@ -66,15 +75,19 @@ abstract class OssfuseDaemonTest {
   }
 
   /**
-   * Before a kill: the child serves (healthy); with raw, its standby said it is ready, so the takeover
-   * is not a cold start (which a loaded machine can stretch past the readers' timeout).
+   * Before a kill: the child serves (healthy); with raw, its standby said it is ready, so the
+   * takeover is not a cold start (which a loaded machine can stretch past the readers' timeout).
    */
   private void settle() throws Exception {
     h.await(mp, m -> m.state() == MountState.HEALTHY, LOADED);
     if (!transport().equals("raw")) return;
     // the standby's own "ready" signal: warmed up, waiting on its FIFO
-    long standby = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LOADED)
-        .standbyPid();
+    long standby =
+        h.await(
+                mp,
+                m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()),
+                LOADED)
+            .standbyPid();
     h.trackPid(standby);
   }
 
@@ -99,19 +112,32 @@ abstract class OssfuseDaemonTest {
         ReaderLoop r2 = new ReaderLoop(t2, "inner.txt", CONTENT, readTimeout)) {
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       for (int i = 0; i < kills; i++) {
-        long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, RECOVER).childPid();
+        long pid =
+            h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null, RECOVER)
+                .childPid();
         h.trackPid(pid);
         settle();
         long killedAt = System.nanoTime();
-        assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-        s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+        assertTrue(
+            Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+        s =
+            h.await(
+                mp,
+                m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+                RECOVER);
         long healthyAt = System.nanoTime();
         r.awaitGoodAfter(healthyAt, RECOVER);
         r2.awaitGoodAfter(healthyAt, RECOVER);
-        long back = Math.max(r.outageEnd(killedAt, RECOVER).atNanos(), r2.outageEnd(killedAt, RECOVER).atNanos());
+        long back =
+            Math.max(
+                r.outageEnd(killedAt, RECOVER).atNanos(),
+                r2.outageEnd(killedAt, RECOVER).atNanos());
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
-        slowest.add(Math.max(r.maxReadMillis(killedAt - 200_000_000L, back), r2.maxReadMillis(killedAt - 200_000_000L, back)));
+        slowest.add(
+            Math.max(
+                r.maxReadMillis(killedAt - 200_000_000L, back),
+                r2.maxReadMillis(killedAt - 200_000_000L, back)));
         r.failures(killedAt, back).forEach(f -> failed.add(f.detail()));
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
       }
@@ -119,14 +145,22 @@ abstract class OssfuseDaemonTest {
     assertTrue(s.targets().stream().allMatch(MountStatus.TargetStatus::healthy), s.toString());
     if (transport().equals("raw")) {
       // The daemon holds the connection: a child's death is a pause, never an error.
-      assertTrue(errors.stream().allMatch(e -> e == 0), "failed reads per kill " + errors + ": " + failed
-          + "\n" + h.log());
+      assertTrue(
+          errors.stream().allMatch(e -> e == 0),
+          "failed reads per kill " + errors + ": " + failed + "\n" + h.log());
     }
     List<Long> sorted = new ArrayList<>(stalls);
     Collections.sort(sorted);
-    System.out.printf("RECOVERY ossfuse(" + transport() + "): %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s;"
-        + " slowest read around each kill %s ms (2 readers, every 100 ms)%n",
-        kills, sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), errors, slowest);
+    System.out.printf(
+        "RECOVERY ossfuse("
+            + transport()
+            + "): %d kills, stall p50 %d ms, max %d ms; failed reads per kill %s;"
+            + " slowest read around each kill %s ms (2 readers, every 100 ms)%n",
+        kills,
+        sorted.get(sorted.size() / 2),
+        sorted.get(sorted.size() - 1),
+        errors,
+        slowest);
   }
 
   @Test
@@ -147,13 +181,23 @@ abstract class OssfuseDaemonTest {
       // connection back from the adopted child (pidfd_getfd), so that crash is seamless too.
       settle();
       long killedAt = System.nanoTime();
-      assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-      s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+      assertTrue(
+          Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+      s =
+          h.await(
+              mp,
+              m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+              RECOVER);
       assertNotEquals(pid, s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       if (transport().equals("raw")) {
-        assertEquals(0, r.failuresBetween(killedAt, System.nanoTime()), "adopted child's crash: " + r.tail() + "\n" + h.log());
-        assertTrue(h.log().contains("took the FUSE connection of " + mp + " back from child " + pid), h.log());
+        assertEquals(
+            0,
+            r.failuresBetween(killedAt, System.nanoTime()),
+            "adopted child's crash: " + r.tail() + "\n" + h.log());
+        assertTrue(
+            h.log().contains("took the FUSE connection of " + mp + " back from child " + pid),
+            h.log());
       }
     }
   }
@@ -163,10 +207,12 @@ abstract class OssfuseDaemonTest {
     settle();
     Path files = h.stateFile().resolveSibling("mounts");
     assertTrue(Files.exists(files.resolve(spec.id() + ".json")));
-    if (transport().equals("raw")) assertTrue(Files.isDirectory(files.resolve(spec.id() + ".session")), "the standby's FIFO");
+    if (transport().equals("raw"))
+      assertTrue(Files.isDirectory(files.resolve(spec.id() + ".session")), "the standby's FIFO");
     h.ok(ControlRequest.umount(mp, false));
     try (java.util.stream.Stream<Path> left = Files.list(files)) {
-      assertEquals(List.of(), left.filter(f -> f.getFileName().toString().startsWith(spec.id())).toList());
+      assertEquals(
+          List.of(), left.filter(f -> f.getFileName().toString().startsWith(spec.id())).toList());
     }
   }
 
@@ -176,18 +222,32 @@ abstract class OssfuseDaemonTest {
     org.junit.jupiter.api.Assumptions.assumeTrue(transport().equals("raw"));
     Path t1 = h.pods().resolve("p1/vol");
     h.ok(ControlRequest.bind(mp, t1.toString()));
-    long pid = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), RECOVER).childPid();
+    long pid =
+        h.await(
+                mp,
+                m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()),
+                RECOVER)
+            .childPid();
     h.trackPid(pid);
     settle();
     try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       long at = System.nanoTime();
-      assertTrue(Exec.run(List.of("kill", "-STOP", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid, RECOVER);
+      assertTrue(
+          Exec.run(List.of("kill", "-STOP", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+      MountStatus s =
+          h.await(
+              mp,
+              m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+              RECOVER);
       assertTrue(s.lastCrash().contains("hung"), s.lastCrash());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(0, r.failuresBetween(at, System.nanoTime()), "requests of the hung child are re-sent: " + r.tail());
-      System.out.printf("RECOVERY raw hang (SIGSTOP): replaced after %d ms, slowest read %d ms, 0 failed reads%n",
+      assertEquals(
+          0,
+          r.failuresBetween(at, System.nanoTime()),
+          "requests of the hung child are re-sent: " + r.tail());
+      System.out.printf(
+          "RECOVERY raw hang (SIGSTOP): replaced after %d ms, slowest read %d ms, 0 failed reads%n",
           (System.nanoTime() - at) / 1_000_000, r.maxReadMillis(at, System.nanoTime()));
 
       // Daemon and child die together: nobody holds the connection any more. The state file brings
@@ -197,14 +257,27 @@ abstract class OssfuseDaemonTest {
       if (s.standbyPid() != null) h.trackPid(s.standbyPid());
       h.killDaemon();
       long killedAt = System.nanoTime();
-      assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(child)), Duration.ofSeconds(5)).ok());
-      if (s.standbyPid() != null) Exec.run(List.of("kill", "-KILL", Long.toString(s.standbyPid())), Duration.ofSeconds(5));
+      assertTrue(
+          Exec.run(List.of("kill", "-KILL", Long.toString(child)), Duration.ofSeconds(5)).ok());
+      if (s.standbyPid() != null)
+        Exec.run(List.of("kill", "-KILL", Long.toString(s.standbyPid())), Duration.ofSeconds(5));
       h.start();
-      s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
+      s =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.HEALTHY
+                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+              RECOVER);
       assertNotEquals(child, s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
-      System.out.printf("RECOVERY raw daemon+child SIGKILL, daemon restarted at once: reads back after %d ms%n",
+      assertEquals(
+          1,
+          MountOps.mounts().entries().stream()
+              .filter(e -> e.mountPoint().equals(t1.toString()))
+              .count());
+      System.out.printf(
+          "RECOVERY raw daemon+child SIGKILL, daemon restarted at once: reads back after %d ms%n",
           (r.outageEnd(killedAt, RECOVER).atNanos() - killedAt) / 1_000_000);
     }
   }
@@ -227,25 +300,49 @@ abstract class OssfuseDaemonTest {
     Path away = bucket.resolveSibling("bkt-away");
     Files.move(bucket, away);
     try (ReaderLoop r = new ReaderLoop(t1, "hello.txt", CONTENT, Duration.ofSeconds(10))) {
-      assertTrue(Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
-      // 0, 250, 500, 1000 ms of backoff, each after a child JVM that fails to start: slow under load
-      MountStatus failed = h.await(mp, m -> m.state() == MountState.FAILED && m.detail() != null
-          && m.detail().startsWith("retrying in 2000"), Duration.ofSeconds(180));
+      assertTrue(
+          Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5)).ok());
+      // 0, 250, 500, 1000 ms of backoff, each after a child JVM that fails to start: slow under
+      // load
+      MountStatus failed =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.FAILED
+                      && m.detail() != null
+                      && m.detail().startsWith("retrying in 2000"),
+              Duration.ofSeconds(180));
       assertTrue(failed.detail().contains("answering requests with EIO"), failed.detail());
       long at = System.nanoTime();
       ReaderLoop.Read eio = awaitFailureAfter(r, at);
       assertTrue(eio.detail().contains("Input/output error"), "EIO, not ENOTCONN: " + r.tail());
       List<ReaderLoop.Read> bad = r.failures(at, System.nanoTime());
-      assertTrue(bad.stream().noneMatch(f -> f.detail().equals("timed out") || f.detail().contains("not connected")),
+      assertTrue(
+          bad.stream()
+              .noneMatch(
+                  f -> f.detail().equals("timed out") || f.detail().contains("not connected")),
           "reads fail fast with EIO: " + bad);
-      assertEquals(minor, MountOps.mounts().top(t1).orElseThrow().minor(), "the same connection stays mounted");
+      assertEquals(
+          minor,
+          MountOps.mounts().top(t1).orElseThrow().minor(),
+          "the same connection stays mounted");
       Files.move(away, bucket);
-      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY
-          && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy), RECOVER);
+      MountStatus s =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.HEALTHY
+                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+              RECOVER);
       h.trackPid(s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
-      assertEquals(minor, MountOps.mounts().top(t1).orElseThrow().minor(), "no new connection, no re-bind");
-      assertEquals(1, MountOps.mounts().entries().stream().filter(e -> e.mountPoint().equals(t1.toString())).count());
+      assertEquals(
+          minor, MountOps.mounts().top(t1).orElseThrow().minor(), "no new connection, no re-bind");
+      assertEquals(
+          1,
+          MountOps.mounts().entries().stream()
+              .filter(e -> e.mountPoint().equals(t1.toString()))
+              .count());
       String log = h.log();
       assertFalse(log.contains("ending the FUSE connection"), log);
       assertTrue(log.contains("requests with EIO while no child served"), log);
@@ -254,7 +351,8 @@ abstract class OssfuseDaemonTest {
     }
   }
 
-  private static ReaderLoop.Read awaitFailureAfter(ReaderLoop r, long at) throws InterruptedException {
+  private static ReaderLoop.Read awaitFailureAfter(ReaderLoop r, long at)
+      throws InterruptedException {
     long deadline = System.nanoTime() + RECOVER.toNanos();
     while (System.nanoTime() < deadline) {
       for (ReaderLoop.Read x : r.reads()) if (x.atNanos() > at && !x.ok()) return x;

@@ -25,18 +25,29 @@ final class PodNamespace implements AutoCloseable {
 
   static PodNamespace start(Path root, Path... volumes) throws Exception {
     Files.createDirectories(root);
-    Process p = new ProcessBuilder("unshare", "-m", "--propagation", "slave", "sleep", "infinity")
-        .redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("unshare", "-m", "--propagation", "slave", "sleep", "infinity")
+            .redirectErrorStream(true)
+            .start();
     PodNamespace ns = new PodNamespace(p, root);
     try {
       String self = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (self.equals(nsOf(p)) && System.nanoTime() < deadline) Thread.sleep(20);
-      StringBuilder script = new StringBuilder("set -e; mount -t tmpfs pod " + root + "; mount --make-private " + root);
+      StringBuilder script =
+          new StringBuilder(
+              "set -e; mount -t tmpfs pod " + root + "; mount --make-private " + root);
       for (int i = 0; i < volumes.length; i++) {
         Path v = root.resolve(Integer.toString(i));
-        script.append("; mkdir ").append(v).append("; mount --rbind ").append(volumes[i]).append(' ').append(v)
-            .append("; mount --make-rslave ").append(v);
+        script
+            .append("; mkdir ")
+            .append(v)
+            .append("; mount --rbind ")
+            .append(volumes[i])
+            .append(' ')
+            .append(v)
+            .append("; mount --make-rslave ")
+            .append(v);
       }
       Exec.Result r = ns.run(List.of("sh", "-c", script.toString()));
       if (!r.ok()) throw new IllegalStateException("pod namespace setup failed: " + r.describe());
@@ -49,22 +60,29 @@ final class PodNamespace implements AutoCloseable {
 
   private static String nsOf(Process p) {
     try {
-      return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt")).toString();
+      return Files.readSymbolicLink(Path.of("/proc", Long.toString(p.pid()), "ns", "mnt"))
+          .toString();
     } catch (IOException notYet) {
       return "";
     }
   }
 
   private Exec.Result run(List<String> cmd) {
-    List<String> full = new java.util.ArrayList<>(List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "--"));
+    List<String> full =
+        new java.util.ArrayList<>(
+            List.of("nsenter", "-t", Long.toString(holder.pid()), "-m", "--"));
     full.addAll(cmd);
     return Exec.run(full, Duration.ofSeconds(10));
   }
 
-  /** The content of {@code root/rel} as the pod reads it; an AssertionError with the error if it cannot. */
+  /**
+   * The content of {@code root/rel} as the pod reads it; an AssertionError with the error if it
+   * cannot.
+   */
   String read(String rel) {
     Exec.Result r = run(List.of("cat", root.resolve(rel).toString()));
-    if (!r.ok()) throw new AssertionError("the pod cannot read " + root.resolve(rel) + ": " + r.describe());
+    if (!r.ok())
+      throw new AssertionError("the pod cannot read " + root.resolve(rel) + ": " + r.describe());
     return r.output();
   }
 

@@ -46,10 +46,16 @@ class PoisonRequestDaemonTest {
     h.env.put(CrashOnReadForTests.ENV, "poison.bin");
     h.daemonArgs.add("--default-settings");
     h.start();
-    MountOptions o = MountOptions.builder("oss://bkt/data", mp, oss.endpoint()).credDir(creds.toString())
-        .allowOther(true).transport("raw").build();
+    MountOptions o =
+        MountOptions.builder("oss://bkt/data", mp, oss.endpoint())
+            .credDir(creds.toString())
+            .allowOther(true)
+            .transport("raw")
+            .build();
     JsonNode options = Json.mapper().readTree(o.toJson());
-    h.ok(ControlRequest.mount(new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options)));
+    h.ok(
+        ControlRequest.mount(
+            new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options)));
   }
 
   @AfterEach
@@ -65,13 +71,17 @@ class PoisonRequestDaemonTest {
     Path logs = h.base.resolve("logs");
     if (!Files.isDirectory(logs)) return "";
     try (Stream<Path> s = Files.list(logs)) {
-      return s.filter(p -> p.toString().endsWith(".log")).sorted().map(p -> {
-        try {
-          return Files.readString(p);
-        } catch (IOException e) {
-          return "";
-        }
-      }).collect(Collectors.joining("\n"));
+      return s.filter(p -> p.toString().endsWith(".log"))
+          .sorted()
+          .map(
+              p -> {
+                try {
+                  return Files.readString(p);
+                } catch (IOException e) {
+                  return "";
+                }
+              })
+          .collect(Collectors.joining("\n"));
     }
   }
 
@@ -81,7 +91,9 @@ class PoisonRequestDaemonTest {
     Path t2 = h.pods().resolve("p2/vol");
     h.ok(ControlRequest.bind(mp, t1.toString()));
     h.ok(ControlRequest.bind(mp + "/sub", t2.toString()));
-    long first = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, RECOVER).childPid();
+    long first =
+        h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, RECOVER)
+            .childPid();
     h.trackPid(first);
     // A read slower than this counts as failed: above two cold child starts on a loaded 2-core
     // machine (11-15 s each measured here) plus the backoff; a lost connection fails at once.
@@ -92,17 +104,28 @@ class PoisonRequestDaemonTest {
       r2.awaitGoodAfter(System.nanoTime(), RECOVER);
       long from = System.nanoTime();
 
-      Exec.Result poisoned = Exec.run(List.of("cat", t1.resolve("poison.bin").toString()), Duration.ofSeconds(240));
+      Exec.Result poisoned =
+          Exec.run(List.of("cat", t1.resolve("poison.bin").toString()), Duration.ofSeconds(240));
       long tookMs = (System.nanoTime() - from) / 1_000_000;
       assertFalse(poisoned.timedOut(), "the poison read never ended: " + h.log() + childLogs());
       assertFalse(poisoned.ok(), "the poison read succeeded: " + poisoned.describe());
-      assertTrue(poisoned.output().contains("Input/output error"), poisoned.describe() + "\n" + childLogs());
+      assertTrue(
+          poisoned.output().contains("Input/output error"),
+          poisoned.describe() + "\n" + childLogs());
 
       // Supervision goes on: a serving child, a new standby, the connection never ended.
-      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null
-          && m.childPid() != first && m.standbyPid() != null, RECOVER);
+      MountStatus s =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.HEALTHY
+                      && m.childPid() != null
+                      && m.childPid() != first
+                      && m.standbyPid() != null,
+              RECOVER);
       h.trackPid(s.childPid());
-      assertTrue(s.restarts() >= 2, "at least the child that met the poison and its successor died: " + s);
+      assertTrue(
+          s.restarts() >= 2, "at least the child that met the poison and its successor died: " + s);
       assertTrue(s.targets().stream().allMatch(MountStatus.TargetStatus::healthy), s.toString());
       assertTrue(childLogs().contains("quarantined READ node"), childLogs());
       assertFalse(h.log().contains("ending the FUSE connection"), h.log());
@@ -110,10 +133,12 @@ class PoisonRequestDaemonTest {
       // Within the quarantine a new read of it fails at once, without killing anyone.
       long serving = s.childPid();
       long again = System.nanoTime();
-      Exec.Result retry = Exec.run(List.of("cat", t1.resolve("poison.bin").toString()), Duration.ofSeconds(30));
+      Exec.Result retry =
+          Exec.run(List.of("cat", t1.resolve("poison.bin").toString()), Duration.ofSeconds(30));
       assertTrue(retry.output().contains("Input/output error"), retry.describe());
       long retryMs = (System.nanoTime() - again) / 1_000_000;
-      assertTrue(retryMs < 10_000, "a quarantined read is answered at once, took " + retryMs + " ms");
+      assertTrue(
+          retryMs < 10_000, "a quarantined read is answered at once, took " + retryMs + " ms");
       assertEquals(serving, h.status(mp).childPid(), "no child died for the quarantined read");
 
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
@@ -121,9 +146,14 @@ class PoisonRequestDaemonTest {
       long to = System.nanoTime();
       assertEquals(List.of(), r.failures(from, to), "other reads never fail:\n" + h.log());
       assertEquals(List.of(), r2.failures(from, to), "other reads never fail:\n" + h.log());
-      System.out.printf("POISON read: EIO after %d ms (%d child deaths); retry EIO in %d ms; other reads: %d ok, 0 failed,"
-          + " slowest %d ms%n", tookMs, s.restarts(), retryMs,
-          r.reads().size() + r2.reads().size(), Math.max(r.maxReadMillis(from, to), r2.maxReadMillis(from, to)));
+      System.out.printf(
+          "POISON read: EIO after %d ms (%d child deaths); retry EIO in %d ms; other reads: %d ok, 0 failed,"
+              + " slowest %d ms%n",
+          tookMs,
+          s.restarts(),
+          retryMs,
+          r.reads().size() + r2.reads().size(),
+          Math.max(r.maxReadMillis(from, to), r2.maxReadMillis(from, to)));
     }
   }
 }

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.mount.MountOptions;
-import java.nio.charset.StandardCharsets;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -48,7 +48,8 @@ final class RawCrashUnderDefaultsTest {
     oss = LocalOssServer.builder().root(h.base.resolve("oss")).bucket("bkt").build().start();
     Path data = Files.createDirectories(oss.bucketDir("bkt").resolve("data"));
     StringBuilder b = new StringBuilder();
-    for (int i = 0; b.length() < 64 * 1024; i++) b.append("line ").append(i).append(" of a file that must survive\n");
+    for (int i = 0; b.length() < 64 * 1024; i++)
+      b.append("line ").append(i).append(" of a file that must survive\n");
     byte[] content = b.substring(0, 64 * 1024).getBytes(StandardCharsets.US_ASCII);
     Files.write(data.resolve("big.bin"), content);
     sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(content));
@@ -58,12 +59,20 @@ final class RawCrashUnderDefaultsTest {
     Path shm = Path.of("/dev/shm");
     cacheDir = Files.createTempDirectory(Files.isDirectory(shm) ? shm : h.base, "ossfuse-mem");
     Path yaml = h.base.resolve("tieredstore.yaml");
-    Files.writeString(yaml, "tieredstore:\n  levels:\n    - mediumtype: MEM\n      path: " + cacheDir
-        + "\n      quota: 64Mi\n      high: \"0.95\"\n      low: \"0.8\"\n");
+    Files.writeString(
+        yaml,
+        "tieredstore:\n  levels:\n    - mediumtype: MEM\n      path: "
+            + cacheDir
+            + "\n      quota: 64Mi\n      high: \"0.95\"\n      low: \"0.8\"\n");
     mp = h.base.resolve("mnt").toString();
     h.start();
-    MountOptions o = MountOptions.builder("oss://bkt/data", mp, oss.endpoint()).credDir(creds.toString())
-        .allowOther(true).transport("raw").tieredstore(yaml.toString()).build();
+    MountOptions o =
+        MountOptions.builder("oss://bkt/data", mp, oss.endpoint())
+            .credDir(creds.toString())
+            .allowOther(true)
+            .transport("raw")
+            .tieredstore(yaml.toString())
+            .build();
     JsonNode options = Json.mapper().readTree(o.toJson());
     spec = new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options);
     h.ok(ControlRequest.mount(spec));
@@ -85,14 +94,20 @@ final class RawCrashUnderDefaultsTest {
     }
   }
 
-  /** (a) Eight kills, each once the standby said it is ready: it takes over every time, no read fails. */
+  /**
+   * (a) Eight kills, each once the standby said it is ready: it takes over every time, no read
+   * fails.
+   */
   @Test
   void killsWithAReadyStandbyFailNoRead() throws Exception {
     List<Long> stalls = killLoop(true);
     report("ready standby", stalls);
   }
 
-  /** (a) Eight kills as soon as the next standby has started, before it is warm: still no read fails. */
+  /**
+   * (a) Eight kills as soon as the next standby has started, before it is warm: still no read
+   * fails.
+   */
   @Test
   void killsFasterThanTheStandbyWarmsFailNoRead() throws Exception {
     List<Long> stalls = killLoop(false);
@@ -108,19 +123,28 @@ final class RawCrashUnderDefaultsTest {
     long killed = -1;
     for (int i = 0; i < 3; i++) {
       long prev = killed;
-      MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != prev
-          && Boolean.TRUE.equals(m.standbyReady()), LONG);
+      MountStatus s =
+          h.await(
+              mp,
+              m ->
+                  m.state() == MountState.HEALTHY
+                      && m.childPid() != null
+                      && m.childPid() != prev
+                      && Boolean.TRUE.equals(m.standbyReady()),
+              LONG);
       track(s);
       long killedAt = System.nanoTime();
       kill(s.childPid());
       long stall = stall(i, killedAt);
-      MountStatus after = h.await(mp, m -> m.childPid() != null && !m.childPid().equals(s.childPid()), LONG);
+      MountStatus after =
+          h.await(mp, m -> m.childPid() != null && !m.childPid().equals(s.childPid()), LONG);
       assertEquals(s.standbyPid(), after.childPid(), "the ready standby took over\n" + h.log());
       assertTrue(stall < 5000, "a warm takeover took " + stall + " ms");
       killed = s.childPid();
     }
     String log = h.log();
-    assertFalse(log.contains("fast failures in a row"), "no backoff while a standby was ready:\n" + log);
+    assertFalse(
+        log.contains("fast failures in a row"), "no backoff while a standby was ready:\n" + log);
     assertFalse(log.contains("starting a new child now"), "no cold start:\n" + log);
   }
 
@@ -130,37 +154,64 @@ final class RawCrashUnderDefaultsTest {
    */
   @Test
   void aStormKeepsTwoStandbysAndNeedsNoColdStart() throws Exception {
-    MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LONG);
+    MountStatus s =
+        h.await(
+            mp,
+            m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()),
+            LONG);
     track(s);
     kill(s.childPid());
     long first = s.childPid();
-    MountStatus t = h.await(mp, m -> m.childPid() != null && m.childPid() != first && m.standbyPid() != null, LONG);
+    MountStatus t =
+        h.await(
+            mp, m -> m.childPid() != null && m.childPid() != first && m.standbyPid() != null, LONG);
     track(t);
     kill(t.childPid()); // the standby started at the first takeover is not warm yet
     h.awaitLog("(2 standing by)", LONG);
-    MountStatus u = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LONG);
+    MountStatus u =
+        h.await(
+            mp,
+            m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()),
+            LONG);
     track(u);
     kill(u.childPid());
-    h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != u.childPid(), LONG);
-    assertFalse(h.log().contains("starting a new child now"), "no cold start in the storm:\n" + h.log());
+    h.await(
+        mp,
+        m ->
+            m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != u.childPid(),
+        LONG);
+    assertFalse(
+        h.log().contains("starting a new child now"), "no cold start in the storm:\n" + h.log());
   }
 
   /**
-   * (b) With a tieredstore the standby gets ready (it does not open the cache its active child holds
-   * locked); standbys that die are replaced, and leave no FIFO behind; a restarted daemon removes
-   * what the previous one left.
+   * (b) With a tieredstore the standby gets ready (it does not open the cache its active child
+   * holds locked); standbys that die are replaced, and leave no FIFO behind; a restarted daemon
+   * removes what the previous one left.
    */
   @Test
   void theStandbyGetsReadyWithATieredstoreAndLeavesNoFifo() throws Exception {
-    MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()), LONG);
+    MountStatus s =
+        h.await(
+            mp,
+            m -> m.state() == MountState.HEALTHY && Boolean.TRUE.equals(m.standbyReady()),
+            LONG);
     track(s);
-    assertTrue(h.log().contains("standby child " + s.standbyPid() + " ready to take over " + mp), h.log());
+    assertTrue(
+        h.log().contains("standby child " + s.standbyPid() + " ready to take over " + mp), h.log());
     Path session = h.stateFile().resolveSibling("mounts").resolve(spec.id() + ".session");
     assertOneStandbyIn(session);
     for (int i = 0; i < 3; i++) {
       long sb = s.standbyPid();
       kill(sb);
-      s = h.await(mp, m -> m.standbyPid() != null && m.standbyPid() != sb && Boolean.TRUE.equals(m.standbyReady()), LONG);
+      s =
+          h.await(
+              mp,
+              m ->
+                  m.standbyPid() != null
+                      && m.standbyPid() != sb
+                      && Boolean.TRUE.equals(m.standbyReady()),
+              LONG);
       track(s);
       assertOneStandbyIn(session);
     }
@@ -173,8 +224,15 @@ final class RawCrashUnderDefaultsTest {
     h.killDaemon();
     Files.writeString(session.resolve("standby-77"), "stale");
     h.start();
-    s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null && m.standbyPid() != oldStandby
-        && Boolean.TRUE.equals(m.standbyReady()), LONG);
+    s =
+        h.await(
+            mp,
+            m ->
+                m.state() == MountState.HEALTHY
+                    && m.standbyPid() != null
+                    && m.standbyPid() != oldStandby
+                    && Boolean.TRUE.equals(m.standbyReady()),
+            LONG);
     track(s);
     assertEquals(child, s.childPid(), "the child was adopted");
     assertTrue(awaitEnded(oldStandby, LONG), "old standby gone");
@@ -184,9 +242,9 @@ final class RawCrashUnderDefaultsTest {
   }
 
   /**
-   * Whether {@code pid} ended within {@code timeout}. A zombie counts as ended: a standby orphaned by
-   * the killed daemon is reaped by whoever adopted it (init, or a CI runner that is a subreaper and
-   * may reap late), and {@link ProcessHandle#isAlive} is true for a zombie.
+   * Whether {@code pid} ended within {@code timeout}. A zombie counts as ended: a standby orphaned
+   * by the killed daemon is reaped by whoever adopted it (init, or a CI runner that is a subreaper
+   * and may reap late), and {@link ProcessHandle#isAlive} is true for a zombie.
    */
   private static boolean awaitEnded(long pid, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -207,7 +265,11 @@ final class RawCrashUnderDefaultsTest {
   private static void assertOneStandbyIn(Path session) throws Exception {
     List<String> names;
     try (Stream<Path> l = Files.list(session)) {
-      names = l.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("standby-")).sorted().toList();
+      names =
+          l.map(p -> p.getFileName().toString())
+              .filter(n -> n.startsWith("standby-"))
+              .sorted()
+              .toList();
     }
     assertEquals(2, names.size(), "one FIFO and its ready marker: " + names);
     assertEquals(names.get(0) + ".ready", names.get(1), names.toString());
@@ -230,7 +292,9 @@ final class RawCrashUnderDefaultsTest {
       for (Path f : l.sorted().toList()) {
         List<String> lines = Files.readAllLines(f, java.nio.charset.StandardCharsets.ISO_8859_1);
         b.append("--- ").append(f.getFileName()).append(" (last 80 lines)\n");
-        lines.subList(Math.max(0, lines.size() - 80), lines.size()).forEach(x -> b.append(x).append('\n'));
+        lines
+            .subList(Math.max(0, lines.size() - 80), lines.size())
+            .forEach(x -> b.append(x).append('\n'));
       }
     }
     return b.toString();
@@ -244,25 +308,38 @@ final class RawCrashUnderDefaultsTest {
       long killed = -1;
       for (int i = 0; i < KILLS; i++) {
         long prev = killed;
-        MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != prev
-            && m.standbyPid() != null && (!waitReady || Boolean.TRUE.equals(m.standbyReady())), LONG);
+        MountStatus s =
+            h.await(
+                mp,
+                m ->
+                    m.state() == MountState.HEALTHY
+                        && m.childPid() != null
+                        && m.childPid() != prev
+                        && m.standbyPid() != null
+                        && (!waitReady || Boolean.TRUE.equals(m.standbyReady())),
+                LONG);
         track(s);
         if (!Boolean.TRUE.equals(s.standbyReady())) warming++;
         long killedAt = System.nanoTime();
         kill(s.childPid());
         stalls.add(stall(i, killedAt));
-        MountStatus after = h.await(mp, m -> m.childPid() != null && !m.childPid().equals(s.childPid()), LONG);
+        MountStatus after =
+            h.await(mp, m -> m.childPid() != null && !m.childPid().equals(s.childPid()), LONG);
         track(after);
         killed = s.childPid();
       }
       h.await(mp, m -> m.state() == MountState.HEALTHY, LONG);
       r.awaitGoodAfter(System.nanoTime(), LONG);
       List<ReaderLoop.Read> failed = r.failures(0, Long.MAX_VALUE);
-      System.out.printf("RECOVERY defaults+tieredstore: %d reads, %d failed, slowest %d ms%n", r.reads().size(),
-          failed.size(), r.maxReadMillis(0, Long.MAX_VALUE));
+      System.out.printf(
+          "RECOVERY defaults+tieredstore: %d reads, %d failed, slowest %d ms%n",
+          r.reads().size(), failed.size(), r.maxReadMillis(0, Long.MAX_VALUE));
       assertEquals(List.of(), failed, "failed reads\n" + h.log());
     }
-    if (!waitReady) System.out.printf("RECOVERY defaults+tieredstore: %d of %d kills while the standby was still warming%n", warming, KILLS);
+    if (!waitReady)
+      System.out.printf(
+          "RECOVERY defaults+tieredstore: %d of %d kills while the standby was still warming%n",
+          warming, KILLS);
     assertTrue(h.status(mp).targets().stream().allMatch(MountStatus.TargetStatus::healthy));
     assertFalse(h.log().contains("ending the FUSE connection"), h.log());
     return stalls;
@@ -270,8 +347,10 @@ final class RawCrashUnderDefaultsTest {
 
   /** Kill -> a lookup of a fresh name through the bind answered (ENOENT from the new child). */
   private long stall(int i, long killedAt) {
-    Exec.Result r = Exec.run(List.of("stat", target.resolve("never-" + i + "-" + System.nanoTime()).toString()),
-        Duration.ofSeconds(100));
+    Exec.Result r =
+        Exec.run(
+            List.of("stat", target.resolve("never-" + i + "-" + System.nanoTime()).toString()),
+            Duration.ofSeconds(100));
     long ms = (System.nanoTime() - killedAt) / 1_000_000;
     assertTrue(r.output().contains("No such file"), "lookup after kill " + i + ": " + r.describe());
     return ms;
@@ -290,7 +369,8 @@ final class RawCrashUnderDefaultsTest {
   private static void report(String what, List<Long> stalls) {
     List<Long> sorted = new ArrayList<>(stalls);
     Collections.sort(sorted);
-    System.out.printf("RECOVERY defaults+tieredstore, %s: %d kills, takeover stall p50 %d ms, max %d ms (all %s)%n", what,
-        stalls.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), stalls);
+    System.out.printf(
+        "RECOVERY defaults+tieredstore, %s: %d kills, takeover stall p50 %d ms, max %d ms (all %s)%n",
+        what, stalls.size(), sorted.get(sorted.size() / 2), sorted.get(sorted.size() - 1), stalls);
   }
 }

@@ -25,22 +25,40 @@ final class ReaderLoop implements AutoCloseable {
     this(dir, file, expected, Duration.ofSeconds(2));
   }
 
-  /** @param timeout a read slower than this counts as failed (a pause longer than an app would wait) */
+  /**
+   * @param timeout a read slower than this counts as failed (a pause longer than an app would wait)
+   */
   ReaderLoop(Path dir, String file, String expected, Duration timeout) {
-    this(dir, List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh", dir.toString(), file), expected,
-        timeout, 100);
+    this(
+        dir,
+        List.of("sh", "-c", "ls -l \"$1\" >/dev/null && cat \"$1/$2\"", "sh", dir.toString(), file),
+        expected,
+        timeout,
+        100);
   }
 
   /**
    * {@code ls -l DIR && sha256sum < DIR/FILE} every {@code intervalMillis}: for files larger than a
    * pipe buffer. {@code sha256} is the expected hex digest.
    */
-  static ReaderLoop sha256(Path dir, String file, String sha256, Duration timeout, long intervalMillis) {
-    return new ReaderLoop(dir, List.of("sh", "-c", "ls -l \"$1\" >/dev/null && sha256sum < \"$1/$2\"", "sh",
-        dir.toString(), file), sha256 + "  -\n", timeout, intervalMillis);
+  static ReaderLoop sha256(
+      Path dir, String file, String sha256, Duration timeout, long intervalMillis) {
+    return new ReaderLoop(
+        dir,
+        List.of(
+            "sh",
+            "-c",
+            "ls -l \"$1\" >/dev/null && sha256sum < \"$1/$2\"",
+            "sh",
+            dir.toString(),
+            file),
+        sha256 + "  -\n",
+        timeout,
+        intervalMillis);
   }
 
-  private ReaderLoop(Path dir, List<String> command, String expected, Duration timeout, long intervalMillis) {
+  private ReaderLoop(
+      Path dir, List<String> command, String expected, Duration timeout, long intervalMillis) {
     this.timeout = timeout;
     this.dir = dir;
     this.command = command;
@@ -82,14 +100,14 @@ final class ReaderLoop implements AutoCloseable {
       }
       Thread.sleep(20);
     }
-    throw new AssertionError("no good read of " + dir + " within " + timeout + " after the event; last reads "
-        + tail());
+    throw new AssertionError(
+        "no good read of " + dir + " within " + timeout + " after the event; last reads " + tail());
   }
 
   /**
    * The end of the outage that followed an event at {@code fromNanos}: the first good read after
-   * the last failed one (reads served from the kernel's caches can still succeed right after a
-   * hang begins). Waits until a good read follows every failure seen so far.
+   * the last failed one (reads served from the kernel's caches can still succeed right after a hang
+   * begins). Waits until a good read follows every failure seen so far.
    */
   Read outageEnd(long fromNanos, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -102,21 +120,29 @@ final class ReaderLoop implements AutoCloseable {
       }
       Thread.sleep(20);
     }
-    throw new AssertionError("reads of " + dir + " did not recover within " + timeout + "; last reads " + tail());
+    throw new AssertionError(
+        "reads of " + dir + " did not recover within " + timeout + "; last reads " + tail());
   }
 
   /** The slowest read that started in [from, to]. */
   long maxReadMillis(long fromNanos, long toNanos) {
-    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos)
-        .mapToLong(r -> r.tookNanos() / 1_000_000).max().orElse(0);
+    return reads().stream()
+        .filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos)
+        .mapToLong(r -> r.tookNanos() / 1_000_000)
+        .max()
+        .orElse(0);
   }
 
   List<Read> failures(long fromNanos, long toNanos) {
-    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok()).toList();
+    return reads().stream()
+        .filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok())
+        .toList();
   }
 
   long failuresBetween(long fromNanos, long toNanos) {
-    return reads().stream().filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok()).count();
+    return reads().stream()
+        .filter(r -> r.atNanos() >= fromNanos && r.atNanos() <= toNanos && !r.ok())
+        .count();
   }
 
   String tail() {

@@ -35,10 +35,15 @@ final class StartupDeathTest {
     Files.writeString(creds.resolve("fs.oss.accessKeySecret"), oss.accessKeySecret());
     mp = h.base.resolve("mnt").toString();
     h.start();
-    MountOptions o = MountOptions.builder("oss://bkt/data", mp, oss.endpoint()).credDir(creds.toString())
-        .transport("raw").build();
+    MountOptions o =
+        MountOptions.builder("oss://bkt/data", mp, oss.endpoint())
+            .credDir(creds.toString())
+            .transport("raw")
+            .build();
     JsonNode options = Json.mapper().readTree(o.toJson());
-    h.ok(ControlRequest.mount(new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options)));
+    h.ok(
+        ControlRequest.mount(
+            new MountSpec(o.source(), mp, null, MountSpec.DRIVER_OSSFUSE, options)));
   }
 
   @AfterEach
@@ -52,7 +57,8 @@ final class StartupDeathTest {
 
   @Test
   void aChildKilledBeforeItServesIsSeenDeadAtOnce() throws Exception {
-    MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, LONG);
+    MountStatus s =
+        h.await(mp, m -> m.state() == MountState.HEALTHY && m.standbyPid() != null, LONG);
     long first = s.childPid();
     long standby = s.standbyPid();
     kill(standby); // no standby for a while (it is replaced after a pause): the next start is cold
@@ -65,11 +71,17 @@ final class StartupDeathTest {
     long killedAt = System.nanoTime();
     h.awaitLog("failed: child " + starting + ":", LONG);
     long ms = (System.nanoTime() - killedAt) / 1_000_000;
-    assertTrue(ms < 45_000, "the death of a starting child was seen only after " + ms + " ms\n" + h.log());
-    h.await(mp, m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != starting, LONG);
+    assertTrue(
+        ms < 45_000, "the death of a starting child was seen only after " + ms + " ms\n" + h.log());
+    h.await(
+        mp,
+        m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != starting,
+        LONG);
   }
 
-  /** Until the daemon's startup probe (a {@code stat} of a fresh name under the mount) is running. */
+  /**
+   * Until the daemon's startup probe (a {@code stat} of a fresh name under the mount) is running.
+   */
   private void awaitProbeInFlight() throws Exception {
     String marker = mp + "/.ossfuse-probe-";
     long deadline = System.nanoTime() + LONG.toNanos();

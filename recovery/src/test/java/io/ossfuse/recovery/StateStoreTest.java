@@ -25,9 +25,18 @@ class StateStoreTest {
   }
 
   private static MountRecord record(String mountpoint, String... targets) {
-    MountSpec spec = new MountSpec("oss://bucket/dir", mountpoint, "raw", null,
-        Json.mapper().createObjectNode().put("source", "oss://bucket/dir").put("mountpoint", mountpoint)
-            .put("endpoint", "http://127.0.0.1:1").put("credDir", "/etc/oss"));
+    MountSpec spec =
+        new MountSpec(
+            "oss://bucket/dir",
+            mountpoint,
+            "raw",
+            null,
+            Json.mapper()
+                .createObjectNode()
+                .put("source", "oss://bucket/dir")
+                .put("mountpoint", mountpoint)
+                .put("endpoint", "http://127.0.0.1:1")
+                .put("credDir", "/etc/oss"));
     List<BindTarget> ts = java.util.Arrays.stream(targets).map(t -> new BindTarget(t, "")).toList();
     return new MountRecord(spec, ts, 42L, "2026-11-25T17:00:00Z");
   }
@@ -55,9 +64,14 @@ class StateStoreTest {
     StateStore s = new StateStore(file);
     s.save(state("/pods/a"));
     s.save(state("/pods/b"));
-    assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
+    assertEquals(
+        "rwx------",
+        PosixFilePermissions.toString(Files.getPosixFilePermissions(file.getParent())));
     assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state/state.json.prev"))));
+    assertEquals(
+        "rw-------",
+        PosixFilePermissions.toString(
+            Files.getPosixFilePermissions(dir.resolve("state/state.json.prev"))));
     // a file an older daemon wrote world-readable is replaced by a 0600 one on the next save
     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
     s.save(state("/pods/c"));
@@ -79,8 +93,19 @@ class StateStoreTest {
 
   /** Valid JSON that is not a state file of this version: never read as "no mounts". */
   @ParameterizedTest
-  @ValueSource(strings = {"{}", "{\"mounts\":null}", "{\"version\":99}", "{\"version\":99,\"mounts\":[]}",
-      "{\"version\":1}", "{\"version\":1,\"mounts\":null}", "{\"version\":\"1\",\"mounts\":[]}", "[]", "null", ""})
+  @ValueSource(
+      strings = {
+        "{}",
+        "{\"mounts\":null}",
+        "{\"version\":99}",
+        "{\"version\":99,\"mounts\":[]}",
+        "{\"version\":1}",
+        "{\"version\":1,\"mounts\":null}",
+        "{\"version\":\"1\",\"mounts\":[]}",
+        "[]",
+        "null",
+        ""
+      })
   void unknownContentFallsBackToPreviousElseRefuses(String content) throws Exception {
     StateStore s = new StateStore(dir.resolve("state.json"));
     s.save(state("/pods/a"));
@@ -91,17 +116,25 @@ class StateStoreTest {
     Files.writeString(dir.resolve("state.json"), content);
     Files.delete(dir.resolve("state.json.prev"));
     StateFileException e = assertThrows(StateFileException.class, s::load);
-    assertTrue(e.getMessage().contains(dir.resolve("state.json").toString()) && e.getMessage().contains("move both aside")
-        && !e.getMessage().contains("\n"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(dir.resolve("state.json").toString())
+            && e.getMessage().contains("move both aside")
+            && !e.getMessage().contains("\n"),
+        e.getMessage());
   }
 
   @Test
   void bothUnreadableRefusesWithOneLine() throws Exception {
     Files.writeString(dir.resolve("state.json"), "garbage");
     Files.writeString(dir.resolve("state.json.prev"), "");
-    StateFileException e = assertThrows(StateFileException.class, () -> new StateStore(dir.resolve("state.json")).load());
-    assertTrue(e.getMessage().startsWith("state file " + dir.resolve("state.json") + " is unreadable (")
-        && e.getMessage().contains("state.json.prev (empty file)") && !e.getMessage().contains("\n"), e.getMessage());
+    StateFileException e =
+        assertThrows(
+            StateFileException.class, () -> new StateStore(dir.resolve("state.json")).load());
+    assertTrue(
+        e.getMessage().startsWith("state file " + dir.resolve("state.json") + " is unreadable (")
+            && e.getMessage().contains("state.json.prev (empty file)")
+            && !e.getMessage().contains("\n"),
+        e.getMessage());
     assertEquals("garbage", Files.readString(dir.resolve("state.json")), "nothing overwritten");
   }
 
@@ -113,9 +146,18 @@ class StateStoreTest {
     mounts.add(Json.mapper().valueToTree(good1));
     mounts.addObject(); // {}: "spec" is null
     mounts.add("not an object");
-    mounts.addObject().putObject("spec").put("source", "/src").put("mountpoint", "relative").put("driver", "bindfs");
+    mounts
+        .addObject()
+        .putObject("spec")
+        .put("source", "/src")
+        .put("mountpoint", "relative")
+        .put("driver", "bindfs");
     ObjectNode noOptions = mounts.addObject();
-    noOptions.putObject("spec").put("source", "oss://b/d").put("mountpoint", "/mnt/x").put("driver", "ossfuse");
+    noOptions
+        .putObject("spec")
+        .put("source", "oss://b/d")
+        .put("mountpoint", "/mnt/x")
+        .put("driver", "ossfuse");
     ObjectNode badOptions = Json.mapper().valueToTree(record("/mnt/y"));
     ((ObjectNode) badOptions.get("spec").get("options")).remove("endpoint");
     mounts.add(badOptions);
@@ -137,14 +179,16 @@ class StateStoreTest {
 
     List<Path> aside = rejectedFiles();
     assertEquals(1, aside.size(), "one file with the skipped entries");
-    assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(aside.get(0))));
+    assertEquals(
+        "rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(aside.get(0))));
     JsonNode rejected = Json.mapper().readTree(aside.get(0).toFile()).get("rejected");
     assertEquals(mounts.size() - 2, rejected.size());
     assertEquals(mounts.get(1), rejected.get(0).get("entry"), "the entry as it was");
     assertEquals("no mount spec", rejected.get(0).get("reason").asText());
     assertTrue(rejected.get(2).get("reason").asText().contains("absolute"), rejected.toString());
     assertTrue(rejected.get(4).get("reason").asText().contains("endpoint"), rejected.toString());
-    assertTrue(rejected.get(7).get("reason").asText().contains("same mountpoint"), rejected.toString());
+    assertTrue(
+        rejected.get(7).get("reason").asText().contains("same mountpoint"), rejected.toString());
 
     // the good entries were saved, so the next start finds nothing to skip
     assertEquals(List.of(good1, good2), new StateStore(file).load().mounts());

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
+ *
+ *
  * <pre>
  * dir/pods/                  allowed root
  * dir/pods/uid/link -> dir/etc
@@ -29,7 +31,8 @@ class TargetPathsTest {
   }
 
   private static String refused(TargetPaths p, String target) {
-    return assertThrows(TargetPaths.TargetException.class, () -> p.prepare(target, false)).getMessage();
+    return assertThrows(TargetPaths.TargetException.class, () -> p.prepare(target, false))
+        .getMessage();
   }
 
   @Test
@@ -45,12 +48,15 @@ class TargetPathsTest {
     TargetPaths p = paths();
     assertTrue(refused(p, dir + "/etc/x").contains("outside the allowed root"));
     assertTrue(refused(p, dir + "/pods").contains("outside the allowed root"), "the root itself");
-    assertTrue(refused(p, dir + "/podsX/a").contains("outside the allowed root"), "a sibling with a common prefix");
+    assertTrue(
+        refused(p, dir + "/podsX/a").contains("outside the allowed root"),
+        "a sibling with a common prefix");
     assertTrue(refused(p, dir + "/pods/uid/../../etc/x").contains("'..'"));
     assertTrue(refused(p, dir + "/pods/./uid/x").contains("'.'"));
     assertTrue(refused(p, "pods/uid/x").contains("absolute"));
     assertTrue(refused(p, dir + "/pods/uid/link/x").contains("symlink"));
-    assertTrue(refused(p, dir + "/pods/uid/link").contains("symlink"), "a symlink as the last component");
+    assertTrue(
+        refused(p, dir + "/pods/uid/link").contains("symlink"), "a symlink as the last component");
     assertTrue(refused(p, dir + "/pods/uid/file").contains("not a directory"));
     assertTrue(Files.notExists(dir.resolve("etc/x")), "nothing created through the link");
   }

@@ -4,9 +4,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Runs a {@link Daemon} in its own JVM for tests (so a test can SIGKILL it): {@code BASE [defaults|--default-settings]}.
- * Short probe and backoff timings unless {@code defaults}: then the daemon's own defaults (what a node
- * runs), only the paths moved under BASE.
+ * Runs a {@link Daemon} in its own JVM for tests (so a test can SIGKILL it): {@code BASE
+ * [defaults|--default-settings]}. Short probe and backoff timings unless {@code defaults}: then the
+ * daemon's own defaults (what a node runs), only the paths moved under BASE.
  */
 public final class TestDaemonMain {
   private TestDaemonMain() {}
@@ -15,17 +15,19 @@ public final class TestDaemonMain {
     Path base = Path.of(args[0]);
     java.util.List<String> flags = java.util.Arrays.asList(args).subList(1, args.length);
     boolean defaults = flags.contains("defaults") || flags.contains("--default-settings");
-    DaemonConfig.Builder b = DaemonConfig.builder()
-        .socket(base.resolve("run/ossfuse.sock"))
-        .stateFile(base.resolve("state/state.json"))
-        .allowedRoot(base.resolve("pods"))
-        .logDir(base.resolve("logs"));
+    DaemonConfig.Builder b =
+        DaemonConfig.builder()
+            .socket(base.resolve("run/ossfuse.sock"))
+            .stateFile(base.resolve("state/state.json"))
+            .allowedRoot(base.resolve("pods"))
+            .logDir(base.resolve("logs"));
     if (!defaults) {
       b.childMaxHeap("256m")
           .probeInterval(Duration.ofMillis(300))
           .probeTimeout(Duration.ofMillis(700))
           .probeFailures(2)
-          .startTimeout(Duration.ofSeconds(60)) // a child JVM on a loaded machine: not a failure at 20 s
+          .startTimeout(
+              Duration.ofSeconds(60)) // a child JVM on a loaded machine: not a failure at 20 s
           .backoffBase(Duration.ofMillis(250))
           .backoffCap(Duration.ofSeconds(2));
     }
@@ -34,13 +36,16 @@ public final class TestDaemonMain {
     }
     DaemonConfig config = b.build();
     Daemon d = Daemon.start(config);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      try {
-        d.close();
-      } catch (Exception ignored) {
-        // exiting anyway
-      }
-    }));
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    d.close();
+                  } catch (Exception ignored) {
+                    // exiting anyway
+                  }
+                }));
     d.awaitClose();
   }
 }

@@ -1,9 +1,7 @@
 package io.ossfuse.fuse.dev;
 
-import java.nio.ByteBuffer;
-
 import io.ossfuse.fs.Errno;
-
+import java.nio.ByteBuffer;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
@@ -12,74 +10,84 @@ import jnr.ffi.types.size_t;
 import jnr.ffi.types.ssize_t;
 
 /**
- * The few libc calls the FUSE device code needs, through jnr-ffi. Public only because jnr-ffi
- * must implement it from generated code; not part of the ossfuse API.
+ * The few libc calls the FUSE device code needs, through jnr-ffi. Public only because jnr-ffi must
+ * implement it from generated code; not part of the ossfuse API.
  *
- * <p>Direct {@link ByteBuffer}s are passed as their address plus current position: callers keep
- * the position at 0 and pass the length explicitly.
+ * <p>Direct {@link ByteBuffer}s are passed as their address plus current position: callers keep the
+ * position at 0 and pass the length explicitly.
  */
 public interface LibC {
-    int O_RDWR = 2;
-    int O_CLOEXEC = 02000000;
-    long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4;
-    int MNT_DETACH = 2;
-    /** {@code _IOR(229, 0, uint32_t)} from include/uapi/linux/fuse.h. */
-    long FUSE_DEV_IOC_CLONE = 0x8004e500L;
-    /** {@code _IOW(229, 1, struct fuse_backing_map)}: {int32 fd, uint32 flags, uint64 padding} -> backing id. */
-    long FUSE_DEV_IOC_BACKING_OPEN = 0x4010e501L;
-    /** {@code _IOW(229, 2, uint32_t)}: releases a backing id. */
-    long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004e502L;
-    int O_RDONLY = 0;
+  int O_RDWR = 2;
+  int O_CLOEXEC = 02000000;
+  long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4;
+  int MNT_DETACH = 2;
 
-    int O_WRONLY = 1;
-    int O_NONBLOCK = 04000;
+  /** {@code _IOR(229, 0, uint32_t)} from include/uapi/linux/fuse.h. */
+  long FUSE_DEV_IOC_CLONE = 0x8004e500L;
 
-    int open(String path, int flags);
+  /**
+   * {@code _IOW(229, 1, struct fuse_backing_map)}: {int32 fd, uint32 flags, uint64 padding} ->
+   * backing id.
+   */
+  long FUSE_DEV_IOC_BACKING_OPEN = 0x4010e501L;
 
-    int mkfifo(String path, int mode);
+  /** {@code _IOW(229, 2, uint32_t)}: releases a backing id. */
+  long FUSE_DEV_IOC_BACKING_CLOSE = 0x4004e502L;
 
-    int close(int fd);
+  int O_RDONLY = 0;
 
-    @ssize_t long read(int fd, ByteBuffer buf, @size_t long count);
+  int O_WRONLY = 1;
+  int O_NONBLOCK = 04000;
 
-    @ssize_t long write(int fd, @In ByteBuffer buf, @size_t long count);
+  int open(String path, int flags);
 
-    int mount(String source, String target, String type, long flags, String data);
+  int mkfifo(String path, int mode);
 
-    int umount2(String target, int flags);
+  int close(int fd);
 
-    int dup(int fd);
+  @ssize_t
+  long read(int fd, ByteBuffer buf, @size_t long count);
 
-    int dup2(int oldfd, int newfd);
+  @ssize_t
+  long write(int fd, @In ByteBuffer buf, @size_t long count);
 
-    int ioctl(int fd, long request, @In int[] arg);
+  int mount(String source, String target, String type, long flags, String data);
 
-    /** struct pollfd[] as bytes (native order): int fd, short events, short revents. */
-    int poll(@In @Out byte[] fds, long nfds, int timeout);
+  int umount2(String target, int flags);
 
-    String strerror(int errnum);
+  int dup(int fd);
 
-    int geteuid();
+  int dup2(int oldfd, int newfd);
 
-    /** The process-wide instance. */
-    static LibC get() {
-        return Holder.INSTANCE;
-    }
+  int ioctl(int fd, long request, @In int[] arg);
 
-    /** errno of the last call made by this thread; {@link Errno} names the ones the code tells apart. */
-    static int errno() {
-        return Runtime.getSystemRuntime().getLastError();
-    }
+  /** struct pollfd[] as bytes (native order): int fd, short events, short revents. */
+  int poll(@In @Out byte[] fds, long nfds, int timeout);
 
-    /** "strerror (ENAME)" for messages ("(errno N)" for a number {@link Errno} does not name). */
-    static String describe(int errno) {
-        return get().strerror(errno) + " (" + Errno.nameOf(errno) + ")";
-    }
+  String strerror(int errnum);
 
-    final class Holder {
-        static final LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+  int geteuid();
 
-        private Holder() {
-        }
-    }
+  /** The process-wide instance. */
+  static LibC get() {
+    return Holder.INSTANCE;
+  }
+
+  /**
+   * errno of the last call made by this thread; {@link Errno} names the ones the code tells apart.
+   */
+  static int errno() {
+    return Runtime.getSystemRuntime().getLastError();
+  }
+
+  /** "strerror (ENAME)" for messages ("(errno N)" for a number {@link Errno} does not name). */
+  static String describe(int errno) {
+    return get().strerror(errno) + " (" + Errno.nameOf(errno) + ")";
+  }
+
+  final class Holder {
+    static final LibC INSTANCE = LibraryLoader.create(LibC.class).load("c");
+
+    private Holder() {}
+  }
 }

@@ -3,6 +3,7 @@
  * serving child processes, probe, abort, unmount. Root only.
  *
  * <h2>Watchdog recipe (seamless mode)</h2>
+ *
  * <pre>{@code
  * FuseDevice dev = FuseDevice.mount(mountpoint, FuseMountConfig.of("ossfuse:bucket/dir", true));
  * SessionState state = new SessionState(stateDir, dev.sessionId());   // io.ossfuse.fuse.raw
@@ -17,6 +18,7 @@
  * // a child that hangs: kill it; if requests stay stuck, dev.abort() and remount.
  * dev.close();                                         // umount2(MNT_DETACH) + close the fd
  * }</pre>
+ *
  * The watchdog must keep no file open on its own mount and must not read {@code System.in}.
  */
 package io.ossfuse.fuse.dev;

@@ -12,16 +12,16 @@ import java.util.Objects;
  * @param survival a child serving this long without a crash resets the crash counts
  */
 public record PoisonPolicy(int crashes, Duration quarantine, Duration survival) {
-    public PoisonPolicy {
-        if (crashes < 1) {
-            throw new IllegalArgumentException("crashes=" + crashes + " must be at least 1");
-        }
-        Objects.requireNonNull(quarantine, "quarantine");
-        Objects.requireNonNull(survival, "survival");
+  public PoisonPolicy {
+    if (crashes < 1) {
+      throw new IllegalArgumentException("crashes=" + crashes + " must be at least 1");
     }
+    Objects.requireNonNull(quarantine, "quarantine");
+    Objects.requireNonNull(survival, "survival");
+  }
 
-    /** 2 crashes in a row, 10 minutes of quarantine, counts reset after 10 s without a crash. */
-    public static PoisonPolicy defaults() {
-        return new PoisonPolicy(2, Duration.ofMinutes(10), Duration.ofSeconds(10));
-    }
+  /** 2 crashes in a row, 10 minutes of quarantine, counts reset after 10 s without a crash. */
+  public static PoisonPolicy defaults() {
+    return new PoisonPolicy(2, Duration.ofMinutes(10), Duration.ofSeconds(10));
+  }
 }

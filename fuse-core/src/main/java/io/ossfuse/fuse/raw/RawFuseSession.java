@@ -6,19 +6,21 @@ import java.util.concurrent.TimeoutException;
 
 /** A running raw transport. It ends when its connection does (unmount or abort). */
 public interface RawFuseSession {
-    /** Waits until the serving mode is decided (on a fresh connection: once INIT is answered). */
-    ServeMode awaitMode(Duration timeout) throws InterruptedException, TimeoutException;
+  /** Waits until the serving mode is decided (on a fresh connection: once INIT is answered). */
+  ServeMode awaitMode(Duration timeout) throws InterruptedException, TimeoutException;
 
-    /** Waits until every worker stopped because the connection ended. */
-    void awaitTermination() throws InterruptedException;
+  /** Waits until every worker stopped because the connection ended. */
+  void awaitTermination() throws InterruptedException;
 
-    boolean awaitTermination(Duration timeout) throws InterruptedException;
+  boolean awaitTermination(Duration timeout) throws InterruptedException;
 
-    /** Why the session ended, if it ended by a failure rather than the connection going away. */
-    Optional<Throwable> failure();
+  /** Why the session ended, if it ended by a failure rather than the connection going away. */
+  Optional<Throwable> failure();
 
-    /** Opens answered with a backing file by this process; -1 when passthrough is off for the session. */
-    default long passthroughOpens() {
-        return -1;
-    }
+  /**
+   * Opens answered with a backing file by this process; -1 when passthrough is off for the session.
+   */
+  default long passthroughOpens() {
+    return -1;
+  }
 }

@@ -1,5 +1,10 @@
 package io.ossfuse.fuse.raw;
 
+import io.ossfuse.fs.FileAttr;
+import io.ossfuse.fs.FileType;
+import io.ossfuse.fs.ReadOnlyFileSystem;
+import io.ossfuse.fuse.dev.LibC;
+import io.ossfuse.fuse.dev.Standby;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,361 +20,406 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.ossfuse.fs.FileAttr;
-import io.ossfuse.fs.FileType;
-import io.ossfuse.fs.ReadOnlyFileSystem;
-import io.ossfuse.fuse.dev.LibC;
-import io.ossfuse.fuse.dev.Standby;
-
 /**
  * Serves a {@link ReadOnlyFileSystem} by speaking the kernel FUSE protocol directly on a /dev/fuse
- * fd — usually fd 0 of a child process whose parent (the watchdog) owns the connection
- * ({@code io.ossfuse.fuse.dev.FuseDevice}, {@code ChildFd}).
+ * fd — usually fd 0 of a child process whose parent (the watchdog) owns the connection ({@code
+ * io.ossfuse.fuse.dev.FuseDevice}, {@code ChildFd}).
  *
  * <h2>Generations</h2>
+ *
  * A child can die at any moment and a new one take its place on the same connection:
+ *
  * <ul>
  *   <li>Fresh connection (no INIT record for this {@link SessionState#sessionId()}): one thread
- *       reads until INIT arrives, saves the negotiated parameters, then answers it.</li>
+ *       reads until INIT arrives, saves the negotiated parameters, then answers it.
  *   <li>Takeover (a record exists): INIT is skipped (but answered if it is still queued or re-sent
  *       — a predecessor may have died mid-INIT), and FUSE_NOTIFY_RESEND is written before any
- *       worker reads, so the kernel re-queues every request the dead child had read.</li>
+ *       worker reads, so the kernel re-queues every request the dead child had read.
  *   <li>Kernels without RESEND (< 6.9, detected from INIT or a failing RESEND write): serve on a
- *       FUSE_DEV_IOC_CLONE'd fd; a dead child's in-flight requests then end with ECONNABORTED.</li>
+ *       FUSE_DEV_IOC_CLONE'd fd; a dead child's in-flight requests then end with ECONNABORTED.
  * </ul>
- * Node ids and file handles must mean the same in every generation: that is the filesystem's
- * part (a persisted inode table, stateless handles). Reads are idempotent, so re-sent requests
- * are safe.
+ *
+ * Node ids and file handles must mean the same in every generation: that is the filesystem's part
+ * (a persisted inode table, stateless handles). Reads are idempotent, so re-sent requests are safe.
  */
 public final class RawFuseTransport {
-    private static final Logger LOG = LoggerFactory.getLogger(RawFuseTransport.class);
+  private static final Logger LOG = LoggerFactory.getLogger(RawFuseTransport.class);
 
-    private RawFuseTransport() {
+  private RawFuseTransport() {}
+
+  /** Starts serving {@code fd} in background threads; returns at once. */
+  public static RawFuseSession start(
+      int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config) {
+    Server s = new Server(fd, fs, state, config);
+    Thread t = new Thread(s::run, "fuse-raw-main");
+    t.setDaemon(true);
+    t.start();
+    return s;
+  }
+
+  /** Serves {@code fd} until the connection ends (unmount or abort). */
+  public static void serve(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config)
+      throws InterruptedException, IOException {
+    RawFuseSession s = start(fd, fs, state, config);
+    s.awaitTermination();
+    Optional<Throwable> f = s.failure();
+    if (f.isPresent()) {
+      throw new IOException("raw FUSE transport failed: " + f.get(), f.get());
+    }
+  }
+
+  /**
+   * The child-process entry: serves fd 0 with the state from the environment ({@link
+   * SessionState#fromEnvironment}) until the connection ends.
+   */
+  public static void serveStdin(ReadOnlyFileSystem fs, RawFuseConfig config)
+      throws InterruptedException, IOException {
+    serveStdin(() -> fs, config);
+  }
+
+  /**
+   * Like {@link #serveStdin(ReadOnlyFileSystem, RawFuseConfig)}, for a child that may be a
+   * pre-started standby ({@code io.ossfuse.fuse.dev.Standby}): waits for activation first, and only
+   * then builds the filesystem — so it reads the inode table as the dead child left it.
+   */
+  public static void serveStdin(Supplier<? extends ReadOnlyFileSystem> fs, RawFuseConfig config)
+      throws InterruptedException, IOException {
+    SessionState state = SessionState.fromEnvironment(System.getenv());
+    warmUp();
+    Standby.awaitActivation(System.getenv());
+    serve(0, fs.get(), state, config);
+  }
+
+  /**
+   * For a standby child before it waits: runs the first requests of a takeover through the request
+   * path on {@code fs} (a throw-away filesystem of the same source, without the active child's
+   * inode table and cache), so their code is loaded and compiled when the takeover comes.
+   */
+  public static void warmUp(ReadOnlyFileSystem fs, RawFuseConfig config) {
+    WarmUp.run(fs, config, 50);
+    loadTakeoverClasses();
+    warmPoisonCheck(config);
+  }
+
+  /**
+   * Runs the poison check of a takeover a few times on a throw-away session directory: cold, it
+   * cost 50-300 ms of every takeover on a loaded node (file reads and writes, a mapped ring).
+   */
+  private static void warmPoisonCheck(RawFuseConfig config) {
+    if (Standby.activationPending()) {
+      return;
+    }
+    java.nio.file.Path dir = null;
+    try {
+      dir = java.nio.file.Files.createTempDirectory("ossfuse-warm-up-poison-");
+      SessionState warm = new SessionState(dir, "warm-up");
+      for (int i = 0; i < 3; i++) {
+        PoisonGuard.open(
+            warm, config.workers(), PoisonPolicy.defaults(), System::currentTimeMillis);
+      }
+      new InitStore(warm).load();
+    } catch (IOException | RuntimeException e) {
+      LOG.info("standby warm-up: poison check not warmed: {}", e.toString());
+    } finally {
+      if (dir != null) {
+        try (java.util.stream.Stream<java.nio.file.Path> w = java.nio.file.Files.walk(dir)) {
+          w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+          LOG.info("standby warm-up: cannot remove {}: {}", dir, e.toString());
+        }
+      }
+    }
+  }
+
+  /**
+   * Loads what only a takeover runs (the warm-up never does): loading and verifying them after
+   * activation cost 50-150 ms of every takeover; in a standby, and in the class archive its
+   * training writes, they are ready.
+   */
+  private static void loadTakeoverClasses() {
+    Class<?>[] takeover = {
+      PoisonGuard.class,
+      PoisonState.class,
+      InFlightRing.class,
+      InitStore.class,
+      PassthroughOpens.class,
+      BackingIds.class,
+      Server.class,
+      Worker.class,
+      FuseChannel.class,
+      ServeMode.class
+    };
+    for (Class<?> c : takeover) {
+      try {
+        Class.forName(c.getName(), true, c.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        LOG.info("standby warm-up: cannot load {}: {}", c.getName(), e.toString());
+      }
+    }
+  }
+
+  /** Loads and initializes what the first requests need, so a standby takes over quickly. */
+  private static void warmUp() {
+    LibC.get();
+    ByteBuffer b = ByteBuffer.allocateDirect(Wire.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    new Encoder(Duration.ofSeconds(1), Duration.ofSeconds(1))
+        .attrOut(
+            b,
+            Wire.OUT_HEADER,
+            new FileAttr(1, FileType.DIRECTORY, 0, 0555, 2, 0, 0, Instant.EPOCH));
+    Encoder.header(b, Wire.OUT_HEADER, 0, 0);
+    Negotiation.assumed("warm-up", RawFuseConfig.defaults(), true).encode(b, 1);
+  }
+
+  static final class Server implements RawFuseSession, Dispatcher.InitHandler {
+    private final int fd;
+    private final ReadOnlyFileSystem fs;
+    private final SessionState state;
+    private final RawFuseConfig config;
+    private final InitStore store;
+    private final PoisonPolicy poison;
+    private PoisonGuard guard = PoisonGuard.disabled();
+    private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
+    private final CountDownLatch done = new CountDownLatch(1);
+    private volatile Negotiation negotiation;
+    private volatile Throwable failure;
+    private volatile PassthroughOpens passthrough;
+
+    Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config) {
+      this(fd, fs, state, config, PoisonPolicy.defaults());
     }
 
-    /** Starts serving {@code fd} in background threads; returns at once. */
-    public static RawFuseSession start(int fd, ReadOnlyFileSystem fs, SessionState state,
-                                       RawFuseConfig config) {
-        Server s = new Server(fd, fs, state, config);
-        Thread t = new Thread(s::run, "fuse-raw-main");
+    Server(
+        int fd,
+        ReadOnlyFileSystem fs,
+        SessionState state,
+        RawFuseConfig config,
+        PoisonPolicy poison) {
+      this.fd = fd;
+      this.poison = Objects.requireNonNull(poison, "poison");
+      this.fs = Objects.requireNonNull(fs, "fs");
+      this.state = Objects.requireNonNull(state, "state");
+      this.config = Objects.requireNonNull(config, "config");
+      this.store = new InitStore(state);
+    }
+
+    void run() {
+      int cloneFd = -1;
+      try {
+        FuseChannel shared = FuseChannel.ofFd(fd);
+        long begun = Standby.millisSinceActivation();
+        long t0 = System.nanoTime();
+        // Before RESEND: what the dead predecessor had in flight decides what is poison.
+        guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
+        long poisonMs = (System.nanoTime() - t0) / 1_000_000;
+        Optional<Negotiation> saved = store.load();
+        ServeMode m;
+        if (saved.isPresent()) {
+          negotiation = saved.get();
+          boolean resent =
+              negotiation.resendSupported() && !config.forceClonedFd() && resend(shared);
+          m = resent ? ServeMode.SHARED_FD_RESEND : ServeMode.CLONED_FD;
+          LOG.info(
+              "taking over FUSE session {} (kernel 7.{}, protocol 7.{}){}",
+              state.sessionId(),
+              negotiation.kernelMinor(),
+              negotiation.minor(),
+              begun < 0
+                  ? ""
+                  : ": "
+                      + Standby.millisSinceActivation()
+                      + " ms after activation (filesystem open "
+                      + begun
+                      + " ms, poison check "
+                      + poisonMs
+                      + " ms)");
+        } else {
+          // A predecessor may have read INIT and died before saving it: have it re-sent.
+          boolean resendWorks = resend(shared);
+          if (!bootstrap(shared, resendWorks)) {
+            return;
+          }
+          m =
+              negotiation.resendSupported() && !config.forceClonedFd()
+                  ? ServeMode.SHARED_FD_FRESH
+                  : ServeMode.CLONED_FD;
+        }
+        FuseChannel channel = shared;
+        if (m == ServeMode.CLONED_FD) {
+          cloneFd = cloneFd(fd);
+          channel = FuseChannel.ofFd(cloneFd);
+        }
+        if (negotiation.passthrough()) {
+          // before any worker reads: a re-sent OPEN must find the predecessor's record. Also with
+          // passthrough off in this child: an inode the kernel holds open passthrough needs that
+          // backing id on every further open (else EIO); such a child only registers nothing new
+          passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
+        }
+        LOG.info(
+            "serving FUSE session {} in mode {} with {} workers, passthrough {}",
+            state.sessionId(),
+            m,
+            config.workers(),
+            passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)");
+        mode.complete(m);
+        runWorkers(channel);
+      } catch (Throwable t) {
+        failure = t;
+        LOG.error("raw FUSE transport of session {} failed", state.sessionId(), t);
+      } finally {
+        if (cloneFd >= 0) {
+          LibC.get().close(cloneFd);
+        }
+        if (passthrough != null) {
+          passthrough.close();
+        }
+        if (!mode.isDone()) {
+          mode.completeExceptionally(
+              failure != null
+                  ? failure
+                  : new IllegalStateException("connection ended before INIT"));
+        }
+        done.countDown();
+      }
+    }
+
+    /** Serves single-threaded until INIT is answered; false if the connection ended first. */
+    private boolean bootstrap(FuseChannel shared, boolean resendWorks) throws IOException {
+      Worker boot =
+          new Worker(shared, new Dispatcher(fs, config, this, shared), config, guard.slot(0));
+      while (negotiation == null) {
+        int op = boot.serveOne();
+        if (op == Worker.CLOSED) {
+          LOG.info("FUSE session {} ended before INIT", state.sessionId());
+          return false;
+        }
+        if (op != 0 && op != Wire.INIT && negotiation == null) {
+          // Already initialized, yet no record: the state dir was lost. Carry on.
+          Negotiation n = Negotiation.assumed(state.sessionId(), config, resendWorks);
+          LOG.warn(
+              "FUSE session {} is initialized but {} has no INIT record; assuming "
+                  + "protocol 7.{}",
+              state.sessionId(),
+              state.stateDir(),
+              n.minor());
+          store.save(n);
+          negotiation = n;
+        }
+      }
+      return true;
+    }
+
+    private void runWorkers(FuseChannel channel) throws InterruptedException {
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < config.workers(); i++) {
+        Worker w =
+            new Worker(
+                channel,
+                new Dispatcher(fs, config, this, channel, passthrough),
+                config,
+                guard.slot(i));
+        Thread t = new Thread(w, "fuse-raw-" + i);
         t.setDaemon(true);
         t.start();
-        return s;
+        threads.add(t);
+      }
+      for (Thread t : threads) {
+        t.join();
+      }
+      LOG.info("FUSE session {}: connection ended, workers stopped", state.sessionId());
     }
 
-    /** Serves {@code fd} until the connection ends (unmount or abort). */
-    public static void serve(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config)
-        throws InterruptedException, IOException {
-        RawFuseSession s = start(fd, fs, state, config);
-        s.awaitTermination();
-        Optional<Throwable> f = s.failure();
-        if (f.isPresent()) {
-            throw new IOException("raw FUSE transport failed: " + f.get(), f.get());
-        }
+    @Override
+    public Negotiation onInit(ByteBuffer in) throws Exception {
+      Negotiation n = Negotiation.decide(state.sessionId(), in, config);
+      pause(config.testPauseBeforeInitSave(), "before saving INIT");
+      store.save(n); // before the reply: a successor must never miss a completed INIT
+      negotiation = n;
+      pause(config.testPauseBeforeInitReply(), "before answering INIT");
+      LOG.info(
+          "INIT: kernel 7.{} flags {}; answered 7.{} flags {} max_pages {} resend={}",
+          n.kernelMinor(),
+          Long.toHexString(n.kernelFlags()),
+          n.minor(),
+          Long.toHexString(n.flags()),
+          n.maxPages(),
+          n.resendSupported());
+      return n;
     }
 
-    /**
-     * The child-process entry: serves fd 0 with the state from the environment
-     * ({@link SessionState#fromEnvironment}) until the connection ends.
-     */
-    public static void serveStdin(ReadOnlyFileSystem fs, RawFuseConfig config)
-        throws InterruptedException, IOException {
-        serveStdin(() -> fs, config);
+    /** Logs first: the test waits for that line, not for a guessed time. */
+    private static void pause(Duration d, String where) throws InterruptedException {
+      if (!d.isZero()) {
+        LOG.info("test pause of {} ms {}", d.toMillis(), where);
+        Thread.sleep(d.toMillis());
+      }
     }
 
-    /**
-     * Like {@link #serveStdin(ReadOnlyFileSystem, RawFuseConfig)}, for a child that may be a
-     * pre-started standby ({@code io.ossfuse.fuse.dev.Standby}): waits for activation first, and
-     * only then builds the filesystem — so it reads the inode table as the dead child left it.
-     */
-    public static void serveStdin(Supplier<? extends ReadOnlyFileSystem> fs, RawFuseConfig config)
-        throws InterruptedException, IOException {
-        SessionState state = SessionState.fromEnvironment(System.getenv());
-        warmUp();
-        Standby.awaitActivation(System.getenv());
-        serve(0, fs.get(), state, config);
+    /** Writes FUSE_NOTIFY_RESEND; false if the kernel does not know it. */
+    private boolean resend(FuseChannel ch) {
+      ByteBuffer b = ByteBuffer.allocateDirect(Wire.OUT_HEADER).order(ByteOrder.LITTLE_ENDIAN);
+      Encoder.header(b, Wire.OUT_HEADER, Wire.NOTIFY_RESEND, 0);
+      int e = ch.write(b, Wire.OUT_HEADER);
+      if (e != 0) {
+        LOG.info("FUSE_NOTIFY_RESEND refused ({}): kernel older than 6.9", LibC.describe(e));
+        return false;
+      }
+      LOG.info("FUSE_NOTIFY_RESEND written: requests a predecessor had read are re-queued");
+      return true;
     }
 
-    /**
-     * For a standby child before it waits: runs the first requests of a takeover through the
-     * request path on {@code fs} (a throw-away filesystem of the same source, without the active
-     * child's inode table and cache), so their code is loaded and compiled when the takeover comes.
-     */
-    public static void warmUp(ReadOnlyFileSystem fs, RawFuseConfig config) {
-        WarmUp.run(fs, config, 50);
-        loadTakeoverClasses();
-        warmPoisonCheck(config);
+    private static int cloneFd(int fd) throws IOException {
+      LibC c = LibC.get();
+      int nfd = c.open("/dev/fuse", LibC.O_RDWR | LibC.O_CLOEXEC);
+      if (nfd < 0) {
+        throw new IOException(
+            "cannot open /dev/fuse to clone fd " + fd + ": " + LibC.describe(LibC.errno()));
+      }
+      if (c.ioctl(nfd, LibC.FUSE_DEV_IOC_CLONE, new int[] {fd}) != 0) {
+        int e = LibC.errno();
+        c.close(nfd);
+        throw new IOException("FUSE_DEV_IOC_CLONE of fd " + fd + " failed: " + LibC.describe(e));
+      }
+      return nfd;
     }
 
-    /**
-     * Runs the poison check of a takeover a few times on a throw-away session directory: cold, it
-     * cost 50-300 ms of every takeover on a loaded node (file reads and writes, a mapped ring).
-     */
-    private static void warmPoisonCheck(RawFuseConfig config) {
-        if (Standby.activationPending()) {
-            return;
-        }
-        java.nio.file.Path dir = null;
-        try {
-            dir = java.nio.file.Files.createTempDirectory("ossfuse-warm-up-poison-");
-            SessionState warm = new SessionState(dir, "warm-up");
-            for (int i = 0; i < 3; i++) {
-                PoisonGuard.open(warm, config.workers(), PoisonPolicy.defaults(), System::currentTimeMillis);
-            }
-            new InitStore(warm).load();
-        } catch (IOException | RuntimeException e) {
-            LOG.info("standby warm-up: poison check not warmed: {}", e.toString());
-        } finally {
-            if (dir != null) {
-                try (java.util.stream.Stream<java.nio.file.Path> w = java.nio.file.Files.walk(dir)) {
-                    w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                } catch (IOException e) {
-                    LOG.info("standby warm-up: cannot remove {}: {}", dir, e.toString());
-                }
-            }
-        }
+    @Override
+    public ServeMode awaitMode(Duration timeout) throws InterruptedException, TimeoutException {
+      try {
+        return mode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw new IllegalStateException(
+            "raw FUSE transport did not start: " + e.getCause(), e.getCause());
+      }
     }
 
-    /**
-     * Loads what only a takeover runs (the warm-up never does): loading and verifying them after
-     * activation cost 50-150 ms of every takeover; in a standby, and in the class archive its
-     * training writes, they are ready.
-     */
-    private static void loadTakeoverClasses() {
-        Class<?>[] takeover = {PoisonGuard.class, PoisonState.class, InFlightRing.class, InitStore.class,
-            PassthroughOpens.class, BackingIds.class, Server.class, Worker.class, FuseChannel.class, ServeMode.class};
-        for (Class<?> c : takeover) {
-            try {
-                Class.forName(c.getName(), true, c.getClassLoader());
-            } catch (ClassNotFoundException | LinkageError e) {
-                LOG.info("standby warm-up: cannot load {}: {}", c.getName(), e.toString());
-            }
-        }
+    @Override
+    public void awaitTermination() throws InterruptedException {
+      done.await();
     }
 
-    /** Loads and initializes what the first requests need, so a standby takes over quickly. */
-    private static void warmUp() {
-        LibC.get();
-        ByteBuffer b = ByteBuffer.allocateDirect(Wire.PAGE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        new Encoder(Duration.ofSeconds(1), Duration.ofSeconds(1)).attrOut(b, Wire.OUT_HEADER,
-            new FileAttr(1, FileType.DIRECTORY, 0, 0555, 2, 0, 0, Instant.EPOCH));
-        Encoder.header(b, Wire.OUT_HEADER, 0, 0);
-        Negotiation.assumed("warm-up", RawFuseConfig.defaults(), true).encode(b, 1);
+    @Override
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+      return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    static final class Server implements RawFuseSession, Dispatcher.InitHandler {
-        private final int fd;
-        private final ReadOnlyFileSystem fs;
-        private final SessionState state;
-        private final RawFuseConfig config;
-        private final InitStore store;
-        private final PoisonPolicy poison;
-        private PoisonGuard guard = PoisonGuard.disabled();
-        private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
-        private final CountDownLatch done = new CountDownLatch(1);
-        private volatile Negotiation negotiation;
-        private volatile Throwable failure;
-        private volatile PassthroughOpens passthrough;
-
-        Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config) {
-            this(fd, fs, state, config, PoisonPolicy.defaults());
-        }
-
-        Server(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config, PoisonPolicy poison) {
-            this.fd = fd;
-            this.poison = Objects.requireNonNull(poison, "poison");
-            this.fs = Objects.requireNonNull(fs, "fs");
-            this.state = Objects.requireNonNull(state, "state");
-            this.config = Objects.requireNonNull(config, "config");
-            this.store = new InitStore(state);
-        }
-
-        void run() {
-            int cloneFd = -1;
-            try {
-                FuseChannel shared = FuseChannel.ofFd(fd);
-                long begun = Standby.millisSinceActivation();
-                long t0 = System.nanoTime();
-                // Before RESEND: what the dead predecessor had in flight decides what is poison.
-                guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
-                long poisonMs = (System.nanoTime() - t0) / 1_000_000;
-                Optional<Negotiation> saved = store.load();
-                ServeMode m;
-                if (saved.isPresent()) {
-                    negotiation = saved.get();
-                    boolean resent = negotiation.resendSupported() && !config.forceClonedFd()
-                        && resend(shared);
-                    m = resent ? ServeMode.SHARED_FD_RESEND : ServeMode.CLONED_FD;
-                    LOG.info("taking over FUSE session {} (kernel 7.{}, protocol 7.{}){}", state.sessionId(),
-                        negotiation.kernelMinor(), negotiation.minor(), begun < 0 ? ""
-                            : ": " + Standby.millisSinceActivation() + " ms after activation (filesystem open "
-                            + begun + " ms, poison check " + poisonMs + " ms)");
-                } else {
-                    // A predecessor may have read INIT and died before saving it: have it re-sent.
-                    boolean resendWorks = resend(shared);
-                    if (!bootstrap(shared, resendWorks)) {
-                        return;
-                    }
-                    m = negotiation.resendSupported() && !config.forceClonedFd()
-                        ? ServeMode.SHARED_FD_FRESH : ServeMode.CLONED_FD;
-                }
-                FuseChannel channel = shared;
-                if (m == ServeMode.CLONED_FD) {
-                    cloneFd = cloneFd(fd);
-                    channel = FuseChannel.ofFd(cloneFd);
-                }
-                if (negotiation.passthrough()) {
-                    // before any worker reads: a re-sent OPEN must find the predecessor's record. Also with
-                    // passthrough off in this child: an inode the kernel holds open passthrough needs that
-                    // backing id on every further open (else EIO); such a child only registers nothing new
-                    passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
-                }
-                LOG.info("serving FUSE session {} in mode {} with {} workers, passthrough {}", state.sessionId(), m,
-                    config.workers(), passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)");
-                mode.complete(m);
-                runWorkers(channel);
-            } catch (Throwable t) {
-                failure = t;
-                LOG.error("raw FUSE transport of session {} failed", state.sessionId(), t);
-            } finally {
-                if (cloneFd >= 0) {
-                    LibC.get().close(cloneFd);
-                }
-                if (passthrough != null) {
-                    passthrough.close();
-                }
-                if (!mode.isDone()) {
-                    mode.completeExceptionally(failure != null ? failure
-                        : new IllegalStateException("connection ended before INIT"));
-                }
-                done.countDown();
-            }
-        }
-
-        /** Serves single-threaded until INIT is answered; false if the connection ended first. */
-        private boolean bootstrap(FuseChannel shared, boolean resendWorks) throws IOException {
-            Worker boot = new Worker(shared, new Dispatcher(fs, config, this, shared), config, guard.slot(0));
-            while (negotiation == null) {
-                int op = boot.serveOne();
-                if (op == Worker.CLOSED) {
-                    LOG.info("FUSE session {} ended before INIT", state.sessionId());
-                    return false;
-                }
-                if (op != 0 && op != Wire.INIT && negotiation == null) {
-                    // Already initialized, yet no record: the state dir was lost. Carry on.
-                    Negotiation n = Negotiation.assumed(state.sessionId(), config, resendWorks);
-                    LOG.warn("FUSE session {} is initialized but {} has no INIT record; assuming "
-                        + "protocol 7.{}", state.sessionId(), state.stateDir(), n.minor());
-                    store.save(n);
-                    negotiation = n;
-                }
-            }
-            return true;
-        }
-
-        private void runWorkers(FuseChannel channel) throws InterruptedException {
-            List<Thread> threads = new ArrayList<>();
-            for (int i = 0; i < config.workers(); i++) {
-                Worker w = new Worker(channel, new Dispatcher(fs, config, this, channel, passthrough), config,
-                    guard.slot(i));
-                Thread t = new Thread(w, "fuse-raw-" + i);
-                t.setDaemon(true);
-                t.start();
-                threads.add(t);
-            }
-            for (Thread t : threads) {
-                t.join();
-            }
-            LOG.info("FUSE session {}: connection ended, workers stopped", state.sessionId());
-        }
-
-        @Override
-        public Negotiation onInit(ByteBuffer in) throws Exception {
-            Negotiation n = Negotiation.decide(state.sessionId(), in, config);
-            pause(config.testPauseBeforeInitSave(), "before saving INIT");
-            store.save(n); // before the reply: a successor must never miss a completed INIT
-            negotiation = n;
-            pause(config.testPauseBeforeInitReply(), "before answering INIT");
-            LOG.info("INIT: kernel 7.{} flags {}; answered 7.{} flags {} max_pages {} resend={}",
-                n.kernelMinor(), Long.toHexString(n.kernelFlags()), n.minor(),
-                Long.toHexString(n.flags()), n.maxPages(), n.resendSupported());
-            return n;
-        }
-
-        /** Logs first: the test waits for that line, not for a guessed time. */
-        private static void pause(Duration d, String where) throws InterruptedException {
-            if (!d.isZero()) {
-                LOG.info("test pause of {} ms {}", d.toMillis(), where);
-                Thread.sleep(d.toMillis());
-            }
-        }
-
-        /** Writes FUSE_NOTIFY_RESEND; false if the kernel does not know it. */
-        private boolean resend(FuseChannel ch) {
-            ByteBuffer b = ByteBuffer.allocateDirect(Wire.OUT_HEADER).order(ByteOrder.LITTLE_ENDIAN);
-            Encoder.header(b, Wire.OUT_HEADER, Wire.NOTIFY_RESEND, 0);
-            int e = ch.write(b, Wire.OUT_HEADER);
-            if (e != 0) {
-                LOG.info("FUSE_NOTIFY_RESEND refused ({}): kernel older than 6.9", LibC.describe(e));
-                return false;
-            }
-            LOG.info("FUSE_NOTIFY_RESEND written: requests a predecessor had read are re-queued");
-            return true;
-        }
-
-        private static int cloneFd(int fd) throws IOException {
-            LibC c = LibC.get();
-            int nfd = c.open("/dev/fuse", LibC.O_RDWR | LibC.O_CLOEXEC);
-            if (nfd < 0) {
-                throw new IOException("cannot open /dev/fuse to clone fd " + fd + ": "
-                    + LibC.describe(LibC.errno()));
-            }
-            if (c.ioctl(nfd, LibC.FUSE_DEV_IOC_CLONE, new int[] {fd}) != 0) {
-                int e = LibC.errno();
-                c.close(nfd);
-                throw new IOException("FUSE_DEV_IOC_CLONE of fd " + fd + " failed: " + LibC.describe(e));
-            }
-            return nfd;
-        }
-
-        @Override
-        public ServeMode awaitMode(Duration timeout) throws InterruptedException, TimeoutException {
-            try {
-                return mode.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException("raw FUSE transport did not start: " + e.getCause(),
-                    e.getCause());
-            }
-        }
-
-        @Override
-        public void awaitTermination() throws InterruptedException {
-            done.await();
-        }
-
-        @Override
-        public boolean awaitTermination(Duration timeout) throws InterruptedException {
-            return done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public Optional<Throwable> failure() {
-            return Optional.ofNullable(failure);
-        }
-
-        /** The session's passthrough bookkeeping, or null (tests). */
-        PassthroughOpens passthrough() {
-            return passthrough;
-        }
-
-        @Override
-        public long passthroughOpens() {
-            PassthroughOpens p = passthrough;
-            return p == null ? -1 : p.passthroughAnswers();
-        }
+    @Override
+    public Optional<Throwable> failure() {
+      return Optional.ofNullable(failure);
     }
+
+    /** The session's passthrough bookkeeping, or null (tests). */
+    PassthroughOpens passthrough() {
+      return passthrough;
+    }
+
+    @Override
+    public long passthroughOpens() {
+      PassthroughOpens p = passthrough;
+      return p == null ? -1 : p.passthroughAnswers();
+    }
+  }
 }

@@ -3,6 +3,12 @@ package io.ossfuse.fuse.raw;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ossfuse.fs.Errno;
+import io.ossfuse.fuse.dev.LibC;
+import io.ossfuse.localoss.LocalOssServer;
+import io.ossfuse.localoss.SampleDataset;
+import io.ossfuse.mount.MountOptions;
+import io.ossfuse.oss.OssCredentials;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.Test;
-
-import io.ossfuse.fs.Errno;
-import io.ossfuse.fuse.dev.LibC;
-import io.ossfuse.localoss.LocalOssServer;
-import io.ossfuse.localoss.SampleDataset;
-import io.ossfuse.mount.MountOptions;
-import io.ossfuse.oss.OssCredentials;
 
 /**
  * FUSE passthrough over the real core (ObjectFileSystem, tiered MEM cache on /dev/shm, local OSS):
@@ -30,250 +28,332 @@ import io.ossfuse.oss.OssCredentials;
  * alive at all; files opened after the crash work; across takeovers no backing id leaks or dangles.
  */
 class PassthroughTakeoverTest {
-    static final String BUCKET = "passthrough";
-    static final long SIZE = 32L << 20;
+  static final String BUCKET = "passthrough";
+  static final long SIZE = 32L << 20;
 
-    @Test
-    void aPassthroughReaderNeverStallsAndNoBackingIdLeaksOverTakeovers() throws Exception {
-        Path work = Files.createTempDirectory("pt-takeover");
-        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-takeover");
-        try (LocalOssServer server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
-            SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-            Path yaml = work.resolve("tieredstore.yaml");
-            Files.writeString(yaml, "levels:\n  - {mediumtype: MEM, path: \"" + shm + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
-            MountOptions options = MountOptions.builder("oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).transport("raw").build();
-            Map<String, String> env = Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toJson(),
-                OssCredentials.ENV_ID, server.accessKeyId(), OssCredentials.ENV_SECRET, server.accessKeySecret());
-            try (ChildHarness h = new ChildHarness("pttake", env).mainClass(ObjectFsChild.class)) {
-                h.spawn();
-                assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
-                Path log = h.stateDir.resolve(PassthroughOpens.FILE);
-                org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
-                Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-                awaitWholeFile(large, shm, log);
+  @Test
+  void aPassthroughReaderNeverStallsAndNoBackingIdLeaksOverTakeovers() throws Exception {
+    Path work = Files.createTempDirectory("pt-takeover");
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-takeover");
+    try (LocalOssServer server =
+        LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
+      SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
+      Path yaml = work.resolve("tieredstore.yaml");
+      Files.writeString(
+          yaml,
+          "levels:\n  - {mediumtype: MEM, path: \""
+              + shm
+              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+      MountOptions options =
+          MountOptions.builder(
+                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+              .stateDir(work.resolve("fs").toString())
+              .tieredstore(yaml.toString())
+              .transport("raw")
+              .build();
+      Map<String, String> env =
+          Map.of(
+              "OSSFUSE_TEST_MOUNT_JSON",
+              options.toJson(),
+              OssCredentials.ENV_ID,
+              server.accessKeyId(),
+              OssCredentials.ENV_SECRET,
+              server.accessKeySecret());
+      try (ChildHarness h = new ChildHarness("pttake", env).mainClass(ObjectFsChild.class)) {
+        h.spawn();
+        assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
+        Path log = h.stateDir.resolve(PassthroughOpens.FILE);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+            Files.exists(log), "kernel without FUSE passthrough");
+        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+        awaitWholeFile(large, shm, log);
 
-                AtomicLong reads = new AtomicLong();
-                AtomicLong worstGapNanos = new AtomicLong();
-                AtomicReference<String> failure = new AtomicReference<>();
-                AtomicBoolean stop = new AtomicBoolean();
-                RandomAccessFile streamed = new RandomAccessFile(large.toFile(), "r");
-                assertTrue(Files.readString(log).lines().anyMatch(l -> l.startsWith("B ")), "opened passthrough:\n"
-                    + Files.readString(log));
-                Thread reader = new Thread(() -> stream(streamed, reads, worstGapNanos, failure, stop), "pt-reader");
-                reader.start();
-                SeamlessTakeoverTest.waitFor(() -> reads.get() > 50, Duration.ofSeconds(30), "reads");
+        AtomicLong reads = new AtomicLong();
+        AtomicLong worstGapNanos = new AtomicLong();
+        AtomicReference<String> failure = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        RandomAccessFile streamed = new RandomAccessFile(large.toFile(), "r");
+        assertTrue(
+            Files.readString(log).lines().anyMatch(l -> l.startsWith("B ")),
+            "opened passthrough:\n" + Files.readString(log));
+        Thread reader =
+            new Thread(() -> stream(streamed, reads, worstGapNanos, failure, stop), "pt-reader");
+        reader.start();
+        SeamlessTakeoverTest.waitFor(() -> reads.get() > 50, Duration.ofSeconds(30), "reads");
 
-                List<Long> readsWhileDead = new ArrayList<>();
-                for (int k = 0; k < 3; k++) {
-                    h.killCurrent();
-                    long atKill = reads.get();
-                    // no child at all now: the kernel reads the backing file itself
-                    SeamlessTakeoverTest.waitFor(() -> reads.get() > atKill + 100 || failure.get() != null,
-                        Duration.ofSeconds(20), "reads while no child is alive");
-                    readsWhileDead.add(reads.get() - atKill);
-                    h.spawn();
-                    assertTrue(h.probe(Duration.ofSeconds(60)), "child " + k + " serves:\n" + SeamlessTakeoverTest.tail(h.childLog()));
-                    // a second open of the inode while the first is passthrough: the id did not dangle
-                    try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-                        checkSample(again, SIZE - (1 << 20));
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError("second open after kill " + k + ": " + e + "\nlog:\n"
-                            + Files.readString(log) + "\nchildren:\n" + SeamlessTakeoverTest.tail(h.childLog()), e);
-                    }
-                }
-                stop.set(true);
-                reader.join(30_000);
-                streamed.close();
-                assertEquals(null, failure.get(), "reader errors");
-                long worstMs = worstGapNanos.get() / 1_000_000;
-                System.out.printf("passthrough reader: %d reads, longest gap %d ms, reads while no child lived %s%n",
-                    reads.get(), worstMs, readsWhileDead);
-                // generous for a loaded machine: a reader served by a child would stop for a JVM start
-                assertTrue(worstMs < 1000, "longest gap " + worstMs + " ms");
-
-                // more generations, each leaving an open across the kill, each open closed later
-                RandomAccessFile held = null;
-                int generations = Integer.getInteger("ossfuse.test.passthroughGenerations", 6);
-                for (int g = 0; g < generations; g++) {
-                    RandomAccessFile next;
-                    try {
-                        next = new RandomAccessFile(large.toFile(), "r");
-                        checkSample(next, 0);
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError("open in generation " + g + ": " + e + "\nlog:\n"
-                            + Files.readString(log) + "\nchildren:\n" + SeamlessTakeoverTest.tail(h.childLog()), e);
-                    }
-                    if (held != null) {
-                        held.close();
-                    }
-                    held = next;
-                    h.killCurrent();
-                    h.spawn();
-                    assertTrue(h.probe(Duration.ofSeconds(60)), "generation " + g);
-                }
-                held.close();
-                checkAll(large); // opened after the crashes: reads as today
-                // the last RELEASE reaches the child: its log shows no registered id any more
-                SeamlessTakeoverTest.waitFor(() -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30),
-                    "ids released");
-                h.killCurrent();
-                h.spawn();
-                assertTrue(h.probe(Duration.ofSeconds(60)));
-                // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for each)
-                for (int id = 1; id <= 64 + 4 * generations; id++) { // ids are allocated cyclically upwards
-                    int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
-                    int e = r == 0 ? 0 : LibC.errno();
-                    assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
-                }
-            }
-        } finally {
-            ChildHarness.deleteTree(work);
-            ChildHarness.deleteTree(shm);
+        List<Long> readsWhileDead = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+          h.killCurrent();
+          long atKill = reads.get();
+          // no child at all now: the kernel reads the backing file itself
+          SeamlessTakeoverTest.waitFor(
+              () -> reads.get() > atKill + 100 || failure.get() != null,
+              Duration.ofSeconds(20),
+              "reads while no child is alive");
+          readsWhileDead.add(reads.get() - atKill);
+          h.spawn();
+          assertTrue(
+              h.probe(Duration.ofSeconds(60)),
+              "child " + k + " serves:\n" + SeamlessTakeoverTest.tail(h.childLog()));
+          // a second open of the inode while the first is passthrough: the id did not dangle
+          try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+            checkSample(again, SIZE - (1 << 20));
+          } catch (java.io.IOException e) {
+            throw new AssertionError(
+                "second open after kill "
+                    + k
+                    + ": "
+                    + e
+                    + "\nlog:\n"
+                    + Files.readString(log)
+                    + "\nchildren:\n"
+                    + SeamlessTakeoverTest.tail(h.childLog()),
+                e);
+          }
         }
-    }
+        stop.set(true);
+        reader.join(30_000);
+        streamed.close();
+        assertEquals(null, failure.get(), "reader errors");
+        long worstMs = worstGapNanos.get() / 1_000_000;
+        System.out.printf(
+            "passthrough reader: %d reads, longest gap %d ms, reads while no child lived %s%n",
+            reads.get(), worstMs, readsWhileDead);
+        // generous for a loaded machine: a reader served by a child would stop for a JVM start
+        assertTrue(worstMs < 1000, "longest gap " + worstMs + " ms");
 
-    /**
-     * A child with passthrough off (another configuration, an older build) taking over a connection
-     * whose inode is open passthrough: the kernel still demands the same backing id for every further
-     * open of that inode (anything else is EIO), so the child answers with it and serves the reads.
-     */
-    @Test
-    void aChildWithPassthroughOffStillOpensAFileTheKernelHoldsPassthrough() throws Exception {
-        Path work = Files.createTempDirectory("pt-off");
-        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-off");
-        try (LocalOssServer server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
-            SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-            Path yaml = work.resolve("tieredstore.yaml");
-            Files.writeString(yaml, "levels:\n  - {mediumtype: MEM, path: \"" + shm + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
-            MountOptions options = MountOptions.builder("oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-                .stateDir(work.resolve("fs").toString()).tieredstore(yaml.toString()).transport("raw").build();
-            Map<String, String> env = Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toJson(),
-                OssCredentials.ENV_ID, server.accessKeyId(), OssCredentials.ENV_SECRET, server.accessKeySecret());
-            try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
-                h.spawn();
-                assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
-                Path log = h.stateDir.resolve(PassthroughOpens.FILE);
-                org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(log), "kernel without FUSE passthrough");
-                Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-                awaitWholeFile(large, shm, log);
-                try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
-                    assertEquals(1, liveOpens(Files.readString(log), "p"), "opened passthrough:\n" + Files.readString(log));
-                    h.killCurrent();
-                    h.spawn(Map.of("OSSFUSE_TEST_MOUNT_JSON", options.toBuilder().passthrough(false).build().toJson()));
-                    assertTrue(h.probe(Duration.ofSeconds(60)), "child with passthrough off serves:\n" + h.childLog());
-                    try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-                        checkSample(again, SIZE - (1 << 20));
-                    } catch (java.io.IOException e) {
-                        throw new AssertionError("second open by a child with passthrough off: " + e + "\nchildren:\n"
-                            + SeamlessTakeoverTest.tail(h.childLog()), e);
-                    }
-                    checkSample(held, 0);
-                }
-                // all closed: from now on the usual path
-                SeamlessTakeoverTest.waitFor(() -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30),
-                    "ids released");
-                checkAll(large);
-                assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
-            }
-        } finally {
-            ChildHarness.deleteTree(work);
-            ChildHarness.deleteTree(shm);
+        // more generations, each leaving an open across the kill, each open closed later
+        RandomAccessFile held = null;
+        int generations = Integer.getInteger("ossfuse.test.passthroughGenerations", 6);
+        for (int g = 0; g < generations; g++) {
+          RandomAccessFile next;
+          try {
+            next = new RandomAccessFile(large.toFile(), "r");
+            checkSample(next, 0);
+          } catch (java.io.IOException e) {
+            throw new AssertionError(
+                "open in generation "
+                    + g
+                    + ": "
+                    + e
+                    + "\nlog:\n"
+                    + Files.readString(log)
+                    + "\nchildren:\n"
+                    + SeamlessTakeoverTest.tail(h.childLog()),
+                e);
+          }
+          if (held != null) {
+            held.close();
+          }
+          held = next;
+          h.killCurrent();
+          h.spawn();
+          assertTrue(h.probe(Duration.ofSeconds(60)), "generation " + g);
         }
-    }
-
-    /** Reads {@code large} whole, then waits until its whole-object file exists and no usual-path open is left. */
-    private static void awaitWholeFile(Path large, Path shm, Path log) throws Exception {
-        checkAll(large); // through the cache: every block cached, then the whole file is built
-        SeamlessTakeoverTest.waitFor(() -> {
-            try (Stream<Path> s = Files.walk(shm)) {
-                if (s.anyMatch(p -> p.toString().endsWith(".obj"))) {
-                    return true;
-                }
-            }
-            // reading the end asks again: the last block may have been stored after the first ask
-            try (RandomAccessFile tail = new RandomAccessFile(large.toFile(), "r")) {
-                checkSample(tail, SIZE - (1 << 20));
-            }
-            return false;
-        }, Duration.ofSeconds(60), "the whole-object file");
-        // the usual-path opens above are released (RELEASE comes in the background): the next open
-        // of the inode can be passthrough
-        SeamlessTakeoverTest.waitFor(() -> liveOpens(Files.readString(log), "o") == 0, Duration.ofSeconds(30),
-            "usual-path opens released");
-    }
-
-    /** Opens of kind {@code p} (passthrough) or {@code o} (usual path) the log says are open. */
-    static int liveOpens(String log, String kind) {
-        java.util.Set<String> open = new java.util.HashSet<>();
-        for (String l : log.split("\n")) {
-            String[] f = l.split(" ");
-            if (f[0].equals("O") && f.length > 4 && f[4].equals(kind)) {
-                open.add(f[2]);
-            } else if (f[0].equals("R") && f.length > 3 && f[3].equals(kind)) {
-                open.remove(f[1]);
-            }
+        held.close();
+        checkAll(large); // opened after the crashes: reads as today
+        // the last RELEASE reaches the child: its log shows no registered id any more
+        SeamlessTakeoverTest.waitFor(
+            () -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30), "ids released");
+        h.killCurrent();
+        h.spawn();
+        assertTrue(h.probe(Duration.ofSeconds(60)));
+        // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for
+        // each)
+        for (int id = 1; id <= 64 + 4 * generations; id++) { // ids are allocated cyclically upwards
+          int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
+          int e = r == 0 ? 0 : LibC.errno();
+          assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
         }
-        return open.size();
+      }
+    } finally {
+      ChildHarness.deleteTree(work);
+      ChildHarness.deleteTree(shm);
     }
+  }
 
-    static List<Integer> liveIds(String log) {
-        List<Integer> live = new ArrayList<>();
-        for (String l : log.split("\n")) {
-            String[] f = l.split(" ");
-            if (f[0].equals("B")) {
-                live.add(Integer.parseInt(f[1]));
-            } else if (f[0].equals("C")) {
-                live.remove(Integer.valueOf(f[1]));
+  /**
+   * A child with passthrough off (another configuration, an older build) taking over a connection
+   * whose inode is open passthrough: the kernel still demands the same backing id for every further
+   * open of that inode (anything else is EIO), so the child answers with it and serves the reads.
+   */
+  @Test
+  void aChildWithPassthroughOffStillOpensAFileTheKernelHoldsPassthrough() throws Exception {
+    Path work = Files.createTempDirectory("pt-off");
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-off");
+    try (LocalOssServer server =
+        LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
+      SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
+      Path yaml = work.resolve("tieredstore.yaml");
+      Files.writeString(
+          yaml,
+          "levels:\n  - {mediumtype: MEM, path: \""
+              + shm
+              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+      MountOptions options =
+          MountOptions.builder(
+                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+              .stateDir(work.resolve("fs").toString())
+              .tieredstore(yaml.toString())
+              .transport("raw")
+              .build();
+      Map<String, String> env =
+          Map.of(
+              "OSSFUSE_TEST_MOUNT_JSON",
+              options.toJson(),
+              OssCredentials.ENV_ID,
+              server.accessKeyId(),
+              OssCredentials.ENV_SECRET,
+              server.accessKeySecret());
+      try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
+        h.spawn();
+        assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
+        Path log = h.stateDir.resolve(PassthroughOpens.FILE);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+            Files.exists(log), "kernel without FUSE passthrough");
+        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+        awaitWholeFile(large, shm, log);
+        try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+          assertEquals(
+              1,
+              liveOpens(Files.readString(log), "p"),
+              "opened passthrough:\n" + Files.readString(log));
+          h.killCurrent();
+          h.spawn(
+              Map.of(
+                  "OSSFUSE_TEST_MOUNT_JSON",
+                  options.toBuilder().passthrough(false).build().toJson()));
+          assertTrue(
+              h.probe(Duration.ofSeconds(60)),
+              "child with passthrough off serves:\n" + h.childLog());
+          try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+            checkSample(again, SIZE - (1 << 20));
+          } catch (java.io.IOException e) {
+            throw new AssertionError(
+                "second open by a child with passthrough off: "
+                    + e
+                    + "\nchildren:\n"
+                    + SeamlessTakeoverTest.tail(h.childLog()),
+                e);
+          }
+          checkSample(held, 0);
+        }
+        // all closed: from now on the usual path
+        SeamlessTakeoverTest.waitFor(
+            () -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30), "ids released");
+        checkAll(large);
+        assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
+      }
+    } finally {
+      ChildHarness.deleteTree(work);
+      ChildHarness.deleteTree(shm);
+    }
+  }
+
+  /**
+   * Reads {@code large} whole, then waits until its whole-object file exists and no usual-path open
+   * is left.
+   */
+  private static void awaitWholeFile(Path large, Path shm, Path log) throws Exception {
+    checkAll(large); // through the cache: every block cached, then the whole file is built
+    SeamlessTakeoverTest.waitFor(
+        () -> {
+          try (Stream<Path> s = Files.walk(shm)) {
+            if (s.anyMatch(p -> p.toString().endsWith(".obj"))) {
+              return true;
             }
-        }
-        return live;
-    }
+          }
+          // reading the end asks again: the last block may have been stored after the first ask
+          try (RandomAccessFile tail = new RandomAccessFile(large.toFile(), "r")) {
+            checkSample(tail, SIZE - (1 << 20));
+          }
+          return false;
+        },
+        Duration.ofSeconds(60),
+        "the whole-object file");
+    // the usual-path opens above are released (RELEASE comes in the background): the next open
+    // of the inode can be passthrough
+    SeamlessTakeoverTest.waitFor(
+        () -> liveOpens(Files.readString(log), "o") == 0,
+        Duration.ofSeconds(30),
+        "usual-path opens released");
+  }
 
-    private static void stream(RandomAccessFile f, AtomicLong reads, AtomicLong worst, AtomicReference<String> failure,
-                               AtomicBoolean stop) {
-        byte[] buf = new byte[1 << 20];
-        long pos = 0;
-        long last = System.nanoTime();
-        try {
-            while (!stop.get()) {
-                f.seek(pos);
-                int n = f.read(buf);
-                if (n <= 0) {
-                    pos = 0;
-                    continue;
-                }
-                for (int i = 0; i < n; i += 4093) {
-                    if (buf[i] != SampleDataset.byteAt(pos + i)) {
-                        failure.set("wrong byte at " + (pos + i));
-                        return;
-                    }
-                }
-                pos += n;
-                reads.incrementAndGet();
-                long now = System.nanoTime();
-                worst.accumulateAndGet(now - last, Math::max);
-                last = now;
-            }
-        } catch (Exception e) {
-            failure.set(e.toString());
-        }
+  /** Opens of kind {@code p} (passthrough) or {@code o} (usual path) the log says are open. */
+  static int liveOpens(String log, String kind) {
+    java.util.Set<String> open = new java.util.HashSet<>();
+    for (String l : log.split("\n")) {
+      String[] f = l.split(" ");
+      if (f[0].equals("O") && f.length > 4 && f[4].equals(kind)) {
+        open.add(f[2]);
+      } else if (f[0].equals("R") && f.length > 3 && f[3].equals(kind)) {
+        open.remove(f[1]);
+      }
     }
+    return open.size();
+  }
 
-    private static void checkSample(RandomAccessFile f, long at) throws Exception {
-        byte[] b = new byte[1 << 20];
-        f.seek(at);
-        f.readFully(b);
-        for (int i = 0; i < b.length; i += 4093) {
-            assertEquals(SampleDataset.byteAt(at + i), b[i], "byte " + (at + i));
-        }
+  static List<Integer> liveIds(String log) {
+    List<Integer> live = new ArrayList<>();
+    for (String l : log.split("\n")) {
+      String[] f = l.split(" ");
+      if (f[0].equals("B")) {
+        live.add(Integer.parseInt(f[1]));
+      } else if (f[0].equals("C")) {
+        live.remove(Integer.valueOf(f[1]));
+      }
     }
+    return live;
+  }
 
-    private static void checkAll(Path p) throws Exception {
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
-            for (long at = 0; at < SIZE; at += 1 << 20) {
-                checkSample(f, at);
-            }
+  private static void stream(
+      RandomAccessFile f,
+      AtomicLong reads,
+      AtomicLong worst,
+      AtomicReference<String> failure,
+      AtomicBoolean stop) {
+    byte[] buf = new byte[1 << 20];
+    long pos = 0;
+    long last = System.nanoTime();
+    try {
+      while (!stop.get()) {
+        f.seek(pos);
+        int n = f.read(buf);
+        if (n <= 0) {
+          pos = 0;
+          continue;
         }
+        for (int i = 0; i < n; i += 4093) {
+          if (buf[i] != SampleDataset.byteAt(pos + i)) {
+            failure.set("wrong byte at " + (pos + i));
+            return;
+          }
+        }
+        pos += n;
+        reads.incrementAndGet();
+        long now = System.nanoTime();
+        worst.accumulateAndGet(now - last, Math::max);
+        last = now;
+      }
+    } catch (Exception e) {
+      failure.set(e.toString());
     }
+  }
+
+  private static void checkSample(RandomAccessFile f, long at) throws Exception {
+    byte[] b = new byte[1 << 20];
+    f.seek(at);
+    f.readFully(b);
+    for (int i = 0; i < b.length; i += 4093) {
+      assertEquals(SampleDataset.byteAt(at + i), b[i], "byte " + (at + i));
+    }
+  }
+
+  private static void checkAll(Path p) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
+      for (long at = 0; at < SIZE; at += 1 << 20) {
+        checkSample(f, at);
+      }
+    }
+  }
 }

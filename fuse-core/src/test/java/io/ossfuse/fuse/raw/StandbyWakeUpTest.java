@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A standby woken while it still warms up: the wake-up is seen at once, the warm-up stops, and the
- * standby takes over without posting itself ready. In-process: the only test of this JVM that
- * plays a standby (the state is per process, as in a real child).
+ * standby takes over without posting itself ready. In-process: the only test of this JVM that plays
+ * a standby (the state is per process, as in a real child).
  */
 final class StandbyWakeUpTest {
   @TempDir Path dir;
@@ -33,13 +33,14 @@ final class StandbyWakeUpTest {
         Thread.sleep(5); // polling the condition under test, with a deadline
       }
       AtomicInteger lookups = new AtomicInteger();
-      PatternFileSystem fs = new PatternFileSystem(1 << 20, false, 0, 0) {
-        @Override
-        public FileAttr lookup(long parent, String name) throws FsException {
-          lookups.incrementAndGet();
-          return super.lookup(parent, name);
-        }
-      };
+      PatternFileSystem fs =
+          new PatternFileSystem(1 << 20, false, 0, 0) {
+            @Override
+            public FileAttr lookup(long parent, String name) throws FsException {
+              lookups.incrementAndGet();
+              return super.lookup(parent, name);
+            }
+          };
       WarmUp.run(fs, RawFuseConfig.defaults(), 50);
       assertEquals(0, lookups.get(), "no warm-up round after the wake-up");
       Standby.awaitActivation(owner.environment()); // returns at once: woken already
