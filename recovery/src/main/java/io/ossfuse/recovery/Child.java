@@ -53,8 +53,23 @@ final class Child {
     return process == null;
   }
 
+  /**
+   * Running: not gone, and not a zombie (an adopted child's new parent may reap it late or never).
+   */
   boolean isAlive() {
-    return handle.isAlive();
+    return handle.isAlive() && !zombie(pid());
+  }
+
+  private static boolean zombie(long pid) {
+    try {
+      String stat =
+          java.nio.file.Files.readString(
+              java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+      int close = stat.lastIndexOf(')');
+      return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) == 'Z';
+    } catch (java.io.IOException | RuntimeException e) {
+      return false; // gone meanwhile: handle.isAlive() says so next time
+    }
   }
 
   CompletableFuture<?> onExit() {

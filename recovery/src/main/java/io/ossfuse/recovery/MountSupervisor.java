@@ -40,6 +40,9 @@ final class MountSupervisor {
   private static final Logger log = LoggerFactory.getLogger(MountSupervisor.class);
   private static final long STARTUP_POLL_MS = 25;
 
+  /** How long an adopted child's exit is waited for after the sign of its death. */
+  private static final long ADOPTED_EXIT_WAIT_MS = 500;
+
   /**
    * After a cold start: later, so the standby's start-up does not compete with the child's first
    * requests.
@@ -354,15 +357,26 @@ final class MountSupervisor {
                             fail(gen, "child " + c.pid() + ": " + c.exitReason());
                         })));
     // The standby starts its takeover at the first sign of death; fail() follows with the exit
-    // status.
+    // status. An adopted child is not ours to reap: its status may never come (a zombie that its
+    // new parent, e.g. a subreaper, does not reap soon), so its death is taken from the sign.
     c.dying()
         .thenRun(
             () ->
                 exec.execute(
                     guarded(
                         () -> {
-                          if (gen == generation && !stopped && c.isAlive())
-                            standbys.wakeAhead(c.pid());
+                          if (gen != generation || stopped) return;
+                          standbys.wakeAhead(c.pid());
+                          if (c.adopted()) {
+                            exec.schedule(
+                                guarded(
+                                    () -> {
+                                      if (gen == generation && !stopped)
+                                        fail(gen, "child " + c.pid() + ": " + c.exitReason());
+                                    }),
+                                ADOPTED_EXIT_WAIT_MS,
+                                TimeUnit.MILLISECONDS);
+                          }
                         })));
   }
 
