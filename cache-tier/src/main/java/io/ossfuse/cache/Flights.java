@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
  * that is still held (until its end was read or the pool needs the buffer): its next reader copies
  * it from memory instead of reading the file back. A buffer goes back to the pool when the loader
  * and every reader holding it are done.
+ *
+ * <p>Just over 400 lines: single-flight and hot buffers share one reference count per buffer (the
+ * loader's and each reader's), which is the part that must stay in one place.
  */
 final class Flights {
   private static final Logger log = LoggerFactory.getLogger(Flights.class);

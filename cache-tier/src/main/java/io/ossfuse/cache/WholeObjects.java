@@ -33,6 +33,10 @@ import org.slf4j.LoggerFactory;
  * on the next miss), dropped with its object's other versions. A file held by {@link #whole} stays
  * counted after eviction until the last holder lets go: an open file keeps an unlinked file's
  * space.
+ *
+ * <p>Over 400 lines: one job, a whole file's life (build from verified blocks, checksum file, reuse
+ * after a restart, hand-out and drop), whose steps share the store's reservation and the holder
+ * counts; split, each part would reach into the others' state.
  */
 final class WholeObjects {
   private static final Logger log = LoggerFactory.getLogger(WholeObjects.class);

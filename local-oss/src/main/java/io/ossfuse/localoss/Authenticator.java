@@ -29,6 +29,10 @@ import javax.crypto.spec.SecretKeySpec;
  * Authorization: OSS ak:sig}, HMAC-SHA1), V4 ({@code OSS4-HMAC-SHA256 Credential=...}) and the
  * presigned-URL forms of both. Throws an {@link OssError} 403 on any mismatch; the error carries
  * the string to sign (never the secret) so a client author can see what differed.
+ *
+ * <p>About 500 lines: the four forms (V1 and V4, each as a header and presigned) share the
+ * canonical resource, the signed-header rules and the error reporting; a class per form would copy
+ * those.
  */
 final class Authenticator {
   /** Sub-resources that V1 signs (SDK {@code SignParameters.SIGNED_PARAMTERS}). */

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * <p>Binds 127.0.0.1 unless told otherwise; a non-loopback address is refused unless {@link
  * Builder#allowNonLoopback(boolean)} is set.
  *
- * <p>Just over 400 lines, most of it the builder of a test endpoint's many options.
+ * <p>About 450 lines, most of it the builder of a test endpoint's many options.
  */
 public final class LocalOssServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LocalOssServer.class);
