@@ -50,12 +50,17 @@ public final class ClassArchiveCommand implements Callable<Integer> {
   boolean force;
 
   private static final int ROUNDS = 3;
+  private static final String WORK_PREFIX = "ossfuse-class-archive-";
+
+  /** A training killed (not ended) leaves its directory: removed by the next one after an hour. */
+  private static final java.time.Duration ABANDONED = java.time.Duration.ofHours(1);
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    Path work = Files.createTempDirectory("ossfuse-class-archive-");
+    Path work = Files.createTempDirectory(WORK_PREFIX);
+    removeAbandoned(work.getParent());
     String bucket = "train";
     LocalOssServer server = null;
     int files = 0;
@@ -99,6 +104,17 @@ public final class ClassArchiveCommand implements Callable<Integer> {
         ROUNDS, files, (System.nanoTime() - t0) / 1_000_000);
     out.flush();
     return 0;
+  }
+
+  private static void removeAbandoned(Path tmp) {
+    java.time.Instant before = java.time.Instant.now().minus(ABANDONED);
+    try (var dirs = Files.newDirectoryStream(tmp, WORK_PREFIX + "*")) {
+      for (Path d : dirs) {
+        if (Files.getLastModifiedTime(d).toInstant().isBefore(before)) DemoCommand.deleteTree(d);
+      }
+    } catch (java.io.IOException e) {
+      // another training's directory, or none: nothing to clean
+    }
   }
 
   /** Lists every directory and reads every file under {@code dir}; returns the files read. */
