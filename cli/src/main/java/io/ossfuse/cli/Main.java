@@ -38,7 +38,8 @@ public final class Main implements Runnable {
           DaemonCommand::new,
           FluidCommand::new,
           DemoCommand::new,
-          LocalOssCommand::new);
+          LocalOssCommand::new,
+          ClassArchiveCommand::new);
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

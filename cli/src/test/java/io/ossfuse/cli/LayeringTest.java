@@ -87,7 +87,8 @@ class LayeringTest {
 
   /**
    * local-oss is a test endpoint, never on the data path. The one exception is the CLI's own {@code
-   * local-oss} and {@code demo} commands, which exist to start it.
+   * local-oss}, {@code demo} and {@code class-archive} (its training mount) commands, which exist
+   * to start it.
    */
   @Test
   void localOssIsUsedOnlyByTestsAndItsOwnCommands() {
@@ -98,6 +99,8 @@ class LayeringTest {
         .doNotHaveFullyQualifiedName(LocalOssCommand.class.getName())
         .and()
         .doNotHaveFullyQualifiedName(DemoCommand.class.getName())
+        .and()
+        .doNotHaveFullyQualifiedName(ClassArchiveCommand.class.getName())
         .should()
         .dependOnClassesThat()
         .resideInAPackage("io.ossfuse.localoss..")

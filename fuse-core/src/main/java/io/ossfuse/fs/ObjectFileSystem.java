@@ -78,7 +78,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
   /**
    * Complete listings, reused by the next opendir of the same directory within the metadata TTL.
    */
-  private final com.github.benmanes.caffeine.cache.Cache<String, List<DirHandle.Child>> listings;
+  private final com.github.benmanes.caffeine.cache.Cache<String, DirListing> listings;
 
   private final Instant mountTime;
   private final Map<Long, DirHandle> dirs = new ConcurrentHashMap<>();
@@ -128,7 +128,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             .ticker(b.ticker)
             .expireAfterWrite(options.metadataTtl())
             .maximumWeight(options.metadataTtl().isZero() ? 0 : 2_000_000)
-            .weigher((String k, List<DirHandle.Child> v) -> 1 + v.size())
+            .weigher((String k, DirListing v) -> 1 + v.size())
             .build();
     double holds =
         ownsCache
@@ -249,15 +249,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     if (path.isEmpty()) return Optional.of(Node.dir(prefix, mountTime));
     Optional<Node> cached = meta.get(path);
     if (cached != null) return cached;
-    List<DirHandle.Child> siblings = listings.getIfPresent(parentOf(path));
+    DirListing siblings = listings.getIfPresent(parentOf(path));
     if (siblings != null) {
       // The parent was listed completely within the TTL: it knows the answer, positive or negative.
-      String name = path.substring(path.lastIndexOf('/') + 1);
-      Optional<Node> found =
-          siblings.stream()
-              .filter(c -> c.name().equals(name))
-              .map(DirHandle.Child::node)
-              .findFirst();
+      Optional<Node> found = siblings.find(path.substring(path.lastIndexOf('/') + 1));
       meta.put(path, found);
       return found;
     }
@@ -350,8 +345,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
   }
 
   private DirHandle newDirHandle(String p, Node n) {
-    List<DirHandle.Child> cached = listings.getIfPresent(p);
-    if (cached != null) return DirHandle.cached(p, cached);
+    DirListing cached = listings.getIfPresent(p);
+    if (cached != null) return DirHandle.cached(p, cached.children);
     return new DirHandle(
         p,
         p.isEmpty() ? prefix : prefix + p + "/",
@@ -359,7 +354,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         options.listPageSize(),
         mountTime,
         children -> {
-          listings.put(p, children);
+          listings.put(p, new DirListing(children));
           smallFiles.listed(children);
         },
         listAhead);

@@ -189,9 +189,14 @@ class DistributionIT {
     String home = Project.distDir().toRealPath().toString();
     assertEquals(
         List.of("status", "--json", "two words", "*"),
-        argv.subList(argv.size() - 5, argv.size() - 1));
-    assertEquals("io.ossfuse.cli.Main", argv.get(argv.size() - 6));
-    assertEquals(home + "/lib/*", argv.get(argv.indexOf("-cp") + 1));
+        argv.subList(argv.size() - 6, argv.size() - 2));
+    assertEquals("io.ossfuse.cli.Main", argv.get(argv.size() - 7));
+    try (var jars = Files.list(Project.distDir().resolve("lib"))) {
+      assertEquals(
+          String.join(":", jars.map(j -> home + "/lib/" + j.getFileName()).sorted().toList()),
+          argv.get(argv.indexOf("-cp") + 1),
+          "every jar of lib/ spelled out in order (a class archive needs the same classpath)");
+    }
     assertTrue(argv.contains("-XX:+ExitOnOutOfMemoryError"), argv.toString());
     assertTrue(
         argv.contains("-Dfile.encoding=UTF-8") && argv.contains("-Dsun.jnu.encoding=UTF-8"),
@@ -206,15 +211,87 @@ class DistributionIT {
   }
 
   @Test
-  void launcherGivesTheDaemonTheServerJit(@TempDir Path tmp) throws IOException {
+  void launcherGivesTheDaemonG1AndC1(@TempDir Path tmp) throws IOException {
     Cmd run =
         Cmd.run(
                 List.of(Project.distDir().resolve("bin/ossfuse").toString(), "daemon"),
-                Map.of("JAVA_HOME", fakeJava(tmp, "21.0.1").toString()),
+                Map.of(
+                    "JAVA_HOME",
+                    fakeJava(tmp, "21.0.1").toString(),
+                    "OSSFUSE_CLASS_ARCHIVE",
+                    "off"),
                 30)
             .expectSuccess();
     assertTrue(run.output().contains("-XX:+UseG1GC"), run.output());
-    assertFalse(run.output().contains("TieredStopAtLevel"), run.output());
+    assertTrue(run.output().contains("-XX:TieredStopAtLevel=1"), run.output());
+    assertFalse(run.output().contains("SharedArchiveFile"), "=off: " + run.output());
+  }
+
+  /**
+   * `class-archive` writes the installation's archive from a real JVM, and long-running commands
+   * then map it (children through OSSFUSE_CLASS_ARCHIVE); short commands never do.
+   */
+  @Test
+  void classArchiveIsWrittenOnceAndMappedByLongRunningCommands(@TempDir Path tmp)
+      throws IOException {
+    String launcher = Project.distDir().resolve("bin/ossfuse").toString();
+    Path archive = tmp.resolve("cds/ossfuse-1-2.jsa");
+    Map<String, String> env = Map.of("OSSFUSE_CLASS_ARCHIVE", archive.toString());
+    Cmd train = Cmd.run(List.of(launcher, "class-archive"), env, 300).expectSuccess();
+    assertTrue(train.output().contains("class archive written: " + archive), train.output());
+    assertTrue(Files.size(archive) > 1 << 20, "an archive of the mount's classes");
+    Cmd again = Cmd.run(List.of(launcher, "class-archive"), env, 60).expectSuccess();
+    assertTrue(again.output().contains("class archive present"), again.output());
+
+    Map<String, String> fake =
+        Map.of(
+            "JAVA_HOME",
+            fakeJava(tmp, "17.0.9").toString(),
+            "OSSFUSE_CLASS_ARCHIVE",
+            archive.toString());
+    for (String cmd : List.of("daemon", "fluid", "mount -f", "mount -vf", "demo")) {
+      List<String> argv = new java.util.ArrayList<>(List.of(launcher));
+      argv.addAll(List.of(cmd.split(" ")));
+      Cmd run = Cmd.run(argv, fake, 30).expectSuccess();
+      assertTrue(
+          run.output().contains("-XX:SharedArchiveFile=" + archive), cmd + ": " + run.output());
+      assertTrue(
+          run.output().contains("OSSFUSE_CLASS_ARCHIVE=" + archive),
+          "for children: " + run.output());
+    }
+    for (String cmd : List.of("status", "mount")) { // a mount without -f only asks the daemon
+      Cmd run = Cmd.run(List.of(launcher, cmd), fake, 30).expectSuccess();
+      assertFalse(run.output().contains("SharedArchiveFile"), cmd + ": " + run.output());
+    }
+  }
+
+  /** An archive that does not match this JVM and classpath: the JVM says so in one line. */
+  @Test
+  void aForeignClassArchiveCostsOneLine(@TempDir Path tmp) throws IOException {
+    Path foreign = tmp.resolve("foreign.jsa");
+    // the archive of a copy of the distribution: its classes come from other jar paths
+    Path copy = tmp.resolve("copy");
+    Cmd.run(List.of("cp", "-a", Project.distDir().toString(), copy.toString()), Map.of(), 60)
+        .expectSuccess();
+    Cmd.run(
+            List.of(copy.resolve("bin/ossfuse").toString(), "class-archive"),
+            Map.of("OSSFUSE_CLASS_ARCHIVE", foreign.toString()),
+            300)
+        .expectSuccess();
+    Cmd run =
+        Cmd.run(
+                List.of(
+                    Project.distDir().resolve("bin/ossfuse").toString(),
+                    "mount",
+                    "--foreground",
+                    "--version"),
+                Map.of("OSSFUSE_CLASS_ARCHIVE", foreign.toString()),
+                60)
+            .expectSuccess();
+    List<String> lines = run.output().strip().lines().toList();
+    assertEquals(
+        1, lines.stream().filter(l -> l.contains("warning")).count(), "one line: " + run.output());
+    assertTrue(lines.get(0).contains("Unable to use shared archive"), run.output());
   }
 
   /** Global options before the command, as the CLI accepts them, still pick the command's JVM. */
@@ -228,9 +305,11 @@ class DistributionIT {
             List.of("-v", "mount", "oss://b/d", "/mnt"))) {
       List<String> cmd = new java.util.ArrayList<>(List.of(launcher));
       cmd.addAll(args);
-      Cmd run = Cmd.run(cmd, Map.of("JAVA_HOME", javaHome.toString()), 30).expectSuccess();
+      Cmd run =
+          Cmd.run(cmd, Map.of("JAVA_HOME", javaHome.toString(), "OSSFUSE_CLASS_ARCHIVE", "off"), 30)
+              .expectSuccess();
       assertTrue(run.output().contains("-XX:+UseG1GC"), args + ": " + run.output());
-      assertFalse(run.output().contains("TieredStopAtLevel"), args + ": " + run.output());
+      assertFalse(run.output().contains("-Xmx128m"), args + ": " + run.output());
     }
     // a config file named like a command is still the option's value
     Cmd status =
@@ -285,6 +364,7 @@ class DistributionIT {
                 + "\" 2024-01-01' >&2; exit 0; fi",
             "for a in \"$@\"; do printf '%s\\n' \"$a\"; done",
             "echo \"OSSFUSE_HOME=$OSSFUSE_HOME\"",
+            "echo \"OSSFUSE_CLASS_ARCHIVE=$OSSFUSE_CLASS_ARCHIVE\"",
             ""));
     Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
     return home;

@@ -32,13 +32,21 @@ final class ClassArchive {
   private static final String PREFIX = "child-";
   private static final long TRAINING_TIMEOUT_S = 180;
 
+  /**
+   * Set by bin/ossfuse to the installation's archive it mapped (or "off"): children map that one
+   * until their own is written.
+   */
+  static final String ENV_LAUNCHER_ARCHIVE = "OSSFUSE_CLASS_ARCHIVE";
+
   private final Path file;
   private final boolean usable;
+  private final Path launcherArchive;
   private final AtomicBoolean training = new AtomicBoolean();
 
-  private ClassArchive(Path file, boolean usable) {
+  private ClassArchive(Path file, boolean usable, Path launcherArchive) {
     this.file = file;
     this.usable = usable;
+    this.launcherArchive = launcherArchive;
   }
 
   /**
@@ -47,21 +55,42 @@ final class ClassArchive {
    * archives classes from jars only).
    */
   static ClassArchive in(Path dir, String javaBin, String classpath) {
+    return in(dir, javaBin, classpath, System.getenv(ENV_LAUNCHER_ARCHIVE));
+  }
+
+  /** As above; {@code launcherArchive}: the value of {@link #ENV_LAUNCHER_ARCHIVE} (or null). */
+  static ClassArchive in(Path dir, String javaBin, String classpath, String launcherArchive) {
     List<String> entries = List.of(classpath.split(java.io.File.pathSeparator));
     boolean jarsOnly =
         !entries.isEmpty()
             && entries.stream()
                 .allMatch(e -> e.endsWith(".jar") && Files.isRegularFile(Path.of(e)));
+    Path launcher =
+        launcherArchive == null || launcherArchive.isEmpty() || launcherArchive.equals("off")
+            ? null
+            : Path.of(launcherArchive);
     return new ClassArchive(
-        dir.resolve(PREFIX + key(javaBin, classpath, entries) + ".jsa"), jarsOnly);
+        dir.resolve(PREFIX + key(javaBin, classpath, entries) + ".jsa"), jarsOnly, launcher);
   }
 
-  /** The JVM options that make a child map the archive; none before it exists. */
+  /**
+   * The JVM options that make a child map the archive: the children's own, else the installation's
+   * that bin/ossfuse mapped (same jars, trained on a local mount); none before either exists.
+   */
   List<String> useOptions() {
-    if (!usable || !Files.isRegularFile(file)) return List.of();
-    // -Xshare:auto (the default): an archive this JVM rejects is ignored, the child starts as
-    // without.
-    return List.of("-XX:SharedArchiveFile=" + file, "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    if (!usable) return List.of();
+    if (Files.isRegularFile(file)) return mapping(file);
+    if (launcherArchive != null && Files.isRegularFile(launcherArchive))
+      return mapping(launcherArchive);
+    return List.of();
+  }
+
+  /**
+   * -Xshare:auto (the default): an archive this JVM rejects is ignored and the child starts as
+   * without, after the JVM's one warning line ("Unable to use shared archive").
+   */
+  private static List<String> mapping(Path archive) {
+    return List.of("-XX:SharedArchiveFile=" + archive, "-Xlog:cds=off");
   }
 
   /**

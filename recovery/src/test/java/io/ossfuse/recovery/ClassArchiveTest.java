@@ -19,8 +19,29 @@ final class ClassArchiveTest {
 
   @Test
   void aBuildTreeClasspathGetsNoArchive() {
-    ClassArchive a = ClassArchive.in(dir, JAVA, System.getProperty("java.class.path"));
+    ClassArchive a = ClassArchive.in(dir, JAVA, System.getProperty("java.class.path"), null);
     assertEquals(List.of(), a.useOptions());
+  }
+
+  @Test
+  void childrenMapTheLaunchersArchiveUntilTheirOwnExists() throws Exception {
+    String jar =
+        Path.of(org.slf4j.Logger.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
+    Path launcher = dir.resolve("ossfuse-1-2.jsa");
+    ClassArchive a = ClassArchive.in(dir.resolve("class-archive"), JAVA, jar, launcher.toString());
+    assertEquals(List.of(), a.useOptions(), "neither exists yet");
+    Files.writeString(launcher, "mapped by the launcher");
+    assertEquals(List.of("-XX:SharedArchiveFile=" + launcher, "-Xlog:cds=off"), a.useOptions());
+    assertEquals(
+        List.of(),
+        ClassArchive.in(dir.resolve("class-archive"), JAVA, jar, "off").useOptions(),
+        "OSSFUSE_CLASS_ARCHIVE=off");
+    assertEquals(
+        List.of(),
+        ClassArchive.in(dir, JAVA, System.getProperty("java.class.path"), launcher.toString())
+            .useOptions(),
+        "a build tree's classpath maps none");
   }
 
   @Test
@@ -31,7 +52,7 @@ final class ClassArchiveTest {
     assertTrue(jar.endsWith(".jar"), jar);
     Files.createDirectories(dir.resolve("class-archive"));
     Files.writeString(dir.resolve("class-archive/child-0000000000000000.jsa"), "an older build's");
-    ClassArchive a = ClassArchive.in(dir.resolve("class-archive"), JAVA, jar);
+    ClassArchive a = ClassArchive.in(dir.resolve("class-archive"), JAVA, jar, null);
     assertEquals(List.of(), a.useOptions(), "none before it is written");
     a.trainIfMissing(
         (jvm, env) -> {
