@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -408,6 +409,24 @@ public final class TieredBlockCache implements BlockCache {
       }
     }
     flights.unhotMatching(p); // made hot while we removed its index entry (see Flights.makeHot)
+    return n;
+  }
+
+  /**
+   * Drops exactly these blocks: a lookup each, where {@link #dropMatching} scans the whole index (a
+   * whole file built per small object would make a cold pass over many files quadratic).
+   */
+  int dropExactly(Set<BlockId> ids) {
+    flights.unhotMatching(ids::contains);
+    int n = 0;
+    for (BlockId id : ids) {
+      Entry e = index.get(id);
+      if (e != null && index.remove(id, e)) {
+        placement.drop(e);
+        n++;
+      }
+    }
+    flights.unhotMatching(ids::contains); // as in dropMatching
     return n;
   }
 

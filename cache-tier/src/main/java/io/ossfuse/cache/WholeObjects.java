@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -160,10 +161,7 @@ final class WholeObjects {
         committed = true;
         sums.put(e, new Sums(size, crcs, new AtomicLongArray((crcs.length + 63) / 64)));
         built.increment();
-        long ver = id.version(), obj = id.object();
-        int dropped =
-            cache.dropMatching(
-                b -> b.object() == obj && b.version() == ver && b.index() != BlockId.WHOLE);
+        int dropped = cache.dropExactly(blockIds(bucket, objectKey, etag, size));
         log.debug("whole file of {} ({} bytes) built; {} blocks dropped", objectKey, size, dropped);
         return;
       } catch (NotCached | java.nio.file.FileAlreadyExistsException gone) {
@@ -177,6 +175,15 @@ final class WholeObjects {
       }
       return;
     }
+  }
+
+  private Set<BlockId> blockIds(String bucket, String objectKey, String etag, long size) {
+    int bs = cache.blockSize();
+    long blocks = (size + bs - 1) / bs;
+    Set<BlockId> ids = new HashSet<>();
+    for (long i = 0; i < blocks; i++)
+      ids.add(BlockId.of(new BlockKey(bucket, objectKey, etag, i), bs));
+    return ids;
   }
 
   /**
