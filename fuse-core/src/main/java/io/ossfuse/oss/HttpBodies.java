@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -99,18 +100,36 @@ final class HttpBodies implements Bodies {
 
   @Override
   public Body get(String key, String etag, long offset, long length) throws IOException {
+    return get(key, etag, offset, length, null);
+  }
+
+  @Override
+  public boolean abortable() {
+    return true;
+  }
+
+  @Override
+  public Body get(String key, String etag, long offset, long length, Consumer<Runnable> abortWith)
+      throws IOException {
     String what = "get " + bucket + "/" + key;
     Signed signed = signed(key, what);
     try {
-      return get(signed, key, etag, offset, length, what);
+      return get(signed, key, etag, offset, length, what, abortWith);
     } catch (ObjectStoreException e) {
       // a reused URL the endpoint no longer takes (keys rotated, token revoked): sign afresh once
       if (e.kind() != Kind.ACCESS_DENIED || !signedUrls.remove(key, signed)) throw e;
-      return get(signed(key, what), key, etag, offset, length, what);
+      return get(signed(key, what), key, etag, offset, length, what, abortWith);
     }
   }
 
-  private Body get(Signed signed, String key, String etag, long offset, long length, String what)
+  private Body get(
+      Signed signed,
+      String key,
+      String etag,
+      long offset,
+      long length,
+      String what,
+      Consumer<Runnable> abortWith)
       throws IOException {
     String request =
         signed.head
@@ -139,6 +158,10 @@ final class HttpBodies implements Bodies {
       if (closed) {
         release(c, false);
         throw new ObjectStoreException(Kind.OTHER, what + ": the store is closed");
+      }
+      if (abortWith != null) {
+        HttpConnection conn = c;
+        abortWith.accept(() -> conn.abort("the request was cancelled"));
       }
       HttpConnection.Head head;
       try {

@@ -33,6 +33,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,6 +112,9 @@ public final class OssObjectStore implements ObjectStore {
    */
   private final RecentTimeouts recentTimeouts;
 
+  /** Hedges and bounds in time the first GET of a read, which runs on the reader's thread. */
+  private final HedgedRead.Watch inlineWatch;
+
   OssObjectStore(
       OSS client,
       OSS bodyClient,
@@ -131,6 +135,7 @@ public final class OssObjectStore implements ObjectStore {
     this.maxParts = Math.max(1, maxParts);
     this.bodyRetries = bodyRetries;
     this.timeouts = timeouts;
+    this.inlineWatch = new HedgedRead.Watch(deadlines, timeouts);
     Duration window = Duration.ofSeconds(1);
     this.recentTimeouts =
         new RecentTimeouts(
@@ -305,7 +310,13 @@ public final class OssObjectStore implements ObjectStore {
               + " ms a moment ago; not asked again yet");
     }
     try {
-      new HedgedRead(attempts, timeouts, bodyRetries + 1, what, dst)
+      new HedgedRead(
+              attempts,
+              bodies.abortable() ? inlineWatch : null,
+              timeouts,
+              bodyRetries + 1,
+              what,
+              dst)
           .run(a -> fetch(key, etag, offset, a));
     } catch (HedgedRead.DeadlineExceeded e) {
       recentTimeouts.failed(range);
@@ -318,7 +329,14 @@ public final class OssObjectStore implements ObjectStore {
       throws IOException {
     int want = a.want();
     long t0 = System.nanoTime();
-    Body body = get(key, etag, offset, want);
+    Body body;
+    try {
+      // abortable while it waits for the answer: a hedge that wins ends it (see HedgedRead)
+      body = get(key, etag, offset, want, a::onCancel);
+    } catch (IOException | RuntimeException e) {
+      a.onCancel(null);
+      throw e;
+    }
     a.alive();
     a.onCancel(body::abort);
     boolean clean = false;
@@ -538,9 +556,16 @@ public final class OssObjectStore implements ObjectStore {
    * Content-Range.
    */
   private Body get(String key, String etag, long offset, long length) throws IOException {
+    return get(key, etag, offset, length, null);
+  }
+
+  private Body get(String key, String etag, long offset, long length, Consumer<Runnable> abort)
+      throws IOException {
     Bodies b = bodies;
     try {
-      return b.get(key, etag, offset, length);
+      return abort == null
+          ? b.get(key, etag, offset, length)
+          : b.get(key, etag, offset, length, abort);
     } catch (HttpBodies.Unsupported e) {
       if (bodies == b) {
         bodies = sdkBodies;
