@@ -491,7 +491,11 @@ public final class OssObjectStore implements ObjectStore {
                     ok.incrementAndGet();
                   },
                   e::countDown);
-          if (!started) break launch; // aborted: awaitAll below throws why
+          if (!started) {
+            // aborted: the piece's parts not started end here, and awaitAll below throws why
+            for (int j = k + 1; j < count; j++) e.countDown();
+            break launch;
+          }
         }
         pos += len;
       }

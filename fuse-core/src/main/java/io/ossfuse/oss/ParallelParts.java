@@ -75,9 +75,14 @@ final class ParallelParts {
    * parts were aborted already or the workers are shut down ({@link #awaitAll} then throws).
    */
   boolean start(long offset, ByteBuffer slice, PartRead read, Runnable done) {
+    boolean go;
     synchronized (this) {
-      if (aborted) return false;
-      started++;
+      go = !aborted;
+      if (go) started++;
+    }
+    if (!go) {
+      if (done != null) done.run();
+      return false;
     }
     try {
       workers.execute(
