@@ -38,7 +38,7 @@ public final class BenchOss {
         stats.createContext("/stats", ex -> {
             Counters c = oss.counters();
             byte[] body = ("bytesSent " + c.bytesSent() + "\nrequests " + c.requests() + "\ngets " + c.gets()
-                    + "\nheads " + c.heads() + "\nlists " + c.lists() + "\n").getBytes(StandardCharsets.UTF_8);
+                    + "\ngetsInFlight " + c.getsInFlight() + "\npeakGetsInFlight " + c.peakGetsInFlight() + "\nheads " + c.heads() + "\nlists " + c.lists() + "\n").getBytes(StandardCharsets.UTF_8);
             ex.sendResponseHeaders(200, body.length);
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(body);

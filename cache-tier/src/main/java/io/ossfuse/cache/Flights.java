@@ -3,6 +3,7 @@ package io.ossfuse.cache;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,9 @@ import org.slf4j.LoggerFactory;
 final class Flights {
   private static final Logger log = LoggerFactory.getLogger(Flights.class);
   static final long BUFFER_WAIT_MILLIS = 2000;
+
+  /** Stands for "no pooled buffer" among a run's pending buffers (a deque holds no null). */
+  private static final ByteBuffer NONE = ByteBuffer.allocate(0);
 
   /** Caches a loaded block. */
   @FunctionalInterface
@@ -266,16 +270,27 @@ final class Flights {
     var sink =
         new BlockLoader.Sink() {
           int next;
-          ByteBuffer pending;
+
+          /**
+           * Buffers handed out for blocks not loaded yet: a loader may fill several at once (one
+           * GET per block on parallel connections), in order of the run.
+           */
+          final ArrayDeque<ByteBuffer> pending = new ArrayDeque<>();
 
           @Override
-          public ByteBuffer buffer(BlockKey key) {
-            if (pending == null) pending = takeBuffer();
-            return pending;
+          public synchronized ByteBuffer buffer(BlockKey key) {
+            if (pending.size() + next >= run.size()) {
+              throw new IllegalStateException(
+                  "loader asked for more buffers than the run has blocks: " + key.index());
+            }
+            // only the first waits for one: a run holding buffers must not also wait for more
+            ByteBuffer b = takeBuffer(pending.isEmpty());
+            pending.addLast(b == null ? NONE : b);
+            return b;
           }
 
           @Override
-          public void loaded(BlockKey key, ByteBuffer block) {
+          public synchronized void loaded(BlockKey key, ByteBuffer block) {
             if (next >= run.size() || !run.get(next).equals(key)) {
               throw new IllegalStateException(
                   "loader returned block "
@@ -297,9 +312,20 @@ final class Flights {
                       + " expected");
             }
             int j = next++;
-            ByteBuffer into = pending;
-            pending = null;
-            publish(key, BlockId.of(key, blockSize), block, into, flights.get(j), 0, null);
+            ByteBuffer into = pending.pollFirst();
+            publish(
+                key,
+                BlockId.of(key, blockSize),
+                block,
+                into == NONE ? null : into,
+                flights.get(j),
+                0,
+                null);
+          }
+
+          synchronized void giveBack() {
+            for (ByteBuffer b : pending) if (b != NONE) buffers.give(b);
+            pending.clear();
           }
         };
     try {
@@ -314,7 +340,7 @@ final class Flights {
           sink.next,
           e.toString());
     } finally {
-      if (sink.pending != null) buffers.give(sink.pending);
+      sink.giveBack();
       for (int j = sink.next; j < run.size(); j++) {
         inflight.remove(run.get(j), flights.get(j));
         flights.get(j).complete(null);
@@ -380,6 +406,11 @@ final class Flights {
    * heap with 4 MiB arrays.
    */
   private ByteBuffer takeBuffer() {
+    return takeBuffer(true);
+  }
+
+  /** As {@link #takeBuffer()}; without {@code wait}, null at once when none can be had. */
+  private ByteBuffer takeBuffer(boolean wait) {
     for (int i = 0; i < 8; i++) {
       ByteBuffer b = buffers.take();
       if (b != null) return b;
@@ -387,7 +418,7 @@ final class Flights {
       if (victim == null) break;
       if (hot.remove(victim.id, victim)) victim.release();
     }
-    return closed.getAsBoolean() ? null : buffers.await(BUFFER_WAIT_MILLIS);
+    return !wait || closed.getAsBoolean() ? null : buffers.await(BUFFER_WAIT_MILLIS);
   }
 
   private static Loaded await(CompletableFuture<Loaded> f) throws IOException {

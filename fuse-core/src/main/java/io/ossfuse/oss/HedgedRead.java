@@ -51,12 +51,42 @@ final class HedgedRead {
   private Attempt dstOwner;
   private int started;
 
+  /** Watches the first attempt while it runs on the caller's thread; null: none runs there. */
+  private final Watch watch;
+
+  /** The first attempt while it runs on the caller's thread, and what it fetches. */
+  private volatile Attempt inline;
+
+  private Fetch inlineFetch;
+  private long deadlineAt;
+
+  /** A hedge the watch started beside the inline attempt (guarded by dstLock). */
+  private Attempt inlineHedge;
+
+  private boolean inlineDone;
+
   HedgedRead(
       ExecutorService workers,
       BodyTimeouts timeouts,
       int maxFailures,
       String what,
       ByteBuffer dst) {
+    this(workers, null, timeouts, maxFailures, what, dst);
+  }
+
+  /**
+   * With a {@code watch}, the first attempt runs on the caller's thread: a prompt answer costs no
+   * thread hop (two context switches, the most of a 4 KiB read's own cost on a busy machine); the
+   * watch starts its hedge or aborts it at the deadline.
+   */
+  HedgedRead(
+      ExecutorService workers,
+      Watch watch,
+      BodyTimeouts timeouts,
+      int maxFailures,
+      String what,
+      ByteBuffer dst) {
+    this.watch = watch;
     this.workers = workers;
     this.timeouts = timeouts;
     this.maxFailures = maxFailures;
@@ -77,7 +107,27 @@ final class HedgedRead {
     int failures = 0;
     IOException last = null;
     long nextStart = t0;
+    boolean ready = false; // the inline attempt's outcome is in finished
     try {
+      if (watch != null) {
+        Attempt first = newAttempt();
+        running.add(first);
+        inlineFetch = fetch;
+        deadlineAt = deadline;
+        inline = first;
+        watch.reads.add(this);
+        try {
+          attempt(first, fetch);
+        } finally {
+          watch.reads.remove(this);
+          synchronized (dstLock) {
+            inlineDone = true;
+            inline = null;
+            if (inlineHedge != null) running.add(inlineHedge);
+          }
+        }
+        ready = true;
+      }
       while (true) {
         long now = System.nanoTime();
         if (now - deadline >= 0) {
@@ -92,22 +142,28 @@ final class HedgedRead {
                   + ")",
               last);
         }
-        long wake = deadline;
-        if (running.isEmpty()) {
-          if (now - nextStart >= 0) {
-            running.add(launch(fetch));
-            continue;
+        Attempt done;
+        if (ready) {
+          ready = false;
+          done = finished.poll();
+        } else {
+          long wake = deadline;
+          if (running.isEmpty()) {
+            if (now - nextStart >= 0) {
+              running.add(launch(fetch));
+              continue;
+            }
+            if (nextStart - wake < 0) wake = nextStart;
+          } else if (running.size() == 1) {
+            long slowAt = running.get(0).lastProgress + hedgeAfter;
+            if (now - slowAt >= 0) {
+              running.add(launch(fetch));
+              continue;
+            }
+            if (slowAt - wake < 0) wake = slowAt;
           }
-          if (nextStart - wake < 0) wake = nextStart;
-        } else if (running.size() == 1) {
-          long slowAt = running.get(0).lastProgress + hedgeAfter;
-          if (now - slowAt >= 0) {
-            running.add(launch(fetch));
-            continue;
-          }
-          if (slowAt - wake < 0) wake = slowAt;
+          done = finished.poll(Math.max(0, wake - now), TimeUnit.NANOSECONDS);
         }
-        Attempt done = finished.poll(Math.max(0, wake - now), TimeUnit.NANOSECONDS);
         if (done == null) continue;
         running.remove(done);
         synchronized (dstLock) {
@@ -158,36 +214,90 @@ final class HedgedRead {
     return !(e instanceof ObjectStoreException ose) || ose.kind() == Kind.UNAVAILABLE;
   }
 
-  private Attempt launch(Fetch fetch) throws ObjectStoreException {
-    Attempt a;
+  private Attempt newAttempt() {
     synchronized (dstLock) {
       // The first attempt writes straight into dst; one started beside it gets its own buffer.
       boolean ownsDst = dstOwner == null;
-      a = new Attempt(++started, ownsDst ? null : new byte[want]);
+      Attempt a = new Attempt(++started, ownsDst ? null : new byte[want]);
       if (ownsDst) dstOwner = a;
+      return a;
     }
+  }
+
+  private Attempt launch(Fetch fetch) throws ObjectStoreException {
+    Attempt a = newAttempt();
     try {
-      workers.execute(
-          () -> {
-            try {
-              fetch.run(a);
-            } catch (IOException e) {
-              a.error = e;
-            } catch (RuntimeException e) {
-              a.error = new IOException("request " + a.number + " broke: " + e, e);
-            } finally {
-              if (a.error == null && a.got != want) {
-                a.error =
-                    new IOException(
-                        "request " + a.number + " ended after " + a.got + " of " + want + " bytes");
-              }
-              finished.add(a);
-            }
-          });
+      workers.execute(() -> attempt(a, fetch));
     } catch (RejectedExecutionException e) {
       throw new ObjectStoreException(Kind.OTHER, what + ": the store is closed", e);
     }
     return a;
+  }
+
+  /** Runs attempt {@code a} on this thread and queues its outcome in {@link #finished}. */
+  private void attempt(Attempt a, Fetch fetch) {
+    try {
+      fetch.run(a);
+    } catch (IOException e) {
+      a.error = e;
+    } catch (RuntimeException e) {
+      a.error = new IOException("request " + a.number + " broke: " + e, e);
+    } finally {
+      if (a.error == null && a.got != want) {
+        a.error =
+            new IOException(
+                "request " + a.number + " ended after " + a.got + " of " + want + " bytes");
+      }
+      finished.add(a);
+      // a hedge that won ends the inline attempt, so that its caller gets to decide
+      Attempt first = inline;
+      if (a.error == null && first != null && first != a) first.cancel();
+    }
+  }
+
+  /**
+   * From the watch: hedges the inline attempt once it has been silent for {@code hedgeAfter},
+   * aborts it at the deadline (its caller then reports the deadline).
+   */
+  void checkInline(long now) {
+    Attempt first = inline;
+    if (first == null) return;
+    if (now - deadlineAt >= 0) {
+      first.cancel();
+      return;
+    }
+    if (now - (first.lastProgress + timeouts.hedgeAfter().toNanos()) < 0) return;
+    synchronized (dstLock) {
+      if (inlineDone || inlineHedge != null) return;
+      try {
+        inlineHedge = launch(inlineFetch);
+      } catch (ObjectStoreException closed) {
+        // the store is closing: the inline attempt ends with it
+      }
+    }
+  }
+
+  /**
+   * Reads whose first attempt runs on its caller's thread, checked every tick for a hedge or the
+   * deadline: one periodic task for all reads instead of a timer per read.
+   */
+  static final class Watch {
+    final java.util.Set<HedgedRead> reads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    Watch(java.util.concurrent.ScheduledExecutorService timer, BodyTimeouts timeouts) {
+      long tick =
+          Math.max(
+              5,
+              Math.min(
+                  100,
+                  Math.min(timeouts.hedgeAfter().toMillis(), timeouts.deadline().toMillis()) / 4));
+      timer.scheduleAtFixedRate(this::check, tick, tick, TimeUnit.MILLISECONDS);
+    }
+
+    private void check() {
+      long now = System.nanoTime();
+      for (HedgedRead r : reads) r.checkInline(now);
+    }
   }
 
   /** {@code winner} has every byte: make sure dst holds exactly its bytes. */

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,6 +37,12 @@ final class HttpBodies implements Bodies {
    * How long a presigned URL stays valid: it is used at once, so this only has to cover clock skew.
    */
   static final Duration PRESIGN_VALIDITY = Duration.ofMinutes(15);
+
+  /** How long a presigned URL is reused: well within its validity, whatever the clock skew. */
+  static final Duration PRESIGN_REUSE = Duration.ofMinutes(1);
+
+  /** Keys whose presigned URL is kept at most; beyond that the map starts over. */
+  static final int SIGNED_URLS_MAX = 4096;
 
   /**
    * A pooled connection idle longer than this is closed rather than reused (servers close idle
@@ -64,6 +71,9 @@ final class HttpBodies implements Bodies {
   private final long idleNanos;
   private final ConcurrentHashMap<String, Deque<HttpConnection>> pool = new ConcurrentHashMap<>();
 
+  /** Presigned URLs by key, reused for {@link #PRESIGN_REUSE}. */
+  private final ConcurrentHashMap<String, Signed> signedUrls = new ConcurrentHashMap<>();
+
   /** Connections carrying a request now, watched for silence longer than the idle timeout. */
   private final Set<HttpConnection> busy = ConcurrentHashMap.newKeySet();
 
@@ -90,31 +100,50 @@ final class HttpBodies implements Bodies {
 
   @Override
   public Body get(String key, String etag, long offset, long length) throws IOException {
+    return get(key, etag, offset, length, null);
+  }
+
+  @Override
+  public boolean abortable() {
+    return true;
+  }
+
+  @Override
+  public Body get(String key, String etag, long offset, long length, Consumer<Runnable> abortWith)
+      throws IOException {
     String what = "get " + bucket + "/" + key;
-    URL url = presign(key, what);
-    String host = url.getHost();
-    int port = url.getPort() < 0 ? url.getDefaultPort() : url.getPort();
+    Signed signed = signed(key, what);
+    try {
+      return get(signed, key, etag, offset, length, what, abortWith);
+    } catch (ObjectStoreException e) {
+      // a reused URL the endpoint no longer takes (keys rotated, token revoked): sign afresh once
+      if (e.kind() != Kind.ACCESS_DENIED || !signedUrls.remove(key, signed)) throw e;
+      return get(signed(key, what), key, etag, offset, length, what, abortWith);
+    }
+  }
+
+  private Body get(
+      Signed signed,
+      String key,
+      String etag,
+      long offset,
+      long length,
+      String what,
+      Consumer<Runnable> abortWith)
+      throws IOException {
     String request =
-        "GET "
-            + url.getFile()
-            + " HTTP/1.1\r\n"
-            + "Host: "
-            + host
-            + (url.getPort() < 0 ? "" : ":" + url.getPort())
-            + "\r\n"
-            + "User-Agent: ossfuse\r\n"
+        signed.head
             + "Range: bytes="
             + offset
             + "-"
             + (offset + length - 1)
             + "\r\n"
-            // signed into the URL; without it OSS answers an out-of-range request with the whole
-            // object
-            + "x-oss-range-behavior: standard\r\n"
             + (pinned(etag) ? "If-Match: " + etag + "\r\n" : "")
             + "\r\n";
+    String host = signed.host;
+    int port = signed.port;
     for (int attempt = 0; ; attempt++) {
-      HttpConnection c = attempt == 0 ? pooled(host + ":" + port) : null;
+      HttpConnection c = attempt == 0 ? pooled(signed.authority) : null;
       if (c == null) {
         try {
           c = HttpConnection.open(host, port, connectTimeoutMillis);
@@ -129,6 +158,10 @@ final class HttpBodies implements Bodies {
       if (closed) {
         release(c, false);
         throw new ObjectStoreException(Kind.OTHER, what + ": the store is closed");
+      }
+      if (abortWith != null) {
+        HttpConnection conn = c;
+        abortWith.accept(() -> conn.abort("the request was cancelled"));
       }
       HttpConnection.Head head;
       try {
@@ -152,6 +185,40 @@ final class HttpBodies implements Bodies {
   long connectionsOpened() {
     return opened.get();
   }
+
+  /**
+   * A presigned GET of {@code key} and the request head that goes with it: reused for {@link
+   * #PRESIGN_REUSE} (the SDK's signing costs ~70 us, as much as a 4 KiB GET on loopback), well
+   * within its validity. Range and If-Match are not signed, so one URL serves every read of the
+   * key.
+   */
+  private Signed signed(String key, String what) throws IOException {
+    long now = System.nanoTime();
+    Signed s = signedUrls.get(key);
+    if (s != null && now - s.signedAt < PRESIGN_REUSE.toNanos()) return s;
+    URL url = presign(key, what);
+    String host = url.getHost();
+    int port = url.getPort() < 0 ? url.getDefaultPort() : url.getPort();
+    String head =
+        "GET "
+            + url.getFile()
+            + " HTTP/1.1\r\n"
+            + "Host: "
+            + host
+            + (url.getPort() < 0 ? "" : ":" + url.getPort())
+            + "\r\n"
+            + "User-Agent: ossfuse\r\n"
+            // signed into the URL; without it OSS answers an out-of-range request with the whole
+            // object
+            + "x-oss-range-behavior: standard\r\n";
+    s = new Signed(host, port, host + ":" + port, head, now);
+    if (signedUrls.size() >= SIGNED_URLS_MAX) signedUrls.clear();
+    signedUrls.put(key, s);
+    return s;
+  }
+
+  /** A presigned URL's request head (request line, Host, signed headers) and where it goes. */
+  private record Signed(String host, int port, String authority, String head, long signedAt) {}
 
   private URL presign(String key, String what) throws IOException {
     GeneratePresignedUrlRequest r = new GeneratePresignedUrlRequest(bucket, key, HttpMethod.GET);

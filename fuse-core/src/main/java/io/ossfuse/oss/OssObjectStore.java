@@ -17,12 +17,14 @@ import io.ossfuse.store.ObjectStoreException;
 import io.ossfuse.store.ObjectStoreException.Kind;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +33,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -109,6 +112,9 @@ public final class OssObjectStore implements ObjectStore {
    */
   private final RecentTimeouts recentTimeouts;
 
+  /** Hedges and bounds in time the first GET of a read, which runs on the reader's thread. */
+  private final HedgedRead.Watch inlineWatch;
+
   OssObjectStore(
       OSS client,
       OSS bodyClient,
@@ -129,6 +135,7 @@ public final class OssObjectStore implements ObjectStore {
     this.maxParts = Math.max(1, maxParts);
     this.bodyRetries = bodyRetries;
     this.timeouts = timeouts;
+    this.inlineWatch = new HedgedRead.Watch(deadlines, timeouts);
     Duration window = Duration.ofSeconds(1);
     this.recentTimeouts =
         new RecentTimeouts(
@@ -303,7 +310,13 @@ public final class OssObjectStore implements ObjectStore {
               + " ms a moment ago; not asked again yet");
     }
     try {
-      new HedgedRead(attempts, timeouts, bodyRetries + 1, what, dst)
+      new HedgedRead(
+              attempts,
+              bodies.abortable() ? inlineWatch : null,
+              timeouts,
+              bodyRetries + 1,
+              what,
+              dst)
           .run(a -> fetch(key, etag, offset, a));
     } catch (HedgedRead.DeadlineExceeded e) {
       recentTimeouts.failed(range);
@@ -316,7 +329,14 @@ public final class OssObjectStore implements ObjectStore {
       throws IOException {
     int want = a.want();
     long t0 = System.nanoTime();
-    Body body = get(key, etag, offset, want);
+    Body body;
+    try {
+      // abortable while it waits for the answer: a hedge that wins ends it (see HedgedRead)
+      body = get(key, etag, offset, want, a::onCancel);
+    } catch (IOException | RuntimeException e) {
+      a.onCancel(null);
+      throw e;
+    }
     a.alive();
     a.onCancel(body::abort);
     boolean clean = false;
@@ -418,54 +438,119 @@ public final class OssObjectStore implements ObjectStore {
   }
 
   /**
-   * A run piece by piece, each piece fetched in parts on parallel connections straight into the
-   * sink's buffer; no retries, and each piece must be complete within the read deadline.
+   * A run on parallel connections: every piece (or, when the run has fewer pieces than {@link
+   * #maxParts}, every part of a piece) is its own ranged GET, all in flight at once and each
+   * written straight into its piece's buffer, so that a slow stream per connection is multiplied
+   * without a wait between pieces. Pieces are handed over in order, each as soon as it and those
+   * before it are complete. No retries; the run must be complete within the read deadline.
    */
   private void readRunInParts(String key, String etag, long offset, int[] lengths, RunSink sink)
       throws IOException {
-    long pos = offset;
-    for (int i = 0; i < lengths.length; i++) {
-      int len = lengths[i];
-      ByteBuffer dst = sink.buffer(i, len);
-      ParallelParts parts = new ParallelParts(partWorkers);
-      AtomicBoolean late = new AtomicBoolean();
-      ScheduledFuture<?> abort =
-          deadlines.schedule(
-              () -> {
-                late.set(true);
-                parts.abortAll();
-              },
-              timeouts.deadline().toMillis(),
-              TimeUnit.MILLISECONDS);
-      try {
-        parts.run(
-            pos,
-            dst,
-            parts(len),
-            (off, slice, p) -> {
-              int want = slice.remaining();
-              long t0 = System.nanoTime();
-              Body body = get(key, etag, off, want);
-              p.register(body);
-              boolean clean = false;
-              try {
-                readFully(key, body, slice, want);
-                expectEnd(key, body, want);
-                clean = true;
-                streamRate.record(want, System.nanoTime() - t0);
-              } finally {
-                p.unregister(body);
-                body.close(clean);
-              }
-            });
-      } catch (IOException e) {
-        if (late.get()) throw pieceTooLate(key, e);
-        throw e;
-      } finally {
-        abort.cancel(false);
+    int n = lengths.length;
+    int split = Math.max(1, (maxParts + n - 1) / n);
+    ParallelParts parts = new ParallelParts(partWorkers);
+    AtomicBoolean late = new AtomicBoolean();
+    ScheduledFuture<?> abort =
+        deadlines.schedule(
+            () -> {
+              late.set(true);
+              parts.abortAll();
+            },
+            timeouts.deadline().toMillis(),
+            TimeUnit.MILLISECONDS);
+    ByteBuffer[] dsts = new ByteBuffer[n];
+    CountDownLatch[] ended = new CountDownLatch[n];
+    AtomicInteger[] complete = new AtomicInteger[n];
+    int[] counts = new int[n];
+    boolean done = false;
+    try {
+      long pos = offset;
+      launch:
+      for (int i = 0; i < n; i++) {
+        int len = lengths[i];
+        ByteBuffer dst = sink.buffer(i, len);
+        dsts[i] = dst;
+        int count = ParallelParts.count(len, MIN_PART, split);
+        int each = Math.max(1, (len / count) & ~0xFFFF);
+        counts[i] = count;
+        ended[i] = new CountDownLatch(count);
+        complete[i] = new AtomicInteger();
+        AtomicInteger ok = complete[i];
+        for (int k = 0; k < count; k++) {
+          int from = k * each;
+          int to = k == count - 1 ? len : from + each;
+          int base = dst.position();
+          ByteBuffer slice = dst.duplicate().limit(base + to).position(base + from).slice();
+          CountDownLatch e = ended[i];
+          boolean started =
+              parts.start(
+                  pos + from,
+                  slice,
+                  (off, sl, p) -> {
+                    fetchPart(key, etag, off, sl, p);
+                    ok.incrementAndGet();
+                  },
+                  e::countDown);
+          if (!started) {
+            // aborted: the piece's parts not started end here, and awaitAll below throws why
+            for (int j = k + 1; j < count; j++) e.countDown();
+            break launch;
+          }
+        }
+        pos += len;
       }
-      sink.filled(i, dst);
-      pos += len;
+      for (int i = 0; i < n && ended[i] != null; i++) {
+        awaitPiece(ended[i], parts);
+        if (complete[i].get() != counts[i]) break;
+        dsts[i].position(dsts[i].position() + lengths[i]);
+        sink.filled(i, dsts[i]);
+      }
+      parts.awaitAll();
+      done = true;
+    } catch (IOException e) {
+      if (late.get()) throw pieceTooLate(key, e);
+      throw e;
+    } finally {
+      abort.cancel(false);
+      if (!done) {
+        // a sink that threw, or a failure: nothing may write into the buffers once we return
+        parts.abortAll();
+        try {
+          parts.awaitAll();
+        } catch (IOException ignored) {
+          // the failure that got us here is what the caller sees
+        }
+      }
+    }
+  }
+
+  /** One part of a run: a ranged GET read straight into {@code slice}. */
+  private void fetchPart(String key, String etag, long off, ByteBuffer slice, ParallelParts p)
+      throws IOException {
+    int want = slice.remaining();
+    long t0 = System.nanoTime();
+    Body body = get(key, etag, off, want);
+    p.register(body);
+    boolean clean = false;
+    try {
+      readFully(key, body, slice, want);
+      expectEnd(key, body, want);
+      clean = true;
+      streamRate.record(want, System.nanoTime() - t0);
+    } finally {
+      p.unregister(body);
+      body.close(clean);
+    }
+  }
+
+  /** Waits for a piece's parts to end; an interrupt aborts them all and ends the run. */
+  private static void awaitPiece(CountDownLatch ended, ParallelParts parts) throws IOException {
+    try {
+      ended.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      parts.abortAll();
+      throw new InterruptedIOException("interrupted");
     }
   }
 
@@ -475,9 +560,16 @@ public final class OssObjectStore implements ObjectStore {
    * Content-Range.
    */
   private Body get(String key, String etag, long offset, long length) throws IOException {
+    return get(key, etag, offset, length, null);
+  }
+
+  private Body get(String key, String etag, long offset, long length, Consumer<Runnable> abort)
+      throws IOException {
     Bodies b = bodies;
     try {
-      return b.get(key, etag, offset, length);
+      return abort == null
+          ? b.get(key, etag, offset, length)
+          : b.get(key, etag, offset, length, abort);
     } catch (HttpBodies.Unsupported e) {
       if (bodies == b) {
         bodies = sdkBodies;

@@ -7,7 +7,6 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -37,6 +36,9 @@ final class ParallelParts {
   private volatile boolean aborted;
   private IOException failure;
 
+  /** Parts started and parts ended (guarded by this). */
+  private int started, ended;
+
   ParallelParts(ExecutorService workers) {
     this.workers = workers;
   }
@@ -57,56 +59,96 @@ final class ParallelParts {
     int base = dst.position();
     int want = dst.remaining();
     int each = Math.max(1, (want / count) & ~0xFFFF);
-    CountDownLatch done = new CountDownLatch(count);
     for (int i = 0; i < count; i++) {
       int from = i * each;
       int to = i == count - 1 ? want : from + each;
       ByteBuffer slice = dst.duplicate().limit(base + to).position(base + from).slice();
-      long off = offset + from;
-      try {
-        workers.execute(
-            () -> {
-              Thread me = Thread.currentThread();
-              try {
-                synchronized (this) {
-                  if (aborted) return;
-                  running.add(me);
-                }
-                read.read(off, slice, this);
-              } catch (IOException e) {
-                fail(e);
-              } catch (RuntimeException e) {
-                fail(new IOException("part at " + off + " broke: " + e, e));
-              } finally {
-                synchronized (this) {
-                  running.remove(me);
-                }
-                Thread.interrupted(); // an abort's interrupt ends with this part
-                done.countDown();
-              }
-            });
-      } catch (RejectedExecutionException e) {
-        fail(new ObjectStoreException(Kind.OTHER, "the store is closed", e));
-        for (int j = i; j < count; j++) done.countDown();
-        break;
-      }
+      if (!start(offset + from, slice, read, null)) break;
     }
-    if (aborted) abortAll();
+    awaitAll();
+    dst.position(base + want);
+  }
+
+  /**
+   * Starts reading bytes [offset, offset + slice.remaining()) into {@code slice} on a worker;
+   * {@code done} (if given) runs once that part ended, whether it succeeded or not. False when the
+   * parts were aborted already or the workers are shut down ({@link #awaitAll} then throws).
+   */
+  boolean start(long offset, ByteBuffer slice, PartRead read, Runnable done) {
+    boolean go;
+    synchronized (this) {
+      go = !aborted;
+      if (go) started++;
+    }
+    if (!go) {
+      if (done != null) done.run();
+      return false;
+    }
+    try {
+      workers.execute(
+          () -> {
+            Thread me = Thread.currentThread();
+            try {
+              synchronized (this) {
+                if (aborted) return;
+                running.add(me);
+              }
+              read.read(offset, slice, this);
+            } catch (IOException e) {
+              fail(e);
+            } catch (RuntimeException e) {
+              fail(new IOException("part at " + offset + " broke: " + e, e));
+            } finally {
+              synchronized (this) {
+                running.remove(me);
+              }
+              Thread.interrupted(); // an abort's interrupt ends with this part
+              if (done != null) done.run();
+              synchronized (this) {
+                ended++;
+                notifyAll();
+              }
+            }
+          });
+      return true;
+    } catch (RejectedExecutionException e) {
+      fail(new ObjectStoreException(Kind.OTHER, "the store is closed", e));
+      synchronized (this) {
+        ended++;
+        notifyAll();
+      }
+      if (done != null) done.run();
+      return false;
+    }
+  }
+
+  /** The first part's failure, or null while none failed. */
+  synchronized IOException failure() {
+    return failure;
+  }
+
+  /**
+   * Waits until every part started has ended (none writes into its slice any more), then throws the
+   * first failure, if any. An interrupt aborts the parts and is kept for the caller.
+   */
+  void awaitAll() throws IOException {
     boolean interrupted = false;
     while (true) {
-      try {
-        done.await(); // every part: none may write into dst once we return
-        break;
-      } catch (InterruptedException e) {
-        interrupted = true;
-        fail(new InterruptedIOException("interrupted"));
+      synchronized (this) {
+        if (ended >= started) break;
+        try {
+          wait();
+          continue;
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
       }
+      fail(new InterruptedIOException("interrupted")); // aborts the parts; then wait for them
     }
     if (interrupted) Thread.currentThread().interrupt();
     synchronized (this) {
       if (failure != null) throw failure;
     }
-    dst.position(base + want);
   }
 
   /**
@@ -130,6 +172,10 @@ final class ParallelParts {
 
   /** Ends every part now: their connections are aborted and their threads interrupted. */
   void abortAll() {
+    synchronized (this) {
+      // a part that had not begun yet must not count as read
+      if (failure == null) failure = new IOException("the parts were aborted");
+    }
     aborted = true;
     for (Body b : live) b.abort();
     synchronized (this) {

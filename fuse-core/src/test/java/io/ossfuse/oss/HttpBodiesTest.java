@@ -239,7 +239,7 @@ class HttpBodiesTest {
   }
 
   @Test
-  void aRunInPartsStopsAtTheFirstPieceOfAReplacedObject() throws IOException {
+  void aRunInPartsOfAReplacedObjectHandsOverOnlyPiecesOfThePinnedVersion() throws IOException {
     Path file = server.bucketDir("bkt").resolve("dir/changing2.bin");
     Files.write(file, blob);
     byte[] next = new byte[5 * MIB];
@@ -249,17 +249,19 @@ class HttpBodiesTest {
       OssObjectStoreTest.Pieces p =
           new OssObjectStoreTest.Pieces() {
             @Override
-            public void filled(int index, ByteBuffer dst) {
-              super.filled(index, dst);
-              if (index == 0) replace(file, next);
+            public ByteBuffer buffer(int index, int length) {
+              // the pieces' GETs are all in flight at once: replaced between the first piece's
+              // GETs and the second's
+              if (index == 1) replace(file, next);
+              return super.buffer(index, length);
             }
           };
-      // each piece is GETs of its own, pinned to the ETag: the next piece sees the change
+      // every GET is pinned to the ETag: the second piece's see the change, the first's may
       assertThrows(
           ObjectChangedException.class,
           () -> s.readRun("dir/changing2.bin", etag, 0, new int[] {2 * MIB, 2 * MIB}, p));
-      assertEquals(1, p.filled.size());
-      assertEquals(ByteBuffer.wrap(blob, 0, 2 * MIB), p.filled.get(0));
+      assertTrue(p.filled.size() <= 1, "pieces handed over: " + p.filled.size());
+      if (p.filled.size() == 1) assertEquals(ByteBuffer.wrap(blob, 0, 2 * MIB), p.filled.get(0));
       ByteBuffer dst = ByteBuffer.allocateDirect(4 * MIB);
       assertThrows(ObjectChangedException.class, () -> s.read("dir/changing2.bin", etag, 0, dst));
       assertEquals(0, dst.position(), "nothing presented as read");

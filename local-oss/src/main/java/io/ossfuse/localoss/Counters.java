@@ -3,6 +3,7 @@ package io.ossfuse.localoss;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -20,6 +21,8 @@ public final class Counters {
   private final LongAdder bytes = new LongAdder();
   private final LongAdder authFailures = new LongAdder();
   private final LongAdder requests = new LongAdder();
+  private final AtomicInteger getsInFlight = new AtomicInteger();
+  private final AtomicInteger peakGetsInFlight = new AtomicInteger();
 
   Counters() {
     for (OssOperation op : OssOperation.values()) {
@@ -71,8 +74,22 @@ public final class Counters {
     return a == null ? 0 : a.sum();
   }
 
+  /** GetObject requests being answered now (headers or body not sent completely yet). */
+  public int getsInFlight() {
+    return getsInFlight.get();
+  }
+
+  /**
+   * The most GetObject requests answered at the same time since start or the last {@link #reset()}:
+   * how many ranged GETs a client keeps in flight.
+   */
+  public int peakGetsInFlight() {
+    return peakGetsInFlight.get();
+  }
+
   /** Sets every counter to zero. Not atomic against requests in flight. */
   public void reset() {
+    peakGetsInFlight.set(getsInFlight.get());
     ops.values().forEach(LongAdder::reset);
     getsByKey.clear();
     bytesByKey.clear();
@@ -107,6 +124,14 @@ public final class Counters {
     if (op == OssOperation.GET && key != null) {
       getsByKey.computeIfAbsent(key, k -> new LongAdder()).increment();
     }
+  }
+
+  void getStarted() {
+    peakGetsInFlight.accumulateAndGet(getsInFlight.incrementAndGet(), Math::max);
+  }
+
+  void getEnded() {
+    getsInFlight.decrementAndGet();
   }
 
   void sent(String key, long n) {

@@ -23,6 +23,19 @@ final class GetObjectHandler implements OperationHandler {
 
   @Override
   public void handle(HttpExchange ex, OssRequest request, BucketStore store) throws IOException {
+    if (request.op != OssOperation.GET) {
+      serve(ex, request, store);
+      return;
+    }
+    counters.getStarted();
+    try {
+      serve(ex, request, store);
+    } finally {
+      counters.getEnded();
+    }
+  }
+
+  private void serve(HttpExchange ex, OssRequest request, BucketStore store) throws IOException {
     Route r = request.route;
     r.requireNoObjectSubresource();
     boolean head = request.op == OssOperation.HEAD;
