@@ -197,6 +197,7 @@ public final class InodeTable implements Closeable {
   }
 
   private void load() throws IOException {
+    long t0 = System.nanoTime();
     Files.deleteIfExists(dir.resolve(LOG_FILE + ".tmp"));
     Path file = dir.resolve(LOG_FILE);
     if (!Files.exists(file) || Files.size(file) < MAGIC.length) {
@@ -246,7 +247,12 @@ public final class InodeTable implements Closeable {
     log.truncate(good);
     log.position(good);
     records = n;
-    LOG.info("inode table {}: {} entries, next inode {}", file, byIno.size(), nextIno);
+    LOG.info(
+        "inode table {}: {} entries, next inode {}, read in {} ms",
+        file,
+        byIno.size(),
+        nextIno,
+        (System.nanoTime() - t0) / 1_000_000);
   }
 
   private void apply(byte type, long ino, String path) {

@@ -63,7 +63,10 @@ public final class RawFuseTransport {
   /** Serves {@code fd} until the connection ends (unmount or abort). */
   public static void serve(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config)
       throws InterruptedException, IOException {
-    RawFuseSession s = start(fd, fs, state, config);
+    awaitEnd(start(fd, fs, state, config));
+  }
+
+  private static void awaitEnd(RawFuseSession s) throws InterruptedException, IOException {
     s.awaitTermination();
     Optional<Throwable> f = s.failure();
     if (f.isPresent()) {
@@ -90,7 +93,61 @@ public final class RawFuseTransport {
     SessionState state = SessionState.fromEnvironment(System.getenv());
     warmUp();
     Standby.awaitActivation(System.getenv());
-    serve(0, fs.get(), state, config);
+    // The poison check reads and writes only the session directory: it runs beside the
+    // filesystem's open (cache and inode table), not after it, while every request waits.
+    PoisonCheck poison = PoisonCheck.start(state, config, PoisonPolicy.defaults());
+    ReadOnlyFileSystem opened = fs.get();
+    Server s = new Server(0, opened, state, config, PoisonPolicy.defaults(), poison);
+    Thread t = new Thread(s::run, "fuse-raw-main");
+    t.setDaemon(true);
+    t.start();
+    awaitEnd(s);
+  }
+
+  /** A poison check ({@link PoisonGuard#open}) running in a thread of its own, and its duration. */
+  static final class PoisonCheck {
+    private final java.util.concurrent.FutureTask<PoisonGuard> task;
+    private volatile long millis;
+
+    private PoisonCheck(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      this.task =
+          new java.util.concurrent.FutureTask<>(
+              () -> {
+                long t0 = System.nanoTime();
+                PoisonGuard g =
+                    PoisonGuard.open(state, config.workers(), policy, System::currentTimeMillis);
+                millis = (System.nanoTime() - t0) / 1_000_000;
+                return g;
+              });
+    }
+
+    /** Runs the check on this thread. */
+    static PoisonCheck now(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      PoisonCheck c = new PoisonCheck(state, config, policy);
+      c.task.run();
+      return c;
+    }
+
+    static PoisonCheck start(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      PoisonCheck c = new PoisonCheck(state, config, policy);
+      Thread t = new Thread(c.task, "poison-check");
+      t.setDaemon(true);
+      t.start();
+      return c;
+    }
+
+    /** The guard (PoisonGuard.open never fails: at worst it is disabled). */
+    PoisonGuard await() throws InterruptedException {
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("poison check failed", e.getCause());
+      }
+    }
+
+    long millis() {
+      return millis;
+    }
   }
 
   /**
@@ -181,6 +238,7 @@ public final class RawFuseTransport {
     private final RawFuseConfig config;
     private final InitStore store;
     private final PoisonPolicy poison;
+    private final PoisonCheck ahead;
     private PoisonGuard guard = PoisonGuard.disabled();
     private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -198,6 +256,20 @@ public final class RawFuseTransport {
         SessionState state,
         RawFuseConfig config,
         PoisonPolicy poison) {
+      this(fd, fs, state, config, poison, null);
+    }
+
+    /**
+     * {@code ahead}: the poison check already started (null: run it first thing in {@link #run}).
+     */
+    Server(
+        int fd,
+        ReadOnlyFileSystem fs,
+        SessionState state,
+        RawFuseConfig config,
+        PoisonPolicy poison,
+        PoisonCheck ahead) {
+      this.ahead = ahead;
       this.fd = fd;
       this.poison = Objects.requireNonNull(poison, "poison");
       this.fs = Objects.requireNonNull(fs, "fs");
@@ -213,8 +285,9 @@ public final class RawFuseTransport {
         long begun = Standby.millisSinceActivation();
         long t0 = System.nanoTime();
         // Before RESEND: what the dead predecessor had in flight decides what is poison.
-        guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
-        long poisonMs = (System.nanoTime() - t0) / 1_000_000;
+        PoisonCheck check = ahead != null ? ahead : PoisonCheck.now(state, config, poison);
+        guard = check.await();
+        long poisonWait = (System.nanoTime() - t0) / 1_000_000;
         Optional<Negotiation> saved = store.load();
         ServeMode m;
         if (saved.isPresent()) {
@@ -234,8 +307,10 @@ public final class RawFuseTransport {
                       + " ms after activation (filesystem open "
                       + begun
                       + " ms, poison check "
-                      + poisonMs
-                      + " ms)");
+                      + check.millis()
+                      + " ms beside it, waited for "
+                      + poisonWait
+                      + " ms after)");
         } else {
           // A predecessor may have read INIT and died before saving it: have it re-sent.
           boolean resendWorks = resend(shared);
@@ -258,12 +333,14 @@ public final class RawFuseTransport {
           // backing id on every further open (else EIO); such a child only registers nothing new
           passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
         }
+        long served = Standby.millisSinceActivation();
         LOG.info(
-            "serving FUSE session {} in mode {} with {} workers, passthrough {}",
+            "serving FUSE session {} in mode {} with {} workers, passthrough {}{}",
             state.sessionId(),
             m,
             config.workers(),
-            passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)");
+            passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)",
+            served < 0 ? "" : ": " + served + " ms after activation");
         mode.complete(m);
         runWorkers(channel);
       } catch (Throwable t) {
