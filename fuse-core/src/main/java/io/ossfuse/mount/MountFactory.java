@@ -60,12 +60,26 @@ public final class MountFactory {
       Map<String, String> env,
       Function<MountOptions, BlockCache> cacheFactory,
       java.util.function.Consumer<String> stillLocked) {
+    this(env, cacheFactory, stillLocked, null);
+  }
+
+  /**
+   * As {@link #MountFactory(Map, Function, java.util.function.Consumer)}, with the inode table read
+   * ahead by {@code inodesAhead} (null: read at the takeover).
+   */
+  public MountFactory(
+      Map<String, String> env,
+      Function<MountOptions, BlockCache> cacheFactory,
+      java.util.function.Consumer<String> stillLocked,
+      io.ossfuse.fs.InodePreload inodesAhead) {
     this.env = env;
     this.cacheFactory = cacheFactory;
     this.takeoverStillLocked = stillLocked;
+    this.inodesAhead = inodesAhead;
   }
 
   private final java.util.function.Consumer<String> takeoverStillLocked;
+  private final io.ossfuse.fs.InodePreload inodesAhead;
 
   /**
    * The tiered cache from the options' YAML file; null (the filesystem's in-heap default cache)
@@ -146,7 +160,8 @@ public final class MountFactory {
                 o.stateDir() == null
                     ? InodeTable.inMemory()
                     : takeoverStillLocked != null
-                        ? InodeTable.takenOver(Path.of(o.stateDir()), 10_000, takeoverStillLocked)
+                        ? InodeTable.takenOver(
+                            Path.of(o.stateDir()), 10_000, takeoverStillLocked, inodesAhead)
                         : InodeTable.persistent(Path.of(o.stateDir()), 10_000));
     Thread inodesThread = new Thread(inodesTask, "open-inode-table");
     inodesThread.setDaemon(true);

@@ -3,6 +3,7 @@ package io.ossfuse.recovery;
 import io.ossfuse.cache.CacheScan;
 import io.ossfuse.cache.TieredBlockCache;
 import io.ossfuse.cache.TieredStoreConfig;
+import io.ossfuse.fs.InodePreload;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fuse.dev.Standby;
 import io.ossfuse.fuse.raw.RawFuseConfig;
@@ -160,8 +161,13 @@ public final class FuseChildMain {
           Runtime.getRuntime()
               .halt(2); // two processes on one cache or state dir: the daemon starts afresh
         };
-    if (options.tieredstore() == null)
-      return new MountFactory(System.getenv(), o -> null, stillLocked);
+    // the inode table as the active child appends to it, read ahead the same way
+    InodePreload inodes =
+        options.stateDir() == null ? null : InodePreload.of(Path.of(options.stateDir()));
+    if (options.tieredstore() == null) {
+      startRefresher(null, inodes);
+      return new MountFactory(System.getenv(), o -> null, stillLocked, inodes);
+    }
     TieredStoreConfig config;
     CacheScan scan;
     try {
@@ -169,29 +175,17 @@ public final class FuseChildMain {
       scan = CacheScan.of(config);
     } catch (RuntimeException e) {
       System.err.println("ossfuse child: no cache pre-scan (" + e.getMessage() + ")");
+      startRefresher(null, inodes);
       return new MountFactory(
           System.getenv(),
           o ->
               TieredBlockCache.builder(TieredStoreConfig.load(Path.of(o.tieredstore())))
                   .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked)
                   .build(),
-          stillLocked);
+          stillLocked,
+          inodes);
     }
-    Thread refresher =
-        new Thread(
-            () -> {
-              while (!Standby.activationPending()) {
-                try {
-                  Thread.sleep(PRESCAN_REFRESH_MS);
-                } catch (InterruptedException e) {
-                  return;
-                }
-                if (!Standby.activationPending()) scan.refresh(false);
-              }
-            },
-            "cache-prescan");
-    refresher.setDaemon(true);
-    refresher.start();
+    startRefresher(scan, inodes);
     return new MountFactory(
         System.getenv(),
         o -> {
@@ -210,7 +204,30 @@ public final class FuseChildMain {
               .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked)
               .build();
         },
-        stillLocked);
+        stillLocked,
+        inodes);
+  }
+
+  /** Keeps the cache index and the inode table read ahead up to date until activation. */
+  private static void startRefresher(CacheScan scan, InodePreload inodes) {
+    if (scan == null && inodes == null) return;
+    Thread refresher =
+        new Thread(
+            () -> {
+              while (!Standby.activationPending()) {
+                try {
+                  Thread.sleep(PRESCAN_REFRESH_MS);
+                } catch (InterruptedException e) {
+                  return;
+                }
+                if (Standby.activationPending()) return;
+                if (scan != null) scan.refresh(false);
+                if (inodes != null) inodes.refresh();
+              }
+            },
+            "cache-prescan");
+    refresher.setDaemon(true);
+    refresher.start();
   }
 
   /**

@@ -93,60 +93,80 @@ public final class RawFuseTransport {
     SessionState state = SessionState.fromEnvironment(System.getenv());
     warmUp();
     Standby.awaitActivation(System.getenv());
-    // The poison check reads and writes only the session directory: it runs beside the
-    // filesystem's open (cache and inode table), not after it, while every request waits.
-    PoisonCheck poison = PoisonCheck.start(state, config, PoisonPolicy.defaults());
+    // beside the filesystem's open (cache and inode table), not after it: every request waits
+    SessionPrep prep = SessionPrep.start(0, state, config, PoisonPolicy.defaults());
     ReadOnlyFileSystem opened = fs.get();
-    Server s = new Server(0, opened, state, config, PoisonPolicy.defaults(), poison);
+    Server s = new Server(0, opened, state, config, PoisonPolicy.defaults(), prep);
     Thread t = new Thread(s::run, "fuse-raw-main");
     t.setDaemon(true);
     t.start();
     awaitEnd(s);
   }
 
-  /** A poison check ({@link PoisonGuard#open}) running in a thread of its own, and its duration. */
-  static final class PoisonCheck {
-    private final java.util.concurrent.FutureTask<PoisonGuard> task;
-    private volatile long millis;
+  /**
+   * What a generation reads from the session directory before it serves: the poison check ({@link
+   * PoisonGuard#open}), the INIT record and, for a session with passthrough, the predecessor's
+   * passthrough opens. None of it needs the filesystem, so a takeover runs it in a thread of its
+   * own beside the filesystem's open; no worker reads before it is done.
+   */
+  static final class SessionPrep {
+    record Result(
+        PoisonGuard guard,
+        Optional<Negotiation> saved,
+        PassthroughOpens passthrough,
+        long poisonMillis,
+        long passthroughMillis) {}
 
-    private PoisonCheck(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+    private final java.util.concurrent.FutureTask<Result> task;
+
+    private SessionPrep(int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
       this.task =
           new java.util.concurrent.FutureTask<>(
               () -> {
                 long t0 = System.nanoTime();
+                // Before RESEND: what the dead predecessor had in flight decides what is poison.
                 PoisonGuard g =
                     PoisonGuard.open(state, config.workers(), policy, System::currentTimeMillis);
-                millis = (System.nanoTime() - t0) / 1_000_000;
-                return g;
+                long t1 = System.nanoTime();
+                Optional<Negotiation> saved = new InitStore(state).load();
+                PassthroughOpens p = null;
+                if (saved.isPresent() && saved.get().passthrough()) {
+                  // before any worker reads: a re-sent OPEN must find the predecessor's record.
+                  // Also with passthrough off in this child: an inode the kernel holds open
+                  // passthrough needs that backing id on every further open (else EIO); such a
+                  // child only registers nothing new
+                  p = PassthroughOpens.open(state, BackingIds.kernel(fd));
+                }
+                long t2 = System.nanoTime();
+                return new Result(g, saved, p, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
               });
     }
 
-    /** Runs the check on this thread. */
-    static PoisonCheck now(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
-      PoisonCheck c = new PoisonCheck(state, config, policy);
+    /** Runs it on this thread. */
+    static SessionPrep now(int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      SessionPrep c = new SessionPrep(fd, state, config, policy);
       c.task.run();
       return c;
     }
 
-    static PoisonCheck start(SessionState state, RawFuseConfig config, PoisonPolicy policy) {
-      PoisonCheck c = new PoisonCheck(state, config, policy);
-      Thread t = new Thread(c.task, "poison-check");
+    /** Starts it in a thread of its own. */
+    static SessionPrep start(
+        int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      SessionPrep c = new SessionPrep(fd, state, config, policy);
+      Thread t = new Thread(c.task, "session-prep");
       t.setDaemon(true);
       t.start();
       return c;
     }
 
-    /** The guard (PoisonGuard.open never fails: at worst it is disabled). */
-    PoisonGuard await() throws InterruptedException {
+    Result await() throws InterruptedException, IOException {
       try {
         return task.get();
       } catch (ExecutionException e) {
-        throw new IllegalStateException("poison check failed", e.getCause());
+        if (e.getCause() instanceof IOException io) throw io;
+        if (e.getCause() instanceof RuntimeException r) throw r;
+        throw new IOException(e.getCause());
       }
-    }
-
-    long millis() {
-      return millis;
     }
   }
 
@@ -238,7 +258,7 @@ public final class RawFuseTransport {
     private final RawFuseConfig config;
     private final InitStore store;
     private final PoisonPolicy poison;
-    private final PoisonCheck ahead;
+    private final SessionPrep ahead;
     private PoisonGuard guard = PoisonGuard.disabled();
     private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -268,7 +288,7 @@ public final class RawFuseTransport {
         SessionState state,
         RawFuseConfig config,
         PoisonPolicy poison,
-        PoisonCheck ahead) {
+        SessionPrep ahead) {
       this.ahead = ahead;
       this.fd = fd;
       this.poison = Objects.requireNonNull(poison, "poison");
@@ -284,11 +304,12 @@ public final class RawFuseTransport {
         FuseChannel shared = FuseChannel.ofFd(fd);
         long begun = Standby.millisSinceActivation();
         long t0 = System.nanoTime();
-        // Before RESEND: what the dead predecessor had in flight decides what is poison.
-        PoisonCheck check = ahead != null ? ahead : PoisonCheck.now(state, config, poison);
-        guard = check.await();
-        long poisonWait = (System.nanoTime() - t0) / 1_000_000;
-        Optional<Negotiation> saved = store.load();
+        SessionPrep.Result prep =
+            (ahead != null ? ahead : SessionPrep.now(fd, state, config, poison)).await();
+        guard = prep.guard();
+        long prepWait = (System.nanoTime() - t0) / 1_000_000;
+        Optional<Negotiation> saved = prep.saved();
+        passthrough = prep.passthrough();
         ServeMode m;
         if (saved.isPresent()) {
           negotiation = saved.get();
@@ -306,10 +327,12 @@ public final class RawFuseTransport {
                       + Standby.millisSinceActivation()
                       + " ms after activation (filesystem open "
                       + begun
-                      + " ms, poison check "
-                      + check.millis()
-                      + " ms beside it, waited for "
-                      + poisonWait
+                      + " ms; beside it poison check "
+                      + prep.poisonMillis()
+                      + " ms, passthrough replay "
+                      + prep.passthroughMillis()
+                      + " ms, waited for "
+                      + prepWait
                       + " ms after)");
         } else {
           // A predecessor may have read INIT and died before saving it: have it re-sent.
@@ -327,10 +350,8 @@ public final class RawFuseTransport {
           cloneFd = cloneFd(fd);
           channel = FuseChannel.ofFd(cloneFd);
         }
-        if (negotiation.passthrough()) {
-          // before any worker reads: a re-sent OPEN must find the predecessor's record. Also with
-          // passthrough off in this child: an inode the kernel holds open passthrough needs that
-          // backing id on every further open (else EIO); such a child only registers nothing new
+        if (negotiation.passthrough() && passthrough == null) {
+          // a fresh session's (see SessionPrep for why before any worker reads)
           passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
         }
         long served = Standby.millisSinceActivation();
