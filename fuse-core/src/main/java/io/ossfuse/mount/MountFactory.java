@@ -72,11 +72,24 @@ public final class MountFactory {
       Function<MountOptions, BlockCache> cacheFactory,
       java.util.function.Consumer<String> stillLocked,
       io.ossfuse.fs.InodePreload inodesAhead) {
+    this(env, cacheFactory, stillLocked, inodesAhead, null);
+  }
+
+  /** ... and the metadata the predecessor knew, read ahead by {@code metaAhead} (may be null). */
+  public MountFactory(
+      Map<String, String> env,
+      Function<MountOptions, BlockCache> cacheFactory,
+      java.util.function.Consumer<String> stillLocked,
+      io.ossfuse.fs.InodePreload inodesAhead,
+      io.ossfuse.fs.MetaPreload metaAhead) {
     this.env = env;
     this.cacheFactory = cacheFactory;
     this.takeoverStillLocked = stillLocked;
     this.inodesAhead = inodesAhead;
+    this.metaAhead = metaAhead;
   }
+
+  private final io.ossfuse.fs.MetaPreload metaAhead;
 
   private final java.util.function.Consumer<String> takeoverStillLocked;
   private final io.ossfuse.fs.InodePreload inodesAhead;
@@ -175,12 +188,24 @@ public final class MountFactory {
         inodes = awaitInodes(inodesTask, o);
       }
       Metrics.watchCache(cache);
+      // a standby of this mount takes over what it learns of the metadata
+      io.ossfuse.fs.MetaJournal journal = null;
+      if (metaAhead != null) metaAhead.finish(); // before the new journal replaces the old one
+      if (o.stateDir() != null) {
+        try {
+          journal = io.ossfuse.fs.MetaJournal.open(Path.of(o.stateDir()), metaAhead);
+        } catch (java.io.IOException e) {
+          LOG.info("no metadata journal in {}: {}", o.stateDir(), e.getMessage());
+        }
+      }
       ObjectFileSystem fs =
           ObjectFileSystem.builder(Metrics.meter(store))
               .prefix(prefix)
               .cache(cache)
               .inodes(inodes)
               .options(o.fsOptions())
+              .metadataJournal(journal)
+              .metadataFrom(metaAhead)
               .build();
       return new MountedFileSystem(o, store, cache, inodes, fs, ownsStore);
     } catch (MountException | RuntimeException e) {

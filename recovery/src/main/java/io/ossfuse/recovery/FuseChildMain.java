@@ -4,6 +4,7 @@ import io.ossfuse.cache.CacheScan;
 import io.ossfuse.cache.TieredBlockCache;
 import io.ossfuse.cache.TieredStoreConfig;
 import io.ossfuse.fs.InodePreload;
+import io.ossfuse.fs.MetaPreload;
 import io.ossfuse.fs.ReadOnlyFileSystem;
 import io.ossfuse.fuse.dev.Standby;
 import io.ossfuse.fuse.raw.RawFuseConfig;
@@ -170,9 +171,12 @@ public final class FuseChildMain {
     // the inode table as the active child appends to it, read ahead the same way
     InodePreload inodes =
         options.stateDir() == null ? null : InodePreload.of(Path.of(options.stateDir()));
+    // and the metadata it learns (HEADs, listings), so the readers' paths need no request again
+    MetaPreload meta =
+        options.stateDir() == null ? null : MetaPreload.of(Path.of(options.stateDir()));
     if (options.tieredstore() == null) {
-      startRefresher(null, inodes);
-      return new MountFactory(System.getenv(), o -> null, stillLocked, inodes);
+      startRefresher(null, inodes, meta);
+      return new MountFactory(System.getenv(), o -> null, stillLocked, inodes, meta);
     }
     TieredStoreConfig config;
     CacheScan scan;
@@ -181,7 +185,7 @@ public final class FuseChildMain {
       scan = CacheScan.of(config);
     } catch (RuntimeException e) {
       System.err.println("ossfuse child: no cache pre-scan (" + e.getMessage() + ")");
-      startRefresher(null, inodes);
+      startRefresher(null, inodes, meta);
       return new MountFactory(
           System.getenv(),
           o ->
@@ -189,9 +193,10 @@ public final class FuseChildMain {
                   .takeoverLock(TAKEOVER_LOCK_WAIT, stillLocked)
                   .build(),
           stillLocked,
-          inodes);
+          inodes,
+          meta);
     }
-    startRefresher(scan, inodes);
+    startRefresher(scan, inodes, meta);
     return new MountFactory(
         System.getenv(),
         o -> {
@@ -214,12 +219,13 @@ public final class FuseChildMain {
           return c;
         },
         stillLocked,
-        inodes);
+        inodes,
+        meta);
   }
 
   /** Keeps the cache index and the inode table read ahead up to date until activation. */
-  private static void startRefresher(CacheScan scan, InodePreload inodes) {
-    if (scan == null && inodes == null) return;
+  private static void startRefresher(CacheScan scan, InodePreload inodes, MetaPreload meta) {
+    if (scan == null && inodes == null && meta == null) return;
     Thread refresher =
         new Thread(
             () -> {
@@ -232,6 +238,7 @@ public final class FuseChildMain {
                 if (Standby.activationPending()) return;
                 if (scan != null) scan.refresh(false);
                 if (inodes != null) inodes.refresh();
+                if (meta != null) meta.refresh();
               }
             },
             "cache-prescan");
