@@ -1,14 +1,9 @@
 package io.ossfuse.fs;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * records are read and the log continued, instead of reading and parsing it all while every request
  * waits.
  *
- * <p>The log is append-only between compactions, which rename a new file over it: a log with
- * another file key, or shorter than what was read, is read again from the start. A record being
- * appended while it is read fails its CRC or is incomplete: reading stops before it and resumes
- * there next time.
+ * <p>The log is append-only between compactions, which rename a new file over it: a log whose first
+ * bytes are not the ones already applied (their CRC differs), or shorter than them, is read again
+ * from the start. A record being appended while it is read fails its CRC or is incomplete: reading
+ * stops before it and resumes there next time.
  */
 public final class InodePreload {
   private static final Logger LOG = LoggerFactory.getLogger(InodePreload.class);
@@ -31,7 +26,6 @@ public final class InodePreload {
   private final Path dir;
   private final Path file;
   private InodeTable table;
-  private Object fileKey;
 
   /** Offset of the first byte not applied (whole records end there). */
   private long good;
@@ -67,53 +61,48 @@ public final class InodePreload {
   }
 
   private long readMore() throws IOException {
-    BasicFileAttributes a;
-    try {
-      a = Files.readAttributes(file, BasicFileAttributes.class);
-    } catch (NoSuchFileException none) {
+    if (!Files.exists(file)) {
       table = null; // none yet: the takeover starts one
       return 0;
     }
-    if (a.size() < InodeTable.magicLength()) {
+    // The whole file: reading is cheap, parsing is what is saved. The part read before must be
+    // byte for byte what it was (a CRC of it): else a compaction renamed another log over it
+    // (its file key may even be the old one's, reused).
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (NoSuchFileException renamedMeanwhile) {
+      return 0;
+    }
+    if (bytes.length < InodeTable.magicLength()) {
       table = null;
       return 0;
     }
-    Object key = a.fileKey();
-    if (table == null || key == null || !key.equals(fileKey) || a.size() < good) {
+    if (table == null || bytes.length < good || crcOf(bytes, good) != prefixCrc) {
       table = InodeTable.unopened(dir); // compacted (or first read): from the start
-      fileKey = key;
       good = 0;
       records = 0;
     }
-    if (a.size() == good) return 0;
-    byte[] bytes = new byte[Math.toIntExact(a.size() - good)];
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      long pos = good;
-      while (b.hasRemaining()) {
-        int n = ch.read(b, pos);
-        if (n < 0) break;
-        pos += n;
-      }
-      bytes = b.position() == bytes.length ? bytes : java.util.Arrays.copyOf(bytes, b.position());
-    }
-    // renamed over meanwhile: what was read may be the new file's; start afresh next time
-    Object after = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
-    if (!Objects.equals(after, fileKey)) {
-      table = null;
-      return 0;
-    }
-    int from = 0;
     if (good == 0) {
       InodeTable.checkMagic(bytes, file);
-      from = InodeTable.magicLength();
-      good = from;
+      good = InodeTable.magicLength();
     }
-    long[] r = table.replay(bytes, from);
+    long[] r = table.replay(bytes, (int) good);
     good += r[0];
     records += r[1];
+    prefixCrc = crcOf(bytes, good);
+    size = bytes.length;
     return r[1];
   }
+
+  private static long crcOf(byte[] b, long len) {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(b, 0, (int) len);
+    return c.getValue();
+  }
+
+  private long prefixCrc;
+  private long size;
 
   /**
    * The table as the predecessor left it (it writes no more), or null when it cannot be read ahead:
@@ -132,6 +121,6 @@ public final class InodePreload {
 
   /** Continues the log after what {@link #finish} read (a torn tail is cut off). */
   synchronized void openLog() throws IOException {
-    table.openLogAt(file, good, Files.size(file), records, startNanos);
+    table.openLogAt(file, good, size, records, startNanos);
   }
 }

@@ -1,23 +1,19 @@
 package io.ossfuse.fs;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 
 /**
  * A standby's copy of the active child's {@link MetaJournal}, read ahead while it waits: at each
- * {@link #refresh} only what was appended since (a file with another file key, or shorter, is read
- * from the start: the journal started afresh). The filesystem of the takeover starts with its
- * entries still within their expiry ({@link ObjectFileSystem.Builder#metadataFrom}).
+ * {@link #refresh} only what was appended since parsed (a file whose first bytes are not the ones
+ * parsed before is read from the start: the journal started afresh). The filesystem of the takeover
+ * starts with its entries still within their expiry ({@link
+ * ObjectFileSystem.Builder#metadataFrom}).
  */
 public final class MetaPreload {
   /** What the predecessor knew of a path (empty: absent) and until when (epoch millis). */
@@ -25,7 +21,6 @@ public final class MetaPreload {
 
   private final Path file;
   private final Map<String, Seed> entries = new java.util.concurrent.ConcurrentHashMap<>();
-  private Object fileKey;
   private long offset;
 
   private MetaPreload(Path stateDir) {
@@ -46,47 +41,45 @@ public final class MetaPreload {
       return readMore();
     } catch (IOException | RuntimeException e) {
       entries.clear(); // read from the start next time
-      fileKey = null;
       offset = 0;
+      prefixCrc = crcOf(new byte[0], 0);
       return 0;
     }
   }
 
   private int readMore() throws IOException {
-    BasicFileAttributes a;
+    byte[] bytes;
     try {
-      a = Files.readAttributes(file, BasicFileAttributes.class);
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException none) {
       return 0;
     }
-    if (fileKey == null || !fileKey.equals(a.fileKey()) || a.size() < offset) {
+    // what was read before must be byte for byte the same (a CRC of it): else the journal started
+    // afresh (its file key may even be the old one's, reused)
+    if (bytes.length < offset || crcOf(bytes, offset) != prefixCrc) {
       entries.clear();
-      fileKey = a.fileKey();
       offset = 0;
     }
-    if (a.size() == offset) return 0;
-    byte[] bytes = new byte[Math.toIntExact(a.size() - offset)];
-    int got = 0;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      while (b.hasRemaining() && ch.read(b, offset + b.position()) > 0) {}
-      got = b.position();
-    }
-    if (!Objects.equals(fileKey, Files.readAttributes(file, BasicFileAttributes.class).fileKey())) {
-      fileKey = null; // started afresh meanwhile: from the start next time
-      return 0;
-    }
     int n = 0;
-    int start = 0;
-    for (int i = 0; i < got; i++) {
+    int start = (int) offset;
+    for (int i = start; i < bytes.length; i++) {
       if (bytes[i] != '\n') continue;
       MetaJournal.apply(new String(bytes, start, i - start, StandardCharsets.UTF_8), entries);
       start = i + 1;
       n++;
     }
-    offset += start; // a line being written is read again next time
+    offset = start; // a line being written is read again next time
+    prefixCrc = crcOf(bytes, offset);
     return n;
   }
+
+  private static long crcOf(byte[] b, long len) {
+    java.util.zip.CRC32 c = new java.util.zip.CRC32();
+    c.update(b, 0, (int) len);
+    return c.getValue();
+  }
+
+  private long prefixCrc = crcOf(new byte[0], 0);
 
   private boolean finished;
 
