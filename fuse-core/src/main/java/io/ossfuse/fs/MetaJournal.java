@@ -41,7 +41,11 @@ public final class MetaJournal implements Closeable {
   private static final int MAX_QUEUED = 200_000;
 
   private final Path file;
-  private final LinkedBlockingQueue<String> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
+
+  /** A record as the request thread hands it over: formatted by the journal's thread. */
+  private record Rec(String path, Optional<Node> node, long expiresAtMillis) {}
+
+  private final LinkedBlockingQueue<Rec> queue = new LinkedBlockingQueue<>(MAX_QUEUED);
   private final Thread writer;
   private volatile boolean closed;
   private FileChannel out;
@@ -94,7 +98,7 @@ public final class MetaJournal implements Closeable {
   }
 
   void present(String path, Node n, long expiresAtMillis) {
-    offer(presentLine(path, n, expiresAtMillis));
+    offer(new Rec(path, Optional.of(n), expiresAtMillis));
   }
 
   private static String presentLine(String path, Node n, long expiresAtMillis) {
@@ -113,15 +117,22 @@ public final class MetaJournal implements Closeable {
   }
 
   void absent(String path, long expiresAtMillis) {
-    offer("N " + expiresAtMillis + ' ' + enc(path));
+    offer(new Rec(path, Optional.empty(), expiresAtMillis));
   }
 
   void forgotten(String path) {
-    offer("I " + enc(path));
+    offer(new Rec(path, null, 0));
   }
 
-  private void offer(String line) {
-    if (!closed && !queue.offer(line)) {
+  private static String line(Rec r) {
+    if (r.node() == null) return "I " + enc(r.path());
+    return r.node().isPresent()
+        ? presentLine(r.path(), r.node().get(), r.expiresAtMillis())
+        : "N " + r.expiresAtMillis() + ' ' + enc(r.path());
+  }
+
+  private void offer(Rec r) {
+    if (!closed && !queue.offer(r)) {
       // the writer cannot keep up: a missing record only costs the successor a request
     }
   }
@@ -165,16 +176,16 @@ public final class MetaJournal implements Closeable {
   }
 
   private void writeLoop() {
-    List<String> batch = new ArrayList<>();
+    List<Rec> batch = new ArrayList<>();
     try {
       writeCarried();
       while (!closed) {
-        String first = queue.poll(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
+        Rec first = queue.poll(FLUSH_MILLIS, TimeUnit.MILLISECONDS);
         if (first == null) continue;
         batch.add(first);
         queue.drainTo(batch);
         StringBuilder sb = new StringBuilder();
-        for (String l : batch) sb.append(l).append('\n');
+        for (Rec r : batch) sb.append(line(r)).append('\n');
         batch.clear();
         ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
         if (written + b.remaining() > MAX_BYTES) startFile();
