@@ -179,13 +179,17 @@ public final class MountFactory {
     Thread inodesThread = new Thread(inodesTask, "open-inode-table");
     inodesThread.setDaemon(true);
     inodesThread.start();
+    long t0 = System.nanoTime();
+    long tCache = 0, tInodes = 0, tMeta = 0;
     try {
       try {
         cache = cacheFactory.apply(o);
+        tCache = System.nanoTime();
       } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
         throw new MountException(e.getMessage(), e);
       } finally {
         inodes = awaitInodes(inodesTask, o);
+        tInodes = System.nanoTime();
       }
       Metrics.watchCache(cache);
       // a standby of this mount takes over what it learns of the metadata
@@ -198,6 +202,7 @@ public final class MountFactory {
           LOG.info("no metadata journal in {}: {}", o.stateDir(), e.getMessage());
         }
       }
+      tMeta = System.nanoTime();
       ObjectFileSystem fs =
           ObjectFileSystem.builder(Metrics.meter(store))
               .prefix(prefix)
@@ -207,6 +212,17 @@ public final class MountFactory {
               .metadataJournal(journal)
               .metadataFrom(metaAhead)
               .build();
+      if (takeoverStillLocked != null) {
+        long end = System.nanoTime();
+        LOG.info(
+            "opened for a takeover in {} ms: cache {} ms, then waited {} ms for the inode table,"
+                + " metadata journal {} ms, filesystem {} ms",
+            (end - t0) / 1_000_000,
+            (tCache - t0) / 1_000_000,
+            (tInodes - tCache) / 1_000_000,
+            (tMeta - tInodes) / 1_000_000,
+            (end - tMeta) / 1_000_000);
+      }
       return new MountedFileSystem(o, store, cache, inodes, fs, ownsStore);
     } catch (MountException | RuntimeException e) {
       if (inodes != null) inodes.close();
