@@ -27,14 +27,17 @@ final class Levels {
 
   private final List<FileChannel> lockChannels = new ArrayList<>();
   private final Store.TakeoverLock takeoverLock;
+  private final CacheScan prescan;
 
   /**
    * @param takeoverLock null: a locked level is refused; else see {@link
    *     TieredBlockCache.Builder#takeoverLock}
+   * @param prescan an index built ahead (may be null): block directories it found need no check
    * @throws CacheConfigException one line naming the level, path and fix; no lock is left held
    */
-  Levels(TieredStoreConfig config, Store.TakeoverLock takeoverLock) {
+  Levels(TieredStoreConfig config, Store.TakeoverLock takeoverLock, CacheScan prescan) {
     this.takeoverLock = takeoverLock;
+    this.prescan = prescan;
     List<List<Store>> all = new ArrayList<>();
     try {
       for (int l = 0; l < config.levels().size(); l++) {
@@ -58,9 +61,12 @@ final class Levels {
     Store s = new Store(l, level.mediumType(), root, quota, level.high(), level.low());
     try {
       Files.createDirectories(s.tmpDir);
-      for (int i = 0; i < 256; i++) {
-        Path d = root.resolve(BlockId.dirName(i));
-        if (!Files.isDirectory(d)) Files.createDirectories(d);
+      // a takeover's index saw them all just now: 256 stats less while every request waits
+      if (prescan == null || !prescan.hasAllDirs(root)) {
+        for (int i = 0; i < 256; i++) {
+          Path d = root.resolve(BlockId.dirName(i));
+          if (!Files.isDirectory(d)) Files.createDirectories(d);
+        }
       }
       Path probe = Files.createTempFile(s.tmpDir, "probe", ".tmp");
       Files.delete(probe);
@@ -105,6 +111,13 @@ final class Levels {
               + "); check the directory",
           e);
     }
+    // A takeover's predecessor on the same levels said so already (reading the mount table costs
+    // milliseconds while every request waits).
+    if (takeoverLock == null) warnAboutTheDisk(level, root, quota, where);
+    return s;
+  }
+
+  private static void warnAboutTheDisk(TierLevel level, Path root, long quota, String where) {
     try {
       FileStore fs = Files.getFileStore(root);
       long total = fs.getTotalSpace();
@@ -124,7 +137,6 @@ final class Levels {
     } catch (IOException e) {
       log.warn("{}: cannot check the disk size ({})", where, e.getMessage());
     }
-    return s;
   }
 
   int count() {

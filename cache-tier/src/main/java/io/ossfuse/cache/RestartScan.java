@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -27,6 +26,8 @@ final class RestartScan {
   private RestartScan() {}
 
   /**
+   * @param prescan an index built ahead (may be null): its directories that did not change are
+   *     taken as they are, without a listing
    * @return the number of blocks adopted
    */
   static int rebuild(
@@ -35,13 +36,12 @@ final class RestartScan {
     for (List<Store> ss : stores) {
       for (Store s : ss) {
         deleteAll(s.tmpDir);
-        // directories in parallel: a stat per file dominates, and 100,000 files must take seconds
-        // at most
+        IntStream dirs = IntStream.range(0, 256);
+        // Without an index, directories in parallel: a stat per file dominates, and 100,000 files
+        // must take seconds at most. With one, most come from memory: a thread pool costs more.
+        if (prescan == null) dirs = dirs.parallel();
         List<List<Found>> perDir =
-            IntStream.range(0, 256)
-                .parallel()
-                .mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan))
-                .toList();
+            dirs.mapToObj(i -> scanDir(s, s.root.resolve(BlockId.dirName(i)), prescan)).toList();
         perDir.forEach(found::addAll);
       }
     }
@@ -74,31 +74,13 @@ final class RestartScan {
   }
 
   /**
-   * Lists {@code dir}, or takes its listing from {@code prescan} (may be null) where it did not
-   * change.
+   * The blocks of {@code dir}, from {@code prescan} (may be null) where it did not change; deletes
+   * its stray files.
    */
   private static List<Found> scanDir(Store s, Path dir, CacheScan prescan) {
-    List<Found> found = new ArrayList<>();
-    String dirName = dir.getFileName().toString();
-    try (DirectoryStream<Path> ds = CacheScan.open(prescan, dir)) {
-      for (Path p : ds) {
-        if (WholeObjects.isSum(p)) continue; // goes with its data file
-        BlockId id = BlockId.parse(p.getFileName().toString());
-        BasicFileAttributes a = id == null ? null : CacheScan.attributes(prescan, p);
-        boolean whole = id != null && id.index() == BlockId.WHOLE;
-        long sumLen = whole ? WholeObjects.sumFileLength(p) : 0;
-        if (a == null
-            || !a.isRegularFile()
-            || (!whole && a.size() < BlockHeader.MIN_LEN)
-            || sumLen < 0
-            || !id.dirName().equals(dirName)) {
-          log.debug("removing stray file {}", p);
-          Placement.deleteQuietly(p);
-          if (whole) Placement.deleteQuietly(WholeObjects.sumPath(p));
-          continue;
-        }
-        found.add(new Found(s, id, p, a.size() + sumLen, a.lastModifiedTime().toMillis()));
-      }
+    CacheScan.DirIndex di;
+    try {
+      di = CacheScan.indexOf(prescan, dir);
     } catch (IOException e) {
       throw new CacheConfigException(
           "tieredstore level "
@@ -109,6 +91,18 @@ final class RestartScan {
               + e.getMessage()
               + "); check the directory or remove it",
           e);
+    }
+    for (Path p : di.strays()) {
+      log.debug("removing stray file {}", p);
+      Placement.deleteQuietly(p);
+      BlockId id = BlockId.parse(p.getFileName().toString());
+      if (id != null && id.index() == BlockId.WHOLE) {
+        Placement.deleteQuietly(WholeObjects.sumPath(p));
+      }
+    }
+    List<Found> found = new ArrayList<>(di.blocks().size());
+    for (CacheScan.Block b : di.blocks()) {
+      found.add(new Found(s, b.id(), b.path(), b.size(), b.mtime()));
     }
     return found;
   }

@@ -74,7 +74,8 @@ final class Store {
               try {
                 while (System.nanoTime() < end) {
                   if (tryOnce(ch) != null) return;
-                  Thread.sleep(2);
+                  // 10 ms: the takeover serves meanwhile, and a poll every 2 ms took CPU from it
+                  Thread.sleep(10);
                 }
               } catch (java.nio.channels.ClosedChannelException closedMeanwhile) {
                 return; // the cache was closed before it got the lock

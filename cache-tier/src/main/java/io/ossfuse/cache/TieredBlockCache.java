@@ -203,7 +203,10 @@ public final class TieredBlockCache implements BlockCache {
     this.blockSize = config.blockSize();
     this.maxOpenHandles = OpenFiles.withinFdLimit(maxOpenHandles);
     this.openFiles = new OpenFiles(this.maxOpenHandles);
-    this.levels = new Levels(config, takeoverLock);
+    long t0 = System.nanoTime();
+    long cpu0 = cpuNanos();
+    this.levels = new Levels(config, takeoverLock, prescan);
+    long t1 = System.nanoTime();
     this.placement =
         new Placement(
             levels,
@@ -215,13 +218,20 @@ public final class TieredBlockCache implements BlockCache {
             Math.min(CHUNK_SIZE, blockSize),
             fsync,
             () -> closed);
-    long t0 = System.nanoTime();
     int adopted = RestartScan.rebuild(levels.stores, index, versions, prescan);
+    long t2 = System.nanoTime();
     for (Store s : levels.all()) placement.reserve(s, 0); // evict down to the watermarks
+    long t3 = System.nanoTime();
     log.info(
-        "tiered cache: {} blocks found in {} ms; levels {}",
+        "tiered cache: {} blocks found in {} ms, {} ms of CPU (levels {} ms, index {} ms{},"
+            + " eviction {} ms); levels {}",
         adopted,
-        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0),
+        TimeUnit.NANOSECONDS.toMillis(t3 - t0),
+        TimeUnit.NANOSECONDS.toMillis(cpuNanos() - cpu0),
+        TimeUnit.NANOSECONDS.toMillis(t1 - t0),
+        TimeUnit.NANOSECONDS.toMillis(t2 - t1),
+        prescan == null ? "" : " from an index built ahead",
+        TimeUnit.NANOSECONDS.toMillis(t3 - t2),
         Levels.describe(config));
     this.background = backgroundPool(threads, queue);
     // loads in flight (prefetch threads, demand misses) plus loaded blocks waiting for their
@@ -239,6 +249,12 @@ public final class TieredBlockCache implements BlockCache {
             this::runInBackground);
     this.flights =
         new Flights(blockSize, index, reads, this::keep, counters, buffers, () -> closed);
+  }
+
+  /** CPU time of this thread: beside the wall time, it tells work from waiting for a core. */
+  private static long cpuNanos() {
+    java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
+    return t.isCurrentThreadCpuTimeSupported() ? t.getCurrentThreadCpuTime() : 0;
   }
 
   private static ThreadPoolExecutor backgroundPool(int threads, int queue) {

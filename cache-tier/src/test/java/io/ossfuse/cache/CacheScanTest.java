@@ -77,6 +77,98 @@ class CacheScanTest {
     for (BlockKey k : keys) assertEquals(1, o.loadsOf(k), "served from the cache: " + k);
   }
 
+  /** The block file of {@code k} wherever it is. */
+  private Path fileOf(BlockKey k) throws Exception {
+    BlockId id = BlockId.of(k, BS);
+    for (String level : List.of("mem", "ssd")) {
+      Path p =
+          dir.resolve(level).resolve("ossfuse.blocks").resolve(id.dirName()).resolve(id.fileName());
+      if (Files.exists(p)) return p;
+    }
+    throw new AssertionError("no block file of " + k);
+  }
+
+  @Test
+  void theIndexBuiltAheadIsUpdatedWithWhatThePredecessorWroteAndEvictedBeforeItDied()
+      throws Exception {
+    TestBlocks o = new TestBlocks(BS);
+    List<BlockKey> kept = new ArrayList<>();
+    BlockKey dropped = key("obj-03", 0);
+    CacheScan scan;
+    try (TieredBlockCache active = TieredBlockCache.builder(config()).build()) {
+      for (int i = 0; i < 20; i++) {
+        kept.add(key("obj-01", i));
+        readAndCheck(active, kept.get(i), o, BS, false);
+      }
+      readAndCheck(active, dropped, o, BS, false);
+      ageDirectories();
+      scan = CacheScan.of(config());
+      assertEquals(21, scan.blocks(), "every block indexed ahead");
+      // after the last refresh, before the death: one more written, one deleted
+      active.invalidate(dropped.bucket(), dropped.objectKey());
+      kept.add(key("obj-02", 0));
+      readAndCheck(active, kept.get(20), o, BS, false);
+    }
+    scan.refresh(true); // woken: the predecessor writes no more
+    assertEquals(21, scan.blocks(), "the delta: one block in, one out");
+    TieredBlockCache next =
+        CacheInvariants.open(TieredBlockCache.builder(config()).prescanned(scan));
+    assertEquals(21, next.stats().blocks());
+    for (BlockKey k : kept) readAndCheck(next, k, o, BS, true);
+    for (BlockKey k : kept) assertEquals(1, o.loadsOf(k), "served from the cache: " + k);
+    readAndCheck(next, dropped, o, BS, true);
+    assertEquals(2, o.loadsOf(dropped), "a block deleted after the last refresh is not served");
+  }
+
+  @Test
+  void aBlockDamagedAfterItWasIndexedIsNeverServed() throws Exception {
+    TestBlocks o = new TestBlocks(BS);
+    BlockKey k = key("obj-01", 3);
+    CacheScan scan;
+    try (TieredBlockCache active = TieredBlockCache.builder(config()).build()) {
+      readAndCheck(active, k, o, BS, false);
+      ageDirectories();
+      scan = CacheScan.of(config());
+    }
+    // the same size, other bytes: the directory does not change, so the index keeps the file
+    Path f = fileOf(k);
+    byte[] b = Files.readAllBytes(f);
+    b[b.length - 1] ^= 0x5a;
+    Files.write(f, b);
+    scan.refresh(true);
+    TieredBlockCache next =
+        CacheInvariants.open(TieredBlockCache.builder(config()).prescanned(scan));
+    readAndCheck(next, k, o, BS, true); // checked against its checksums on first read
+    assertEquals(2, o.loadsOf(k), "the damaged block was fetched again");
+  }
+
+  @Test
+  void strayFilesFoundAheadAreDeletedAtTheOpen() throws Exception {
+    TestBlocks o = new TestBlocks(BS);
+    BlockKey k = key("obj-01", 0);
+    Path short1;
+    Path elsewhere;
+    try (TieredBlockCache active = TieredBlockCache.builder(config()).build()) {
+      readAndCheck(active, k, o, BS, false);
+      Path blocks = dir.resolve("ssd").resolve("ossfuse.blocks");
+      BlockId id = BlockId.of(k, BS);
+      short1 = blocks.resolve(id.dirName()).resolve(BlockId.of(key("obj-09", 0), BS).fileName());
+      Files.write(short1, new byte[3]); // a block file too short for a header, in a wrong dir too
+      String other = id.dirName().equals("00") ? "01" : "00";
+      elsewhere = blocks.resolve(other).resolve(id.fileName());
+      Files.copy(fileOf(k), elsewhere); // a block in a directory not its own
+      ageDirectories();
+    }
+    CacheScan scan = CacheScan.of(config());
+    scan.refresh(true);
+    TieredBlockCache next =
+        CacheInvariants.open(TieredBlockCache.builder(config()).prescanned(scan));
+    assertTrue(!Files.exists(short1) && !Files.exists(elsewhere), "strays deleted");
+    assertEquals(1, next.stats().blocks());
+    readAndCheck(next, k, o, BS, true);
+    assertEquals(1, o.loadsOf(k));
+  }
+
   @Test
   void aTakeoverServesAtOnceAndTakesTheLockOnceItsPredecessorLetsGo() throws Exception {
     TestBlocks o = new TestBlocks(BS);

@@ -111,8 +111,22 @@ public final class InodeTable implements Closeable {
   public static InodeTable takenOver(
       Path stateDir, long lockWaitMillis, java.util.function.Consumer<String> stillLocked)
       throws IOException {
+    return takenOver(stateDir, lockWaitMillis, stillLocked, null);
+  }
+
+  /**
+   * As {@link #takenOver(Path, long, java.util.function.Consumer)}, from what {@code ahead} (may be
+   * null) read of the log while the predecessor was alive: only what it appended since is read.
+   */
+  public static InodeTable takenOver(
+      Path stateDir,
+      long lockWaitMillis,
+      java.util.function.Consumer<String> stillLocked,
+      InodePreload ahead)
+      throws IOException {
     Files.createDirectories(stateDir);
-    InodeTable t = new InodeTable(stateDir);
+    InodeTable preloaded = ahead == null ? null : ahead.finish();
+    InodeTable t = preloaded != null ? preloaded : new InodeTable(stateDir);
     FileChannel ch =
         FileChannel.open(
             stateDir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -130,7 +144,8 @@ public final class InodeTable implements Closeable {
                       t.lockTaken(l);
                       return;
                     }
-                    Thread.sleep(2);
+                    // 10 ms: the takeover serves meanwhile, and a poll every 2 ms took CPU from it
+                    Thread.sleep(10);
                   }
                 } catch (java.nio.channels.ClosedChannelException closedMeanwhile) {
                   return;
@@ -149,7 +164,8 @@ public final class InodeTable implements Closeable {
       locker.start();
     }
     try {
-      t.load();
+      if (preloaded != null) ahead.openLog();
+      else t.load();
     } catch (IOException | RuntimeException e) {
       t.close();
       throw e;
@@ -197,6 +213,7 @@ public final class InodeTable implements Closeable {
   }
 
   private void load() throws IOException {
+    long t0 = System.nanoTime();
     Files.deleteIfExists(dir.resolve(LOG_FILE + ".tmp"));
     Path file = dir.resolve(LOG_FILE);
     if (!Files.exists(file) || Files.size(file) < MAGIC.length) {
@@ -204,15 +221,38 @@ public final class InodeTable implements Closeable {
       return;
     }
     byte[] all = Files.readAllBytes(file);
-    ByteBuffer b = ByteBuffer.wrap(all);
-    byte[] magic = new byte[MAGIC.length];
-    b.get(magic);
-    if (!java.util.Arrays.equals(magic, MAGIC)) {
+    checkMagic(all, file);
+    long[] r = replay(all, MAGIC.length);
+    openLogAt(file, MAGIC.length + r[0], all.length, r[1], t0);
+  }
+
+  /** A table with nothing read yet and no log open: for {@link InodePreload}. */
+  static InodeTable unopened(Path dir) {
+    return new InodeTable(dir);
+  }
+
+  static void checkMagic(byte[] start, Path file) throws IOException {
+    if (start.length < MAGIC.length
+        || !java.util.Arrays.equals(start, 0, MAGIC.length, MAGIC, 0, MAGIC.length)) {
       throw new IOException(
           file + " is not an ossfuse inode table (bad magic); move it away to start afresh");
     }
-    long good = b.position();
+  }
+
+  static int magicLength() {
+    return MAGIC.length;
+  }
+
+  /**
+   * Applies the whole records in {@code bytes} from {@code from} on; stops at a torn or damaged
+   * one. Returns {bytes of whole records read, records applied}.
+   */
+  synchronized long[] replay(byte[] bytes, int from) {
+    ByteBuffer b = ByteBuffer.wrap(bytes);
+    b.position(from);
+    long good = from;
     long n = 0;
+    CRC32 c = new CRC32();
     while (b.remaining() > 0) {
       int start = b.position();
       try {
@@ -229,8 +269,8 @@ public final class InodeTable implements Closeable {
           break;
         }
         int crc = b.getInt();
-        CRC32 c = new CRC32();
-        c.update(all, start, b.position() - 4 - start);
+        c.reset();
+        c.update(bytes, start, b.position() - 4 - start);
         if ((int) c.getValue() != crc) break;
         apply(type, ino, path);
         good = b.position();
@@ -239,14 +279,28 @@ public final class InodeTable implements Closeable {
         break;
       }
     }
-    if (good < all.length) {
-      LOG.warn("inode table {}: ignoring {} bytes of a torn tail", file, all.length - good);
+    return new long[] {good - from, n};
+  }
+
+  /**
+   * Continues the log {@code file} after its first {@code good} bytes (whole records, {@code
+   * records} of them); a torn tail up to {@code size} is cut off.
+   */
+  synchronized void openLogAt(Path file, long good, long size, long records, long startNanos)
+      throws IOException {
+    if (good < size) {
+      LOG.warn("inode table {}: ignoring {} bytes of a torn tail", file, size - good);
     }
     log = FileChannel.open(file, StandardOpenOption.WRITE);
     log.truncate(good);
     log.position(good);
-    records = n;
-    LOG.info("inode table {}: {} entries, next inode {}", file, byIno.size(), nextIno);
+    this.records = records;
+    LOG.info(
+        "inode table {}: {} entries, next inode {}, read in {} ms",
+        file,
+        byIno.size(),
+        nextIno,
+        (System.nanoTime() - startNanos) / 1_000_000);
   }
 
   private void apply(byte type, long ino, String path) {

@@ -74,6 +74,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
   private final int readaheadBlocks;
 
   private final MetaCache meta;
+  private final MetaJournal journal;
 
   /**
    * Complete listings, reused by the next opendir of the same directory within the metadata TTL.
@@ -121,7 +122,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
                 DEFAULT_BLOCK_SIZE, defaultCacheBytes(Runtime.getRuntime().maxMemory()));
     this.inodes = b.inodes != null ? b.inodes : InodeTable.inMemory();
     this.readaheadBlocks = readaheadWithin(options.readaheadBlocks(), cache);
-    this.meta = new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000);
+    this.meta =
+        new MetaCache(options.metadataTtl(), options.negativeTtl(), b.ticker, 1_000_000, b.journal);
+    this.journal = b.journal;
+    if (b.metaAhead != null) meta.seed(b.metaAhead.current());
     this.mountTime = b.mountTime != null ? b.mountTime : Instant.now();
     this.listings =
         com.github.benmanes.caffeine.cache.Caffeine.newBuilder()
@@ -217,6 +221,24 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
 
     /** The mtime shown for directories without a marker object; default: now. */
+    /**
+     * Writes what the filesystem learns of the store's metadata to {@code journal}, for a standby
+     * that takes over (closed with the filesystem).
+     */
+    public Builder metadataJournal(MetaJournal journal) {
+      this.journal = journal;
+      return this;
+    }
+
+    /** Starts with what a predecessor knew, as read ahead by {@code ahead} (within its TTLs). */
+    public Builder metadataFrom(MetaPreload ahead) {
+      this.metaAhead = ahead;
+      return this;
+    }
+
+    private MetaJournal journal;
+    private MetaPreload metaAhead;
+
     public Builder mountTime(Instant t) {
       this.mountTime = t;
       return this;
@@ -697,6 +719,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
 
   @Override
   public void close() {
+    if (journal != null) journal.close();
     smallFiles.close();
     listAhead.shutdownNow();
     dirs.clear();

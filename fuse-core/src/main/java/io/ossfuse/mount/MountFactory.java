@@ -60,12 +60,39 @@ public final class MountFactory {
       Map<String, String> env,
       Function<MountOptions, BlockCache> cacheFactory,
       java.util.function.Consumer<String> stillLocked) {
+    this(env, cacheFactory, stillLocked, null);
+  }
+
+  /**
+   * As {@link #MountFactory(Map, Function, java.util.function.Consumer)}, with the inode table read
+   * ahead by {@code inodesAhead} (null: read at the takeover).
+   */
+  public MountFactory(
+      Map<String, String> env,
+      Function<MountOptions, BlockCache> cacheFactory,
+      java.util.function.Consumer<String> stillLocked,
+      io.ossfuse.fs.InodePreload inodesAhead) {
+    this(env, cacheFactory, stillLocked, inodesAhead, null);
+  }
+
+  /** ... and the metadata the predecessor knew, read ahead by {@code metaAhead} (may be null). */
+  public MountFactory(
+      Map<String, String> env,
+      Function<MountOptions, BlockCache> cacheFactory,
+      java.util.function.Consumer<String> stillLocked,
+      io.ossfuse.fs.InodePreload inodesAhead,
+      io.ossfuse.fs.MetaPreload metaAhead) {
     this.env = env;
     this.cacheFactory = cacheFactory;
     this.takeoverStillLocked = stillLocked;
+    this.inodesAhead = inodesAhead;
+    this.metaAhead = metaAhead;
   }
 
+  private final io.ossfuse.fs.MetaPreload metaAhead;
+
   private final java.util.function.Consumer<String> takeoverStillLocked;
+  private final io.ossfuse.fs.InodePreload inodesAhead;
 
   /**
    * The tiered cache from the options' YAML file; null (the filesystem's in-heap default cache)
@@ -146,27 +173,56 @@ public final class MountFactory {
                 o.stateDir() == null
                     ? InodeTable.inMemory()
                     : takeoverStillLocked != null
-                        ? InodeTable.takenOver(Path.of(o.stateDir()), 10_000, takeoverStillLocked)
+                        ? InodeTable.takenOver(
+                            Path.of(o.stateDir()), 10_000, takeoverStillLocked, inodesAhead)
                         : InodeTable.persistent(Path.of(o.stateDir()), 10_000));
     Thread inodesThread = new Thread(inodesTask, "open-inode-table");
     inodesThread.setDaemon(true);
     inodesThread.start();
+    long t0 = System.nanoTime();
+    long tCache = 0, tInodes = 0, tMeta = 0;
     try {
       try {
         cache = cacheFactory.apply(o);
+        tCache = System.nanoTime();
       } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
         throw new MountException(e.getMessage(), e);
       } finally {
         inodes = awaitInodes(inodesTask, o);
+        tInodes = System.nanoTime();
       }
       Metrics.watchCache(cache);
+      // a standby of this mount takes over what it learns of the metadata
+      io.ossfuse.fs.MetaJournal journal = null;
+      if (metaAhead != null) metaAhead.finish(); // before the new journal replaces the old one
+      if (o.stateDir() != null) {
+        try {
+          journal = io.ossfuse.fs.MetaJournal.open(Path.of(o.stateDir()), metaAhead);
+        } catch (java.io.IOException e) {
+          LOG.info("no metadata journal in {}: {}", o.stateDir(), e.getMessage());
+        }
+      }
+      tMeta = System.nanoTime();
       ObjectFileSystem fs =
           ObjectFileSystem.builder(Metrics.meter(store))
               .prefix(prefix)
               .cache(cache)
               .inodes(inodes)
               .options(o.fsOptions())
+              .metadataJournal(journal)
+              .metadataFrom(metaAhead)
               .build();
+      if (takeoverStillLocked != null) {
+        long end = System.nanoTime();
+        LOG.info(
+            "opened for a takeover in {} ms: cache {} ms, then waited {} ms for the inode table,"
+                + " metadata journal {} ms, filesystem {} ms",
+            (end - t0) / 1_000_000,
+            (tCache - t0) / 1_000_000,
+            (tInodes - tCache) / 1_000_000,
+            (tMeta - tInodes) / 1_000_000,
+            (end - tMeta) / 1_000_000);
+      }
       return new MountedFileSystem(o, store, cache, inodes, fs, ownsStore);
     } catch (MountException | RuntimeException e) {
       if (inodes != null) inodes.close();

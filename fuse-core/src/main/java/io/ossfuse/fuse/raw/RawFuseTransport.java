@@ -63,7 +63,10 @@ public final class RawFuseTransport {
   /** Serves {@code fd} until the connection ends (unmount or abort). */
   public static void serve(int fd, ReadOnlyFileSystem fs, SessionState state, RawFuseConfig config)
       throws InterruptedException, IOException {
-    RawFuseSession s = start(fd, fs, state, config);
+    awaitEnd(start(fd, fs, state, config));
+  }
+
+  private static void awaitEnd(RawFuseSession s) throws InterruptedException, IOException {
     s.awaitTermination();
     Optional<Throwable> f = s.failure();
     if (f.isPresent()) {
@@ -90,7 +93,81 @@ public final class RawFuseTransport {
     SessionState state = SessionState.fromEnvironment(System.getenv());
     warmUp();
     Standby.awaitActivation(System.getenv());
-    serve(0, fs.get(), state, config);
+    // beside the filesystem's open (cache and inode table), not after it: every request waits
+    SessionPrep prep = SessionPrep.start(0, state, config, PoisonPolicy.defaults());
+    ReadOnlyFileSystem opened = fs.get();
+    Server s = new Server(0, opened, state, config, PoisonPolicy.defaults(), prep);
+    // on this thread: handing over to a new one cost 5-20 ms of a takeover on a loaded node
+    Thread.currentThread().setName("fuse-raw-main");
+    s.run();
+    awaitEnd(s);
+  }
+
+  /**
+   * What a generation reads from the session directory before it serves: the poison check ({@link
+   * PoisonGuard#open}), the INIT record and, for a session with passthrough, the predecessor's
+   * passthrough opens. None of it needs the filesystem, so a takeover runs it in a thread of its
+   * own beside the filesystem's open; no worker reads before it is done.
+   */
+  static final class SessionPrep {
+    record Result(
+        PoisonGuard guard,
+        Optional<Negotiation> saved,
+        PassthroughOpens passthrough,
+        long poisonMillis,
+        long passthroughMillis) {}
+
+    private final java.util.concurrent.FutureTask<Result> task;
+
+    private SessionPrep(int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      this.task =
+          new java.util.concurrent.FutureTask<>(
+              () -> {
+                long t0 = System.nanoTime();
+                // Before RESEND: what the dead predecessor had in flight decides what is poison.
+                PoisonGuard g =
+                    PoisonGuard.open(state, config.workers(), policy, System::currentTimeMillis);
+                long t1 = System.nanoTime();
+                Optional<Negotiation> saved = new InitStore(state).load();
+                PassthroughOpens p = null;
+                if (saved.isPresent() && saved.get().passthrough()) {
+                  // before any worker reads: a re-sent OPEN must find the predecessor's record.
+                  // Also with passthrough off in this child: an inode the kernel holds open
+                  // passthrough needs that backing id on every further open (else EIO); such a
+                  // child only registers nothing new
+                  p = PassthroughOpens.open(state, BackingIds.kernel(fd));
+                }
+                long t2 = System.nanoTime();
+                return new Result(g, saved, p, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000);
+              });
+    }
+
+    /** Runs it on this thread. */
+    static SessionPrep now(int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      SessionPrep c = new SessionPrep(fd, state, config, policy);
+      c.task.run();
+      return c;
+    }
+
+    /** Starts it in a thread of its own. */
+    static SessionPrep start(
+        int fd, SessionState state, RawFuseConfig config, PoisonPolicy policy) {
+      SessionPrep c = new SessionPrep(fd, state, config, policy);
+      Thread t = new Thread(c.task, "session-prep");
+      t.setDaemon(true);
+      t.start();
+      return c;
+    }
+
+    Result await() throws InterruptedException, IOException {
+      try {
+        return task.get();
+      } catch (ExecutionException e) {
+        if (e.getCause() instanceof IOException io) throw io;
+        if (e.getCause() instanceof RuntimeException r) throw r;
+        throw new IOException(e.getCause());
+      }
+    }
   }
 
   /**
@@ -105,8 +182,9 @@ public final class RawFuseTransport {
   }
 
   /**
-   * Runs the poison check of a takeover a few times on a throw-away session directory: cold, it
-   * cost 50-300 ms of every takeover on a loaded node (file reads and writes, a mapped ring).
+   * Runs the poison check and the passthrough replay of a takeover a few times on a throw-away
+   * session directory: cold, they cost 50-300 ms of every takeover on a loaded node (file reads and
+   * writes, a mapped ring).
    */
   private static void warmPoisonCheck(RawFuseConfig config) {
     if (Standby.activationPending()) {
@@ -121,6 +199,7 @@ public final class RawFuseTransport {
             warm, config.workers(), PoisonPolicy.defaults(), System::currentTimeMillis);
       }
       new InitStore(warm).load();
+      warmPassthroughReplay(warm);
     } catch (IOException | RuntimeException e) {
       LOG.info("standby warm-up: poison check not warmed: {}", e.toString());
     } finally {
@@ -131,6 +210,37 @@ public final class RawFuseTransport {
           LOG.info("standby warm-up: cannot remove {}: {}", dir, e.toString());
         }
       }
+    }
+  }
+
+  /**
+   * Replays a made-up passthrough log of {@code warm}'s session a few times, its ioctls on fd -1
+   * (never fd 0: that is the live connection, whose backing ids the active child uses): cold, the
+   * replay cost 30-100 ms of a takeover.
+   */
+  private static void warmPassthroughReplay(SessionState warm) throws IOException {
+    BackingIds none =
+        new BackingIds() {
+          @Override
+          public int open(java.nio.file.Path file) throws IOException {
+            throw new IOException("warm-up registers nothing");
+          }
+
+          @Override
+          public int close(int id) {
+            int r = LibC.get().ioctl(-1, LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
+            return r == 0 ? 0 : LibC.errno();
+          }
+        };
+    java.nio.file.Path log = warm.stateDir().resolve(PassthroughOpens.FILE);
+    for (int i = 0; i < 3; i++) {
+      java.nio.file.Files.writeString(
+          log,
+          "S "
+              + warm.sessionId()
+              + "\nM 2\nB 1 10 v%2F1 a%2Fb\nB 2 11 v a\nO 5 100 10 p\nO 6 101 11 o\n"
+              + "R 101 11 o\nC 2\nP 12\n");
+      PassthroughOpens.open(warm, none).close();
     }
   }
 
@@ -181,6 +291,7 @@ public final class RawFuseTransport {
     private final RawFuseConfig config;
     private final InitStore store;
     private final PoisonPolicy poison;
+    private final SessionPrep ahead;
     private PoisonGuard guard = PoisonGuard.disabled();
     private final CompletableFuture<ServeMode> mode = new CompletableFuture<>();
     private final CountDownLatch done = new CountDownLatch(1);
@@ -198,6 +309,20 @@ public final class RawFuseTransport {
         SessionState state,
         RawFuseConfig config,
         PoisonPolicy poison) {
+      this(fd, fs, state, config, poison, null);
+    }
+
+    /**
+     * {@code ahead}: the poison check already started (null: run it first thing in {@link #run}).
+     */
+    Server(
+        int fd,
+        ReadOnlyFileSystem fs,
+        SessionState state,
+        RawFuseConfig config,
+        PoisonPolicy poison,
+        SessionPrep ahead) {
+      this.ahead = ahead;
       this.fd = fd;
       this.poison = Objects.requireNonNull(poison, "poison");
       this.fs = Objects.requireNonNull(fs, "fs");
@@ -212,10 +337,12 @@ public final class RawFuseTransport {
         FuseChannel shared = FuseChannel.ofFd(fd);
         long begun = Standby.millisSinceActivation();
         long t0 = System.nanoTime();
-        // Before RESEND: what the dead predecessor had in flight decides what is poison.
-        guard = PoisonGuard.open(state, config.workers(), poison, System::currentTimeMillis);
-        long poisonMs = (System.nanoTime() - t0) / 1_000_000;
-        Optional<Negotiation> saved = store.load();
+        SessionPrep.Result prep =
+            (ahead != null ? ahead : SessionPrep.now(fd, state, config, poison)).await();
+        guard = prep.guard();
+        long prepWait = (System.nanoTime() - t0) / 1_000_000;
+        Optional<Negotiation> saved = prep.saved();
+        passthrough = prep.passthrough();
         ServeMode m;
         if (saved.isPresent()) {
           negotiation = saved.get();
@@ -233,9 +360,13 @@ public final class RawFuseTransport {
                       + Standby.millisSinceActivation()
                       + " ms after activation (filesystem open "
                       + begun
-                      + " ms, poison check "
-                      + poisonMs
-                      + " ms)");
+                      + " ms; beside it poison check "
+                      + prep.poisonMillis()
+                      + " ms, passthrough replay "
+                      + prep.passthroughMillis()
+                      + " ms, waited for "
+                      + prepWait
+                      + " ms after)");
         } else {
           // A predecessor may have read INIT and died before saving it: have it re-sent.
           boolean resendWorks = resend(shared);
@@ -252,18 +383,18 @@ public final class RawFuseTransport {
           cloneFd = cloneFd(fd);
           channel = FuseChannel.ofFd(cloneFd);
         }
-        if (negotiation.passthrough()) {
-          // before any worker reads: a re-sent OPEN must find the predecessor's record. Also with
-          // passthrough off in this child: an inode the kernel holds open passthrough needs that
-          // backing id on every further open (else EIO); such a child only registers nothing new
+        if (negotiation.passthrough() && passthrough == null) {
+          // a fresh session's (see SessionPrep for why before any worker reads)
           passthrough = PassthroughOpens.open(state, BackingIds.kernel(fd));
         }
+        long served = Standby.millisSinceActivation();
         LOG.info(
-            "serving FUSE session {} in mode {} with {} workers, passthrough {}",
+            "serving FUSE session {} in mode {} with {} workers, passthrough {}{}",
             state.sessionId(),
             m,
             config.workers(),
-            passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)");
+            passthrough == null ? "off" : config.passthrough() ? "on" : "off (open ones kept)",
+            served < 0 ? "" : ": " + served + " ms after activation");
         mode.complete(m);
         runWorkers(channel);
       } catch (Throwable t) {

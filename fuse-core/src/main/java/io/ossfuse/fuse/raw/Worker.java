@@ -57,6 +57,7 @@ final class Worker implements Runnable {
       return CLOSED;
     }
     int opcode = in.getInt(4);
+    long begun = firstReadLogged ? 0 : System.nanoTime();
     try {
       int len;
       if (guard.admit(in, (int) n)) {
@@ -85,6 +86,35 @@ final class Worker implements Runnable {
     } finally {
       guard.done();
     }
+    if (!firstReadLogged) noteFirstRead(opcode, begun);
     return opcode;
+  }
+
+  /** After a standby's takeover: its first READ answered, one line (where a stall ends). */
+  private static volatile boolean firstReadLogged;
+
+  private static final java.util.concurrent.atomic.AtomicInteger answeredBefore =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static void noteFirstRead(int opcode, long begun) {
+    long since = io.ossfuse.fuse.dev.Standby.millisSinceActivation();
+    if (since < 0) {
+      firstReadLogged = true; // no standby: nothing to trace
+      return;
+    }
+    if (opcode != Wire.READ) {
+      answeredBefore.incrementAndGet();
+      return;
+    }
+    synchronized (Worker.class) {
+      if (firstReadLogged) return;
+      firstReadLogged = true;
+    }
+    LOG.info(
+        "first READ after the takeover answered {} ms after activation (it took {} ms; {} other"
+            + " requests before it)",
+        since,
+        (System.nanoTime() - begun) / 1_000_000,
+        answeredBefore.get());
   }
 }
