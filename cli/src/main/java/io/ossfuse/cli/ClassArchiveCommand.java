@@ -92,7 +92,8 @@ public final class ClassArchiveCommand implements Callable<Integer> {
         // a fresh mount each round: the first requests of a mount are what the archive is for
         try (MountedFileSystem m = new MountFactory().open(options)) {
           files = walk(m.fs(), ReadOnlyFileSystem.ROOT_INO);
-          RawFuseTransport.warmUp(m.fs(), RawFuseConfig.defaults());
+          RawFuseTransport.warmUp(
+              m.fs(), RawFuseConfig.defaults(), work.resolve("warm-up-" + round));
         }
       }
     } finally {

@@ -258,28 +258,27 @@ public final class FuseChildMain {
       return;
     }
     MountOptions warmOptions = options.toBuilder().stateDir(null).tieredstore(null).build();
-    Path cacheDir = null;
+    Path scratch = null;
     MountFactory warmFactory = new MountFactory();
     try {
+      Path shm = Path.of("/dev/shm");
+      Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+      removeDeadWarmUpDirs(base);
+      scratch = Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
       if (options.tieredstore() != null) {
         int blockSize = TieredStoreConfig.load(Path.of(options.tieredstore())).blockSize();
-        Path shm = Path.of("/dev/shm");
-        Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-        removeDeadWarmUpDirs(base);
-        Path dir =
-            Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
-        cacheDir = dir;
-        TieredStoreConfig warm = TieredStoreConfig.memory(dir, 64L << 20).withBlockSize(blockSize);
+        TieredStoreConfig warm =
+            TieredStoreConfig.memory(scratch.resolve("cache"), 64L << 20).withBlockSize(blockSize);
         warmFactory =
             new MountFactory(System.getenv(), o -> TieredBlockCache.builder(warm).build());
       }
       try (MountedFileSystem fs = warmFactory.open(warmOptions, store)) {
-        RawFuseTransport.warmUp(fs.fs(), rawConfig(options));
+        RawFuseTransport.warmUp(fs.fs(), rawConfig(options), scratch.resolve("session"));
       }
     } catch (RuntimeException | MountException e) {
       System.err.println("ossfuse child: standby warm-up incomplete (" + e.getMessage() + ")");
     } finally {
-      if (cacheDir != null) deleteTree(cacheDir);
+      if (scratch != null) deleteTree(scratch);
     }
   }
 

@@ -173,12 +173,15 @@ public final class RawFuseTransport {
   /**
    * For a standby child before it waits: runs the first requests of a takeover through the request
    * path on {@code fs} (a throw-away filesystem of the same source, without the active child's
-   * inode table and cache), so their code is loaded and compiled when the takeover comes.
+   * inode table and cache), so their code is loaded and compiled when the takeover comes. {@code
+   * scratch} is a directory it may create and fill, removed by the caller (also when this process
+   * is killed on the way).
    */
-  public static void warmUp(ReadOnlyFileSystem fs, RawFuseConfig config) {
+  public static void warmUp(
+      ReadOnlyFileSystem fs, RawFuseConfig config, java.nio.file.Path scratch) {
     WarmUp.run(fs, config, 50);
     loadTakeoverClasses();
-    warmPoisonCheck(config);
+    warmPoisonCheck(config, scratch);
   }
 
   /**
@@ -186,13 +189,12 @@ public final class RawFuseTransport {
    * session directory: cold, they cost 50-300 ms of every takeover on a loaded node (file reads and
    * writes, a mapped ring).
    */
-  private static void warmPoisonCheck(RawFuseConfig config) {
+  private static void warmPoisonCheck(RawFuseConfig config, java.nio.file.Path dir) {
     if (Standby.activationPending()) {
       return;
     }
-    java.nio.file.Path dir = null;
     try {
-      dir = java.nio.file.Files.createTempDirectory("ossfuse-warm-up-poison-");
+      java.nio.file.Files.createDirectories(dir);
       SessionState warm = new SessionState(dir, "warm-up");
       for (int i = 0; i < 3; i++) {
         PoisonGuard.open(
@@ -202,14 +204,6 @@ public final class RawFuseTransport {
       warmPassthroughReplay(warm);
     } catch (IOException | RuntimeException e) {
       LOG.info("standby warm-up: poison check not warmed: {}", e.toString());
-    } finally {
-      if (dir != null) {
-        try (java.util.stream.Stream<java.nio.file.Path> w = java.nio.file.Files.walk(dir)) {
-          w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-          LOG.info("standby warm-up: cannot remove {}: {}", dir, e.toString());
-        }
-      }
     }
   }
 
