@@ -59,7 +59,8 @@ public final class ClassArchiveCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
-    Path work = Files.createTempDirectory(WORK_PREFIX);
+    // the PID in the name tells this training's directory from those of others running beside it
+    Path work = Files.createTempDirectory(WORK_PREFIX + ProcessHandle.current().pid() + "-");
     removeAbandoned(work.getParent());
     String bucket = "train";
     LocalOssServer server = null;
