@@ -123,6 +123,25 @@ final class Flights {
     }
   }
 
+  /**
+   * Joins the load of {@code key} in flight, if there is one.
+   *
+   * @return bytes copied, or -1 when none is in flight or the block is to be looked up in the cache
+   *     again (as {@link #joinOrLoad})
+   */
+  int joinIfLoading(BlockKey key, int off, ByteBuffer dst) throws IOException {
+    CompletableFuture<Loaded> other = inflight.get(key);
+    if (other == null) return -1;
+    Loaded block = await(other);
+    if (block == null || !block.retain()) return -1;
+    try {
+      counters.coalesced.increment();
+      return copy(block.data, off, dst);
+    } finally {
+      block.release();
+    }
+  }
+
   /** Loads and caches {@code key} unless it is cached or loading (a background prefetch). */
   void prefetch(BlockKey key, BlockId id, BlockLoader loader) {
     if (index.containsKey(id)) return;
