@@ -24,9 +24,9 @@ public interface BlockCache extends Closeable {
   int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader) throws IOException;
 
   /**
-   * Like {@link #read}, but only from a block that is cached already: never loads, never waits for
-   * a load in flight. A random reader uses it before fetching just the bytes it needs from the
-   * origin.
+   * Like {@link #read}, but only from a block that is cached already or loading: never starts a
+   * load, but joins one in flight (fetching its bytes again beside it would cost the origin twice).
+   * A random reader uses it before fetching just the bytes it needs from the origin.
    *
    * @return the number of bytes copied (0 when {@code offsetInBlock} is at or past the block end),
    *     or -1 when the block is not cached (the default: a cache that cannot tell)

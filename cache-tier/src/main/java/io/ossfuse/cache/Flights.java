@@ -123,6 +123,33 @@ final class Flights {
     }
   }
 
+  /**
+   * Joins the load of {@code key} in flight, if there is one.
+   *
+   * @return bytes copied, or -1 when none is in flight, it failed (the caller fetches on its own,
+   *     with its own retries) or the block is to be looked up in the cache again (as {@link
+   *     #joinOrLoad})
+   */
+  int joinIfLoading(BlockKey key, int off, ByteBuffer dst) throws IOException {
+    CompletableFuture<Loaded> other = inflight.get(key);
+    if (other == null) return -1;
+    Loaded block;
+    try {
+      block = await(other);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    if (block == null || !block.retain()) return -1;
+    try {
+      counters.coalesced.increment();
+      return copy(block.data, off, dst);
+    } finally {
+      block.release();
+    }
+  }
+
   /** Loads and caches {@code key} unless it is cached or loading (a background prefetch). */
   void prefetch(BlockKey key, BlockId id, BlockLoader loader) {
     if (index.containsKey(id)) return;

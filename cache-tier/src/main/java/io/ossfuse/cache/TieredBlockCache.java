@@ -312,6 +312,12 @@ public final class TieredBlockCache implements BlockCache {
       throw new IllegalArgumentException("offsetInBlock must be >= 0, got " + offsetInBlock);
     BlockId id = BlockId.of(key, blockSize);
     int n = flights.readHot(key, id, offsetInBlock, dst);
+    if (n >= 0) return n;
+    n = reads.read(key, id, offsetInBlock, dst);
+    if (n >= 0) return n;
+    // A block being loaded (another reader's readahead) is joined: fetching the same bytes again
+    // beside the load would cost the origin twice. -1 from the join: committed meanwhile, or not.
+    n = flights.joinIfLoading(key, offsetInBlock, dst);
     return n >= 0 ? n : reads.read(key, id, offsetInBlock, dst);
   }
 

@@ -18,6 +18,9 @@ final class FileHandle {
   /** Sequential or random, and so how each read is fetched. */
   final ReadPattern pattern;
 
+  /** The pattern of all handles of this object version ({@link ObjectPatterns}), once read. */
+  volatile ReadPattern objectPattern;
+
   FileHandle(String path, Node node, boolean pageCacheReader) {
     this.path = path;
     this.key = node.key();

@@ -99,6 +99,10 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
   private final AtomicLong nextFileSeq = new AtomicLong(System.currentTimeMillis());
 
   private final PageCacheVersions pageCache = new PageCacheVersions();
+
+  /** Each object version's access pattern over all its handles (page-cache readers share one). */
+  private final ObjectPatterns objectPatterns = new ObjectPatterns();
+
   private final SmallFilePrefetch smallFiles;
 
   /** Requests listing pages ahead of readdir ({@link DirHandle}); threads end when idle. */
@@ -499,7 +503,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     ByteBuffer out = dst.duplicate();
     out.limit(out.position() + want);
     BlockLoader loader = blockLoader(h);
-    ReadPattern.Plan plan = h.pattern.onRead(offset, offset + want, bs, readaheadBlocks);
+    ReadPattern.Plan plan =
+        ObjectPatterns.plan(
+            h.pattern, objectPatterns.of(h), offset, offset + want, bs, readaheadBlocks);
     long pos = offset;
     try {
       if (!plan.throughBlocks()) pos = readRandom(h, pos, out);
@@ -663,6 +669,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
   @Override
   public void release(long ino, long fh) {
     FileHandle h = files.remove(fh);
+    if (h != null) objectPatterns.release(h);
     if (h != null && h.pageCacheReader) pageCache.release(ino);
   }
 

@@ -129,8 +129,13 @@ final class SmallBlockCache implements BlockCache {
   @Override
   public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) {
     CompletableFuture<ByteBuffer> f = cache.getIfPresent(key);
-    if (f == null || !f.isDone() || f.isCompletedExceptionally()) return -1;
-    return copy(f.join(), offsetInBlock, dst);
+    if (f == null) return -1;
+    // a load in flight is joined: fetching its bytes again beside it would cost the origin twice
+    try {
+      return copy(f.join(), offsetInBlock, dst);
+    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      return -1; // the load failed: the reader fetches its own bytes (with its own retries)
+    }
   }
 
   private static int copy(ByteBuffer block, int offsetInBlock, ByteBuffer dst) {

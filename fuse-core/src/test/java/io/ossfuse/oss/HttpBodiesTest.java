@@ -315,7 +315,10 @@ class HttpBodiesTest {
       assertTrue(
           ms >= 1900 && ms < FAST.deadline().toMillis(),
           "the idle timeout ended it: " + ms + " ms");
-      assertEquals(0, p.filled.size(), "the piece with a stalled part is not handed over");
+      // the stalled GET is whichever part reached the endpoint first: a piece before it may be
+      // complete and handed over, the piece with the stalled part never
+      assertTrue(p.filled.size() <= 1, "the piece with a stalled part is not handed over");
+      if (p.filled.size() == 1) assertEquals(ByteBuffer.wrap(blob, 0, 2 * MIB), p.filled.get(0));
     }
   }
 
