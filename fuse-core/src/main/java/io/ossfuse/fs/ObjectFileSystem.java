@@ -449,7 +449,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
    * or null.
    */
   private BackingFile backing(Node n) {
-    if (!options.passthrough() || n.size() == 0) return null;
+    if (!servedWhole(n.size())) return null;
     Optional<WholeObject> w = cache.whole(store.bucket(), n.key(), n.etag(), n.size());
     if (w.isEmpty()) return null;
     WholeObject whole = w.get();
@@ -470,6 +470,17 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         whole.release();
       }
     };
+  }
+
+  /**
+   * Whether an object of {@code size} bytes gets a whole-object file and passthrough opens: only
+   * with passthrough on, and only over one block. An object of one block is one cached block file
+   * already, which the kernel's page cache keeps between opens of the version (FOPEN_KEEP_CACHE);
+   * building and registering a second copy of it cost more per open than it saves
+   * (docs/SEMANTICS.md, "FUSE passthrough").
+   */
+  private boolean servedWhole(long size) {
+    return options.passthrough() && size > cache.blockSize();
   }
 
   @Override
@@ -523,10 +534,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
     dst.position(dst.position() + want);
     if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
-    if (offset + want >= h.size && options.passthrough()) {
+    if (offset + want >= h.size && servedWhole(h.size)) {
       // the end of the object was read: with every block cached, the cache builds its whole file
-      // now,
-      // so the next open of this version can be passthrough
+      // now, so the next open of this version can be passthrough
       cache.whole(store.bucket(), h.key, h.etag, h.size).ifPresent(WholeObject::release);
     }
     if (plan.readahead()) readahead(h, plan, offset, loader);
