@@ -143,6 +143,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             cache,
             store.bucket(),
             options.prefetchSmallFiles(),
+            options.readaheadBlocks() > 0,
             (long) (holds / 4),
             n -> blockLoader(new FileHandle(n.key(), n, false)));
   }
@@ -376,8 +377,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         options.listPageSize(),
         mountTime,
         children -> {
-          listings.put(p, new DirListing(children));
-          smallFiles.listed(children);
+          DirListing listing = new DirListing(children);
+          listings.put(p, listing);
+          smallFiles.listed(listing);
         },
         listAhead);
   }
@@ -435,6 +437,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
     Node n = existing(p);
     if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
+    DirListing siblings = listings.getIfPresent(parentOf(p));
+    if (siblings != null) smallFiles.opened(siblings, p.substring(p.lastIndexOf('/') + 1));
     OpenFile.PageCache pc = pageCache.open(ino, n.etag());
     long fh = (nextFileSeq.getAndIncrement() << 32) | FileHandle.versionBits(n.etag());
     files.put(fh, new FileHandle(p, n, pc != OpenFile.PageCache.BYPASS));
