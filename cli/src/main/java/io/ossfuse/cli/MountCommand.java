@@ -66,7 +66,7 @@ public class MountCommand implements Callable<Integer> {
       split = ",",
       description =
           "comma-separated mount options: uid=N, gid=N, umask=OOO (octal), allow_other, ro, "
-              + "read_timeout=SECONDS (as --read-timeout), passthrough=on|off (the kernel reads objects the "
+              + "read_timeout=SECONDS (as --read-timeout), passthrough=on|off (the kernel reads objects over one block the "
               + "cache holds whole by itself; default on where the kernel can), "
               + "prefetch_small_files=N (after a directory is listed, fetch up to N of its files of at most "
               + "1 MiB into the cache, 8 at a time; default 0: off)")

@@ -36,6 +36,10 @@ class SmallFilesMountTest {
   private Path withPrefetch, without;
   private ServedMount prefetching, plain;
   private final List<byte[]> contents = new ArrayList<>();
+  private final List<byte[]> dContents = new ArrayList<>();
+
+  /** SmallFilePrefetch.AHEAD: files fetched ahead of a reader going through a listing in order. */
+  static final int AHEAD = 16;
 
   @BeforeAll
   void mountIt() throws Exception {
@@ -43,12 +47,13 @@ class SmallFilesMountTest {
     server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start();
     Path bucket = server.bucketDir(BUCKET);
     Random r = new Random(5);
-    for (String dir : List.of("a", "b", "c")) {
+    for (String dir : List.of("a", "b", "c", "d", "e")) {
       Files.createDirectories(bucket.resolve(dir));
       for (int i = 0; i < SMALL; i++) {
         byte[] b = new byte[SMALL_BYTES];
         r.nextBytes(b);
         if (dir.equals("a")) contents.add(b);
+        if (dir.equals("d")) dContents.add(b);
         Files.write(bucket.resolve(dir).resolve(name(i)), b);
       }
       Files.write(bucket.resolve(dir).resolve("zz-big.bin"), new byte[(2 << 20) + 1]);
@@ -114,14 +119,22 @@ class SmallFilesMountTest {
         PREFETCH,
         getsOf("a", 0, PREFETCH),
         "each of the first N small files fetched once, nobody reading");
+    assertEquals(0, getsOf("a", PREFETCH, SMALL), "no more than N files of a listing");
     long requests = server.counters().requests();
     for (int i = 0; i < PREFETCH; i++) {
       assertArrayEquals(
           contents.get(i), Files.readAllBytes(withPrefetch.resolve("a").resolve(name(i))), name(i));
     }
+    // read in listing order, so the files after them are fetched ahead of the reader
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (getsOf("a", PREFETCH, SMALL) < SMALL - PREFETCH && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(PREFETCH, getsOf("a", 0, PREFETCH), "prefetched files are read from the cache");
     assertEquals(
-        requests, server.counters().requests(), "prefetched files are read from the cache");
-    assertEquals(0, getsOf("a", PREFETCH, SMALL), "no more than N files of a listing");
+        requests + SMALL - PREFETCH,
+        server.counters().requests(),
+        "no requests but the GETs of the files fetched ahead");
     assertEquals(0, server.counters().gets("a/zz-big.bin"), "files over 1 MiB are not prefetched");
     // the files past N are served as usual
     assertArrayEquals(
@@ -140,6 +153,44 @@ class SmallFilesMountTest {
     assertEquals(PREFETCH, getsOf("c", 0, PREFETCH));
     assertEquals(0, getsOf("b", 0, SMALL), "the plain mount fetched nothing of what it listed");
     assertEquals(gets + PREFETCH, server.counters().gets());
+  }
+
+  /**
+   * Without the option too: a reader that opens a listed directory's files in listing order gets
+   * the next {@link #AHEAD} small files fetched ahead of it, each once; one that opens them out of
+   * order gets nothing fetched ahead (docs/SEMANTICS.md, "Small files and listings").
+   */
+  @Test
+  void filesOpenedInListingOrderAreFetchedAheadOfTheReader() throws Exception {
+    assertEquals(SMALL + 1, list(without.resolve("e")).size());
+    for (int i : new int[] {SMALL - 1, 5, SMALL - 2, 20}) {
+      Files.readAllBytes(without.resolve("e").resolve(name(i)));
+    }
+    assertEquals(SMALL + 1, list(without.resolve("d")).size());
+    int read = 5;
+    for (int i = 0; i < read; i++) {
+      assertArrayEquals(
+          dContents.get(i), Files.readAllBytes(without.resolve("d").resolve(name(i))), name(i));
+    }
+    // opened f000..f004 in order: f005..f020 come ahead, nothing further
+    int aheadTo = read - 1 + AHEAD;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (getsOf("d", read, aheadTo + 1) < aheadTo + 1 - read && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(aheadTo + 1 - read, getsOf("d", read, aheadTo + 1), "fetched ahead, each once");
+    assertEquals(0, getsOf("d", aheadTo + 1, SMALL), "no further than the window");
+    assertEquals(4, getsOf("e", 0, SMALL), "opened out of order: only the files opened");
+    long requests = server.counters().requests();
+    assertArrayEquals(
+        dContents.get(read), Files.readAllBytes(without.resolve("d").resolve(name(read))));
+    // the next file came from the cache; the window moved on by one file
+    deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (server.counters().gets("d/" + name(aheadTo + 1)) < 1 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertEquals(1, server.counters().gets("d/" + name(aheadTo + 1)));
+    assertEquals(requests + 1, server.counters().requests(), "only the window moved on");
   }
 
   /**

@@ -12,18 +12,30 @@ import java.util.Optional;
  */
 final class DirListing {
   final List<DirHandle.Child> children;
-  private final Map<String, Node> byName;
+
+  /** Position in {@link #children} by name. */
+  private final Map<String, Integer> byName;
+
+  /** How readers open the children (the fetch ahead of an in-order reader). */
+  final OpenOrder opens = new OpenOrder();
 
   DirListing(List<DirHandle.Child> children) {
     this.children = List.copyOf(children);
-    Map<String, Node> m = new HashMap<>(Math.max(16, children.size() * 4 / 3 + 1));
-    for (DirHandle.Child c : this.children) m.putIfAbsent(c.name(), c.node());
+    Map<String, Integer> m = new HashMap<>(Math.max(16, children.size() * 4 / 3 + 1));
+    for (int i = 0; i < this.children.size(); i++) m.putIfAbsent(this.children.get(i).name(), i);
     this.byName = m;
   }
 
   /** The child named {@code name}, or empty: the listing is complete, so absent means absent. */
   Optional<Node> find(String name) {
-    return Optional.ofNullable(byName.get(name));
+    int i = indexOf(name);
+    return i < 0 ? Optional.empty() : Optional.of(children.get(i).node());
+  }
+
+  /** The position of the child named {@code name} in listing order, or -1. */
+  int indexOf(String name) {
+    Integer i = byName.get(name);
+    return i == null ? -1 : i;
   }
 
   int size() {

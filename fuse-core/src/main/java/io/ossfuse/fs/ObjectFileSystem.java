@@ -147,6 +147,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
             cache,
             store.bucket(),
             options.prefetchSmallFiles(),
+            options.readaheadBlocks() > 0,
             (long) (holds / 4),
             n -> blockLoader(new FileHandle(n.key(), n, false)));
   }
@@ -380,8 +381,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         options.listPageSize(),
         mountTime,
         children -> {
-          listings.put(p, new DirListing(children));
-          smallFiles.listed(children);
+          DirListing listing = new DirListing(children);
+          listings.put(p, listing);
+          smallFiles.listed(listing);
         },
         listAhead);
   }
@@ -439,6 +441,8 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
     Node n = existing(p);
     if (n.isDir()) throw new FsException(Errno.EISDIR, "is a directory: " + p);
+    DirListing siblings = listings.getIfPresent(parentOf(p));
+    if (siblings != null) smallFiles.opened(siblings, p.substring(p.lastIndexOf('/') + 1));
     OpenFile.PageCache pc = pageCache.open(ino, n.etag());
     long fh = (nextFileSeq.getAndIncrement() << 32) | FileHandle.versionBits(n.etag());
     files.put(fh, new FileHandle(p, n, pc != OpenFile.PageCache.BYPASS));
@@ -453,7 +457,7 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
    * or null.
    */
   private BackingFile backing(Node n) {
-    if (!options.passthrough() || n.size() == 0) return null;
+    if (!servedWhole(n.size())) return null;
     Optional<WholeObject> w = cache.whole(store.bucket(), n.key(), n.etag(), n.size());
     if (w.isEmpty()) return null;
     WholeObject whole = w.get();
@@ -474,6 +478,17 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
         whole.release();
       }
     };
+  }
+
+  /**
+   * Whether an object of {@code size} bytes gets a whole-object file and passthrough opens: only
+   * with passthrough on, and only over one block. An object of one block is one cached block file
+   * already, which the kernel's page cache keeps between opens of the version (FOPEN_KEEP_CACHE);
+   * building and registering a second copy of it cost more per open than it saves
+   * (docs/SEMANTICS.md, "FUSE passthrough").
+   */
+  private boolean servedWhole(long size) {
+    return options.passthrough() && size > cache.blockSize();
   }
 
   @Override
@@ -529,10 +544,9 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     }
     dst.position(dst.position() + want);
     if (LOG.isTraceEnabled()) LOG.trace("read {} at {} +{}", h.path, offset, want);
-    if (offset + want >= h.size && options.passthrough()) {
+    if (offset + want >= h.size && servedWhole(h.size)) {
       // the end of the object was read: with every block cached, the cache builds its whole file
-      // now,
-      // so the next open of this version can be passthrough
+      // now, so the next open of this version can be passthrough
       cache.whole(store.bucket(), h.key, h.etag, h.size).ifPresent(WholeObject::release);
     }
     if (plan.readahead()) readahead(h, plan, offset, loader);

@@ -1,5 +1,6 @@
 package io.ossfuse.fuse.raw;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -248,6 +249,91 @@ class PassthroughTakeoverTest {
       ChildHarness.deleteTree(work);
       ChildHarness.deleteTree(shm);
     }
+  }
+
+  /**
+   * An object of one cache block is served from its block and the kernel's page cache: it gets no
+   * whole-object file and no passthrough open, however often it is read whole (docs/SEMANTICS.md,
+   * "FUSE passthrough"); a bigger object read whole does, as the positive control.
+   */
+  @Test
+  void aFileOfOneBlockGetsNoWholeFileAndIsNeverOpenedPassthrough() throws Exception {
+    Path work = Files.createTempDirectory("pt-small");
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-small");
+    try (LocalOssServer server =
+        LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
+      SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
+      Path yaml = work.resolve("tieredstore.yaml");
+      Files.writeString(
+          yaml,
+          "levels:\n  - {mediumtype: MEM, path: \""
+              + shm
+              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+      MountOptions options =
+          MountOptions.builder(
+                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+              .stateDir(work.resolve("fs").toString())
+              .tieredstore(yaml.toString())
+              .transport("raw")
+              .build();
+      Map<String, String> env =
+          Map.of(
+              "OSSFUSE_TEST_MOUNT_JSON",
+              options.toJson(),
+              OssCredentials.ENV_ID,
+              server.accessKeyId(),
+              OssCredentials.ENV_SECRET,
+              server.accessKeySecret());
+      try (ChildHarness h = new ChildHarness("ptsmall", env).mainClass(ObjectFsChild.class)) {
+        h.spawn();
+        assertTrue(h.probe(Duration.ofSeconds(60)), "child serves:\n" + h.childLog());
+        Path log = h.stateDir.resolve(PassthroughOpens.FILE);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+            Files.exists(log), "kernel without FUSE passthrough");
+        String key = "small/file-0001.bin";
+        byte[] want = Files.readAllBytes(server.bucketDir(BUCKET).resolve(key));
+        Path small = h.mnt.resolve(key);
+        // read whole first: a whole file of it would be asked for before the large one's
+        assertArrayEquals(want, Files.readAllBytes(small));
+        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+        awaitWholeFile(large, shm, log);
+        long smallNode = (Long) Files.getAttribute(small, "unix:ino");
+        long largeNode = (Long) Files.getAttribute(large, "unix:ino");
+        try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+          assertTrue(
+              opensOf(Files.readString(log), largeNode, "p") > 0,
+              "the large file opened passthrough:\n" + Files.readString(log));
+          for (int i = 0; i < 3; i++) {
+            assertArrayEquals(want, Files.readAllBytes(small), "read " + i);
+          }
+        }
+        String text = Files.readString(log);
+        assertTrue(opensOf(text, smallNode, "o") >= 4, "small file opened:\n" + text);
+        assertEquals(0, opensOf(text, smallNode, "p"), "no passthrough open:\n" + text);
+        try (Stream<Path> s = Files.walk(shm)) {
+          assertEquals(
+              1, s.filter(p -> p.toString().endsWith(".obj")).count(), "whole files in the cache");
+        }
+      }
+    } finally {
+      ChildHarness.deleteTree(work);
+      ChildHarness.deleteTree(shm);
+    }
+  }
+
+  /** OPENs of {@code node} of kind {@code p} (passthrough) or {@code o} the log records. */
+  static int opensOf(String log, long node, String kind) {
+    int n = 0;
+    for (String l : log.split("\n")) {
+      String[] f = l.split(" ");
+      if (f[0].equals("O")
+          && f.length > 4
+          && f[3].equals(Long.toString(node))
+          && f[4].equals(kind)) {
+        n++;
+      }
+    }
+    return n;
   }
 
   /**
