@@ -10,6 +10,7 @@ import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
 import io.ossfuse.mount.MountOptions;
 import io.ossfuse.oss.OssCredentials;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,27 +40,7 @@ class PassthroughTakeoverTest {
     try (LocalOssServer server =
         LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
       SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-      Path yaml = work.resolve("tieredstore.yaml");
-      Files.writeString(
-          yaml,
-          "levels:\n  - {mediumtype: MEM, path: \""
-              + shm
-              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
-      MountOptions options =
-          MountOptions.builder(
-                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-              .stateDir(work.resolve("fs").toString())
-              .tieredstore(yaml.toString())
-              .transport("raw")
-              .build();
-      Map<String, String> env =
-          Map.of(
-              "OSSFUSE_TEST_MOUNT_JSON",
-              options.toJson(),
-              OssCredentials.ENV_ID,
-              server.accessKeyId(),
-              OssCredentials.ENV_SECRET,
-              server.accessKeySecret());
+      Map<String, String> env = childEnv(server, work, shm);
       try (ChildHarness h = new ChildHarness("pttake", env).mainClass(ObjectFsChild.class)) {
         h.spawn();
         assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
@@ -185,27 +166,7 @@ class PassthroughTakeoverTest {
     try (LocalOssServer server =
         LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
       SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-      Path yaml = work.resolve("tieredstore.yaml");
-      Files.writeString(
-          yaml,
-          "levels:\n  - {mediumtype: MEM, path: \""
-              + shm
-              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
-      MountOptions options =
-          MountOptions.builder(
-                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-              .stateDir(work.resolve("fs").toString())
-              .tieredstore(yaml.toString())
-              .transport("raw")
-              .build();
-      Map<String, String> env =
-          Map.of(
-              "OSSFUSE_TEST_MOUNT_JSON",
-              options.toJson(),
-              OssCredentials.ENV_ID,
-              server.accessKeyId(),
-              OssCredentials.ENV_SECRET,
-              server.accessKeySecret());
+      Map<String, String> env = childEnv(server, work, shm);
       try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
         h.spawn();
         assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
@@ -223,7 +184,10 @@ class PassthroughTakeoverTest {
           h.spawn(
               Map.of(
                   "OSSFUSE_TEST_MOUNT_JSON",
-                  options.toBuilder().passthrough(false).build().toJson()));
+                  MountOptions.fromJson(env.get("OSSFUSE_TEST_MOUNT_JSON")).toBuilder()
+                      .passthrough(false)
+                      .build()
+                      .toJson()));
           assertTrue(
               h.probe(Duration.ofSeconds(60)),
               "child with passthrough off serves:\n" + h.childLog());
@@ -263,27 +227,7 @@ class PassthroughTakeoverTest {
     try (LocalOssServer server =
         LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
       SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-      Path yaml = work.resolve("tieredstore.yaml");
-      Files.writeString(
-          yaml,
-          "levels:\n  - {mediumtype: MEM, path: \""
-              + shm
-              + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
-      MountOptions options =
-          MountOptions.builder(
-                  "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
-              .stateDir(work.resolve("fs").toString())
-              .tieredstore(yaml.toString())
-              .transport("raw")
-              .build();
-      Map<String, String> env =
-          Map.of(
-              "OSSFUSE_TEST_MOUNT_JSON",
-              options.toJson(),
-              OssCredentials.ENV_ID,
-              server.accessKeyId(),
-              OssCredentials.ENV_SECRET,
-              server.accessKeySecret());
+      Map<String, String> env = childEnv(server, work, shm);
       try (ChildHarness h = new ChildHarness("ptsmall", env).mainClass(ObjectFsChild.class)) {
         h.spawn();
         assertTrue(h.probe(Duration.ofSeconds(60)), "child serves:\n" + h.childLog());
@@ -441,5 +385,34 @@ class PassthroughTakeoverTest {
         checkSample(f, at);
       }
     }
+  }
+
+  /**
+   * A raw child's environment: this test's mount of the endpoint with a MEM level on {@code shm}.
+   */
+  private static Map<String, String> childEnv(LocalOssServer server, Path work, Path shm)
+      throws IOException {
+    Path yaml = work.resolve("tieredstore.yaml");
+    Files.writeString(
+        yaml,
+        "levels:\n  - {mediumtype: MEM, path: \""
+            + shm
+            + "\", quota: 256Mi, high: \"0.95\", low: \"0.8\"}\n");
+    MountOptions options =
+        MountOptions.builder(
+                "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
+            .stateDir(work.resolve("fs").toString())
+            .tieredstore(yaml.toString())
+            .transport("raw")
+            .build();
+    Map<String, String> env =
+        Map.of(
+            "OSSFUSE_TEST_MOUNT_JSON",
+            options.toJson(),
+            OssCredentials.ENV_ID,
+            server.accessKeyId(),
+            OssCredentials.ENV_SECRET,
+            server.accessKeySecret());
+    return env;
   }
 }
