@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * it from memory instead of reading the file back. A buffer goes back to the pool when the loader
  * and every reader holding it are done.
  *
- * <p>Just over 400 lines: single-flight and hot buffers share one reference count per buffer (the
+ * <p>About 480 lines: single-flight and hot buffers share one reference count per buffer (the
  * loader's and each reader's), which is the part that must stay in one place.
  */
 final class Flights {
@@ -114,13 +114,7 @@ final class Flights {
     CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
     if (other == null) return loadAndStore(key, id, off, dst, loader, mine);
     Loaded block = await(other);
-    if (block == null || !block.retain()) return -1;
-    try {
-      counters.coalesced.increment();
-      return copy(block.data, off, dst);
-    } finally {
-      block.release();
-    }
+    return copyJoined(block, off, dst);
   }
 
   /**
@@ -141,6 +135,11 @@ final class Flights {
     } catch (IOException | RuntimeException e) {
       return -1;
     }
+    return copyJoined(block, off, dst);
+  }
+
+  /** Copies from a joined load's buffer, or -1 when it is gone (look in the cache again). */
+  private int copyJoined(Loaded block, int off, ByteBuffer dst) {
     if (block == null || !block.retain()) return -1;
     try {
       counters.coalesced.increment();

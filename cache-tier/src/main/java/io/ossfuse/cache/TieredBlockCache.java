@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * the next store, level, or to returning the loaded bytes uncached; only the loader's own failure
  * reaches the caller.
  *
- * <p>About 530 lines (google-java-format puts each argument of the long calls on a line of its
+ * <p>About 570 lines (google-java-format puts each argument of the long calls on a line of its
  * own), over the usual 400: the public {@link Builder} and the package hooks that {@link
  * WholeObjects} and the tests use make up half of it; the logic is in the parts above.
  */
