@@ -144,7 +144,20 @@ final class DaemonHarness implements AutoCloseable {
       if (cond.test(s)) return s;
       Thread.sleep(50);
     }
-    throw new AssertionError("condition not met within " + timeout + "; last status " + s);
+    throw new AssertionError(
+        "condition not met within " + timeout + "; last status " + s + "\n" + diagnostics());
+  }
+
+  /** The daemon log's tail and the mounts under this harness's base: what a failure needs. */
+  String diagnostics() throws IOException {
+    List<String> lines = log().lines().toList();
+    String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+    String mounts =
+        MountOps.mounts().entries().stream()
+            .filter(e -> e.mountPoint().startsWith(base.toString()))
+            .map(e -> e.mountPoint() + " " + e.root() + " " + e.device() + " " + e.fsType())
+            .collect(java.util.stream.Collectors.joining("\n"));
+    return "mounts under " + base + ":\n" + mounts + "\ndaemon log (tail):\n" + tail;
   }
 
   /**

@@ -98,10 +98,17 @@ class DaemonRecoveryTest {
         h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
         long killedAt = System.nanoTime();
         signal("KILL", pid);
+        // Every target shows the new connection again: checked by waiting for it, since status
+        // stats each target and one slow or failed stat on a loaded machine is no failed re-attach
+        // (a re-attach that failed is retried at the next probe; one that never comes fails here).
         MountStatus s =
             h.await(
                 mp,
-                m -> m.state() == MountState.HEALTHY && m.childPid() != null && m.childPid() != pid,
+                m ->
+                    m.state() == MountState.HEALTHY
+                        && m.childPid() != null
+                        && m.childPid() != pid
+                        && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
                 RECOVER);
         long healthyAt = System.nanoTime();
         r1.awaitGoodAfter(healthyAt, RECOVER);
@@ -113,7 +120,6 @@ class DaemonRecoveryTest {
         stalls.add((back - killedAt) / 1_000_000);
         errors.add(r1.failuresBetween(killedAt, back) + r2.failuresBetween(killedAt, back));
         assertTrue(s.lastCrash().contains("SIGKILL"), s.lastCrash());
-        assertTrue(s.targets().stream().allMatch(MountStatus.TargetStatus::healthy), s.toString());
         // never stacked: exactly one mount on each target after every recovery
         assertEquals(1, mountsAt(t1), "mounts at " + t1);
         assertEquals(1, mountsAt(t2), "mounts at " + t2);
@@ -328,11 +334,16 @@ class DaemonRecoveryTest {
     Files.delete(t1);
     Files.delete(t1.getParent());
     h.start();
-    MountStatus s = h.await(mp, m -> m.state() == MountState.HEALTHY, RECOVER);
+    MountStatus s =
+        h.await(
+            mp,
+            m ->
+                m.state() == MountState.HEALTHY
+                    && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
+            RECOVER);
     assertEquals(
         List.of(h.pods().resolve("p2/vol").toString()),
         s.targets().stream().map(MountStatus.TargetStatus::target).toList());
-    assertTrue(s.targets().get(0).healthy());
     assertFalse(Files.exists(t1), "a dropped target is not re-created");
     assertTrue(
         h.log().contains("dropped target " + t1), "log line for the dropped target: " + h.log());
