@@ -163,14 +163,7 @@ class BindAdoptionTest {
   private void killChildAndAwaitReattach(long pid) throws Exception {
     h.trackPid(pid);
     Exec.run(List.of("kill", "-KILL", Long.toString(pid)), Duration.ofSeconds(5));
-    h.await(
-        mp,
-        m ->
-            m.state() == MountState.HEALTHY
-                && m.childPid() != null
-                && m.childPid() != pid
-                && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-        WAIT);
+    h.awaitBoundAfter(mp, pid, WAIT);
   }
 
   @Test

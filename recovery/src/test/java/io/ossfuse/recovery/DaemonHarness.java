@@ -148,6 +148,21 @@ final class DaemonHarness implements AutoCloseable {
         "condition not met within " + timeout + "; last status " + s + "\n" + diagnostics());
   }
 
+  /** Waits until {@code mountpoint} is HEALTHY and every target shows the live connection. */
+  MountStatus awaitBound(String mountpoint, Duration timeout) throws Exception {
+    return await(mountpoint, DaemonHarness::bound, timeout);
+  }
+
+  /** As {@link #awaitBound}, served by another child than {@code pid} (it was killed). */
+  MountStatus awaitBoundAfter(String mountpoint, long pid, Duration timeout) throws Exception {
+    return await(mountpoint, m -> bound(m) && m.childPid() != null && m.childPid() != pid, timeout);
+  }
+
+  private static boolean bound(MountStatus m) {
+    return m.state() == MountState.HEALTHY
+        && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy);
+  }
+
   /** The daemon log's tail and the mounts under this harness's base: what a failure needs. */
   String diagnostics() throws IOException {
     List<String> lines = log().lines().toList();

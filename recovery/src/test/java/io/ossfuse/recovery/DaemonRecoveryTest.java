@@ -101,15 +101,7 @@ class DaemonRecoveryTest {
         // Every target shows the new connection again: checked by waiting for it, since status
         // stats each target and one slow or failed stat on a loaded machine is no failed re-attach
         // (a re-attach that failed is retried at the next probe; one that never comes fails here).
-        MountStatus s =
-            h.await(
-                mp,
-                m ->
-                    m.state() == MountState.HEALTHY
-                        && m.childPid() != null
-                        && m.childPid() != pid
-                        && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-                RECOVER);
+        MountStatus s = h.awaitBoundAfter(mp, pid, RECOVER);
         long healthyAt = System.nanoTime();
         r1.awaitGoodAfter(healthyAt, RECOVER);
         r2.awaitGoodAfter(healthyAt, RECOVER);
@@ -164,13 +156,7 @@ class DaemonRecoveryTest {
           "target dead while no daemon");
       h.start();
       ReaderLoop.Read good = r.awaitGoodAfter(killedAt, RECOVER);
-      s =
-          h.await(
-              mp,
-              m ->
-                  m.state() == MountState.HEALTHY
-                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-              RECOVER);
+      s = h.awaitBound(mp, RECOVER);
       assertNotEquals(pid, s.childPid());
       assertEquals(2, s.targets().size());
       assertEquals(1, mountsAt(t1));
@@ -228,13 +214,7 @@ class DaemonRecoveryTest {
     // 0 + 250 + 500 + 1000 ms of backoff before the cap: a handful of attempts, not a busy loop
     assertTrue(s.restarts() >= 3 && s.restarts() <= 7, "restarts " + s.restarts());
     Files.move(moved, src);
-    s =
-        h.await(
-            mp,
-            m ->
-                m.state() == MountState.HEALTHY
-                    && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-            RECOVER);
+    s = h.awaitBound(mp, RECOVER);
     assertEquals(CONTENT, Files.readString(h.pods().resolve("p2/vol/file.txt")));
   }
 
@@ -334,13 +314,7 @@ class DaemonRecoveryTest {
     Files.delete(t1);
     Files.delete(t1.getParent());
     h.start();
-    MountStatus s =
-        h.await(
-            mp,
-            m ->
-                m.state() == MountState.HEALTHY
-                    && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-            RECOVER);
+    MountStatus s = h.awaitBound(mp, RECOVER);
     assertEquals(
         List.of(h.pods().resolve("p2/vol").toString()),
         s.targets().stream().map(MountStatus.TargetStatus::target).toList());

@@ -262,13 +262,7 @@ abstract class OssfuseDaemonTest {
       if (s.standbyPid() != null)
         Exec.run(List.of("kill", "-KILL", Long.toString(s.standbyPid())), Duration.ofSeconds(5));
       h.start();
-      s =
-          h.await(
-              mp,
-              m ->
-                  m.state() == MountState.HEALTHY
-                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-              RECOVER);
+      s = h.awaitBound(mp, RECOVER);
       assertNotEquals(child, s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       assertEquals(
@@ -327,13 +321,7 @@ abstract class OssfuseDaemonTest {
           MountOps.mounts().top(t1).orElseThrow().minor(),
           "the same connection stays mounted");
       Files.move(away, bucket);
-      MountStatus s =
-          h.await(
-              mp,
-              m ->
-                  m.state() == MountState.HEALTHY
-                      && m.targets().stream().allMatch(MountStatus.TargetStatus::healthy),
-              RECOVER);
+      MountStatus s = h.awaitBound(mp, RECOVER);
       h.trackPid(s.childPid());
       r.awaitGoodAfter(System.nanoTime(), RECOVER);
       assertEquals(
