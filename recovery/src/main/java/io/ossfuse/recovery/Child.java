@@ -14,6 +14,9 @@ final class Child {
   private final Instant startedAt;
   private CompletableFuture<Void> dying;
 
+  /** The exit, once what the child left in memory (a standby's warm-up dir) is removed. */
+  private final CompletableFuture<?> exited;
+
   /** Set before the daemon signals this child, so its death is not taken for an outside kill. */
   private volatile boolean signalledByDaemon;
 
@@ -21,6 +24,9 @@ final class Child {
     this.handle = handle;
     this.process = process;
     this.startedAt = handle.info().startInstant().orElse(Instant.now());
+    long pid = handle.pid();
+    CompletableFuture<?> exit = process != null ? process.onExit() : handle.onExit();
+    this.exited = exit.whenComplete((v, e) -> WarmUpDir.removeOf(pid));
   }
 
   static Child started(Process p) {
@@ -73,7 +79,7 @@ final class Child {
   }
 
   CompletableFuture<?> onExit() {
-    return process != null ? process.onExit() : handle.onExit();
+    return exited;
   }
 
   /**

@@ -261,10 +261,8 @@ public final class FuseChildMain {
     Path scratch = null;
     MountFactory warmFactory = new MountFactory();
     try {
-      Path shm = Path.of("/dev/shm");
-      Path base = Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
-      removeDeadWarmUpDirs(base);
-      scratch = Files.createDirectories(base.resolve(WARM_UP_DIR + ProcessHandle.current().pid()));
+      WarmUpDir.removeOfDead();
+      scratch = Files.createDirectories(WarmUpDir.of(ProcessHandle.current().pid()));
       if (options.tieredstore() != null) {
         int blockSize = TieredStoreConfig.load(Path.of(options.tieredstore())).blockSize();
         TieredStoreConfig warm =
@@ -278,28 +276,7 @@ public final class FuseChildMain {
     } catch (RuntimeException | MountException e) {
       System.err.println("ossfuse child: standby warm-up incomplete (" + e.getMessage() + ")");
     } finally {
-      if (scratch != null) deleteTree(scratch);
-    }
-  }
-
-  private static final String WARM_UP_DIR = "ossfuse-standby-warm-up-";
-
-  /** A standby killed during its warm-up leaves its directory: the next one removes it. */
-  private static void removeDeadWarmUpDirs(Path base) throws java.io.IOException {
-    try (java.nio.file.DirectoryStream<Path> ds =
-        Files.newDirectoryStream(base, WARM_UP_DIR + "*")) {
-      for (Path d : ds) {
-        String pid = d.getFileName().toString().substring(WARM_UP_DIR.length());
-        boolean alive =
-            pid.matches("\\d{1,18}") && ProcessHandle.of(Long.parseLong(pid)).isPresent();
-        if (!alive) deleteTree(d);
-      }
-    }
-  }
-
-  private static void deleteTree(Path dir) throws java.io.IOException {
-    try (java.util.stream.Stream<Path> w = Files.walk(dir)) {
-      w.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      if (scratch != null) WarmUpDir.deleteTree(scratch);
     }
   }
 

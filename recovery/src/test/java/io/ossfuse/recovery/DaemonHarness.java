@@ -268,6 +268,7 @@ final class DaemonHarness implements AutoCloseable {
                   // unmounting below still detaches whatever it served
                 }
               });
+      WarmUpDir.removeOf(pid); // a standby killed here, with the daemon gone, leaves it in memory
     }
     // children may still be SIGSTOPped: SIGKILL wakes them; then unmount innermost first.
     for (int round = 0; round < 5; round++) {
