@@ -1,6 +1,7 @@
 package io.ossfuse.fs;
 
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * How the filesystem presents objects. Immutable; validated here.
@@ -69,85 +70,83 @@ public record FsOptions(
   }
 
   public FsOptions withPrefetchSmallFiles(int n) {
-    return new FsOptions(
-        uid, gid, umask, metadataTtl, negativeTtl, listPageSize, readaheadBlocks, passthrough, n);
+    return with(f -> f.prefetchSmallFiles = n);
   }
 
   public FsOptions withPassthrough(boolean on) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        listPageSize,
-        readaheadBlocks,
-        on,
-        prefetchSmallFiles);
+    return with(f -> f.passthrough = on);
   }
 
   public FsOptions withOwner(int uid, int gid) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        listPageSize,
-        readaheadBlocks,
-        passthrough,
-        prefetchSmallFiles);
+    return with(
+        f -> {
+          f.uid = uid;
+          f.gid = gid;
+        });
   }
 
   public FsOptions withUmask(int umask) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        listPageSize,
-        readaheadBlocks,
-        passthrough,
-        prefetchSmallFiles);
+    return with(f -> f.umask = umask);
   }
 
   public FsOptions withTtls(Duration metadataTtl, Duration negativeTtl) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        listPageSize,
-        readaheadBlocks,
-        passthrough,
-        prefetchSmallFiles);
+    return with(
+        f -> {
+          f.metadataTtl = metadataTtl;
+          f.negativeTtl = negativeTtl;
+        });
   }
 
   public FsOptions withListPageSize(int n) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        n,
-        readaheadBlocks,
-        passthrough,
-        prefetchSmallFiles);
+    return with(f -> f.listPageSize = n);
   }
 
   public FsOptions withReadaheadBlocks(int n) {
-    return new FsOptions(
-        uid,
-        gid,
-        umask,
-        metadataTtl,
-        negativeTtl,
-        listPageSize,
-        n,
-        passthrough,
-        prefetchSmallFiles);
+    return with(f -> f.readaheadBlocks = n);
+  }
+
+  /** A copy with what {@code change} sets, validated like any other. */
+  private FsOptions with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.build();
+  }
+
+  /** The fields of a copy being made: each wither changes one or two of them. */
+  private static final class Fields {
+    int uid;
+    int gid;
+    int umask;
+    Duration metadataTtl;
+    Duration negativeTtl;
+    int listPageSize;
+    int readaheadBlocks;
+    boolean passthrough;
+    int prefetchSmallFiles;
+
+    Fields(FsOptions o) {
+      uid = o.uid;
+      gid = o.gid;
+      umask = o.umask;
+      metadataTtl = o.metadataTtl;
+      negativeTtl = o.negativeTtl;
+      listPageSize = o.listPageSize;
+      readaheadBlocks = o.readaheadBlocks;
+      passthrough = o.passthrough;
+      prefetchSmallFiles = o.prefetchSmallFiles;
+    }
+
+    FsOptions build() {
+      return new FsOptions(
+          uid,
+          gid,
+          umask,
+          metadataTtl,
+          negativeTtl,
+          listPageSize,
+          readaheadBlocks,
+          passthrough,
+          prefetchSmallFiles);
+    }
   }
 }

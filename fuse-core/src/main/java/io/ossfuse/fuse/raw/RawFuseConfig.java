@@ -2,6 +2,7 @@ package io.ossfuse.fuse.raw;
 
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Tuning of the raw transport. Immutable; validated where built. Start from {@link #defaults()}.
@@ -66,102 +67,84 @@ public record RawFuseConfig(
   }
 
   public RawFuseConfig withPassthrough(boolean on) {
-    return new RawFuseConfig(
-        workers,
-        maxRequestBytes,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        negativeTimeout,
-        forceClonedFd,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        on);
+    return with(f -> f.passthrough = on);
   }
 
   public RawFuseConfig withWorkers(int n) {
-    return new RawFuseConfig(
-        n,
-        maxRequestBytes,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        negativeTimeout,
-        forceClonedFd,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        passthrough);
+    return with(f -> f.workers = n);
   }
 
   public RawFuseConfig withReaddirPlus(boolean on) {
-    return new RawFuseConfig(
-        workers,
-        maxRequestBytes,
-        maxBackground,
-        on,
-        keepCache,
-        negativeTimeout,
-        forceClonedFd,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        passthrough);
+    return with(f -> f.readdirPlus = on);
   }
 
   public RawFuseConfig withForceClonedFd(boolean on) {
-    return new RawFuseConfig(
-        workers,
-        maxRequestBytes,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        negativeTimeout,
-        on,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        passthrough);
+    return with(f -> f.forceClonedFd = on);
   }
 
   public RawFuseConfig withNegativeTimeout(Duration d) {
-    return new RawFuseConfig(
-        workers,
-        maxRequestBytes,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        d,
-        forceClonedFd,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        passthrough);
+    return with(f -> f.negativeTimeout = d);
   }
 
-  /** 1..1 MiB (rounded down to 4 KiB): the largest READ/READDIR request and max_write. */
+  /** A multiple of 4 KiB from 4 KiB to 1 MiB: the largest READ/READDIR request and max_write. */
   public RawFuseConfig withMaxRequestBytes(int n) {
-    return new RawFuseConfig(
-        workers,
-        n,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        negativeTimeout,
-        forceClonedFd,
-        testPauseBeforeInitSave,
-        testPauseBeforeInitReply,
-        passthrough);
+    return with(f -> f.maxRequestBytes = n);
   }
 
   public RawFuseConfig withTestPauses(Duration beforeInitSave, Duration beforeInitReply) {
-    return new RawFuseConfig(
-        workers,
-        maxRequestBytes,
-        maxBackground,
-        readdirPlus,
-        keepCache,
-        negativeTimeout,
-        forceClonedFd,
-        beforeInitSave,
-        beforeInitReply,
-        passthrough);
+    return with(
+        f -> {
+          f.testPauseBeforeInitSave = beforeInitSave;
+          f.testPauseBeforeInitReply = beforeInitReply;
+        });
+  }
+
+  /** A copy with what {@code change} sets, validated like any other. */
+  private RawFuseConfig with(Consumer<Fields> change) {
+    Fields f = new Fields(this);
+    change.accept(f);
+    return f.build();
+  }
+
+  /** The fields of a copy being made: each wither changes one or two of them. */
+  private static final class Fields {
+    int workers;
+    int maxRequestBytes;
+    int maxBackground;
+    boolean readdirPlus;
+    boolean keepCache;
+    Duration negativeTimeout;
+    boolean forceClonedFd;
+    Duration testPauseBeforeInitSave;
+    Duration testPauseBeforeInitReply;
+    boolean passthrough;
+
+    Fields(RawFuseConfig c) {
+      workers = c.workers;
+      maxRequestBytes = c.maxRequestBytes;
+      maxBackground = c.maxBackground;
+      readdirPlus = c.readdirPlus;
+      keepCache = c.keepCache;
+      negativeTimeout = c.negativeTimeout;
+      forceClonedFd = c.forceClonedFd;
+      testPauseBeforeInitSave = c.testPauseBeforeInitSave;
+      testPauseBeforeInitReply = c.testPauseBeforeInitReply;
+      passthrough = c.passthrough;
+    }
+
+    RawFuseConfig build() {
+      return new RawFuseConfig(
+          workers,
+          maxRequestBytes,
+          maxBackground,
+          readdirPlus,
+          keepCache,
+          negativeTimeout,
+          forceClonedFd,
+          testPauseBeforeInitSave,
+          testPauseBeforeInitReply,
+          passthrough);
+    }
   }
 
   /** Input buffer: the largest request (a WRITE of max_write, refused anyway) plus headers. */
