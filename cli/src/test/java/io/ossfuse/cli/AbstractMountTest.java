@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.ossfuse.fuse.MountInfo;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
-import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -25,7 +24,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * The end-to-end contract of a mount, independent of the FUSE transport: a subclass names the
@@ -66,29 +64,20 @@ public abstract class AbstractMountTest {
       Files.write(many.resolve(String.format("f%05d", i)), new byte[0]);
     Files.createDirectories(bucketDir.resolve("nested/empty-leaf"));
     Files.writeString(bucketDir.resolve("nested/x y %20 ü.txt"), "odd name");
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
     mnt = Files.createDirectories(work.resolve("mnt"));
-    MountCommand cmd = new MountCommand();
-    List<String> args =
+    List<String> more =
         new ArrayList<>(
             List.of(
-                "oss://" + BUCKET,
-                mnt.toString(),
-                "--endpoint",
-                server.endpoint(),
-                "--cred-dir",
-                creds.toString(),
                 "-o",
                 "uid=1234,gid=4321,umask=022",
                 "--state-dir",
                 work.resolve("state").toString(),
                 "--transport",
-                transport(),
-                "--foreground"));
-    args.addAll(extraMountArgs(work));
-    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-    mount = ServedMount.start(cmd.mountOptions(), new MountFactory());
+                transport()));
+    more.addAll(extraMountArgs(work));
+    mount =
+        MountFixtures.mount(
+            server, BUCKET, mnt, MountFixtures.creds(server, work), more.toArray(String[]::new));
   }
 
   @AfterAll

@@ -3,7 +3,6 @@ package io.ossfuse.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.ossfuse.localoss.LocalOssServer;
-import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * Random 4 KiB reads through a real mount fetch about what they read (counted by the bytes
@@ -55,25 +53,12 @@ abstract class AbstractRandomReadMountTest {
     new Random(7).nextBytes(content);
     Files.write(server.bucketDir(BUCKET).resolve("big.bin"), content);
     Files.write(server.bucketDir(BUCKET).resolve("seq.bin"), content);
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
     mnt = Files.createDirectories(work.resolve("mnt"));
-    MountCommand cmd = new MountCommand();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "oss://" + BUCKET,
-                mnt.toString(),
-                "--endpoint",
-                server.endpoint(),
-                "--cred-dir",
-                creds.toString(),
-                "--transport",
-                "raw",
-                "--foreground"));
-    args.addAll(extraMountArgs(work));
-    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-    mount = ServedMount.start(cmd.mountOptions(), new MountFactory());
+    List<String> more = new ArrayList<>(List.of("--transport", "raw"));
+    more.addAll(extraMountArgs(work));
+    mount =
+        MountFixtures.mount(
+            server, BUCKET, mnt, MountFixtures.creds(server, work), more.toArray(String[]::new));
   }
 
   @AfterAll

@@ -3,12 +3,10 @@ package io.ossfuse.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.ossfuse.localoss.LocalOssServer;
-import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -16,7 +14,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * Keys that cannot be served (issue 10), end to end over local-oss: neither listed nor found, no
@@ -54,24 +51,10 @@ abstract class AbstractUnservableKeysTest {
                 bucket.resolve("odd").toString())
             .start();
     assertEquals(0, p.waitFor(), new String(p.getErrorStream().readAllBytes()));
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
     mnt = Files.createDirectories(work.resolve("mnt"));
-    MountCommand cmd = new MountCommand();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "oss://names",
-                mnt.toString(),
-                "--endpoint",
-                server.endpoint(),
-                "--cred-dir",
-                creds.toString(),
-                "--transport",
-                transport(),
-                "--foreground"));
-    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-    mount = ServedMount.start(cmd.mountOptions(), new MountFactory());
+    mount =
+        MountFixtures.mount(
+            server, "names", mnt, MountFixtures.creds(server, work), "--transport", transport());
   }
 
   @AfterAll

@@ -3,7 +3,6 @@ package io.ossfuse.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.ossfuse.localoss.LocalOssServer;
-import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * One version per open, end to end (issue 10): an object overwritten with a same-size version while
@@ -62,27 +60,14 @@ abstract class AbstractVersionPinningTest {
     server = LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start();
     bucketDir = server.bucketDir(BUCKET);
     for (String name : List.of("reread.bin", "concurrent.bin")) writeVersion(name, 1);
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
     mnt = Files.createDirectories(work.resolve("mnt"));
-    MountCommand cmd = new MountCommand();
-    List<String> args =
+    List<String> more =
         new ArrayList<>(
-            List.of(
-                "oss://" + BUCKET,
-                mnt.toString(),
-                "--endpoint",
-                server.endpoint(),
-                "--cred-dir",
-                creds.toString(),
-                "--state-dir",
-                work.resolve("state").toString(),
-                "--transport",
-                transport(),
-                "--foreground"));
-    args.addAll(extraMountArgs(work));
-    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-    mount = ServedMount.start(cmd.mountOptions(), new MountFactory());
+            List.of("--state-dir", work.resolve("state").toString(), "--transport", transport()));
+    more.addAll(extraMountArgs(work));
+    mount =
+        MountFixtures.mount(
+            server, BUCKET, mnt, MountFixtures.creds(server, work), more.toArray(String[]::new));
   }
 
   @AfterAll

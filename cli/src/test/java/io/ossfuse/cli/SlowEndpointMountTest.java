@@ -50,22 +50,15 @@ class SlowEndpointMountTest {
     for (String k : List.of("hedged.bin", "stalled.bin", "closed.bin", "short.bin")) {
       Files.write(server.bucketDir(BUCKET).resolve(k), content);
     }
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
     mnt = Files.createDirectories(work.resolve("mnt"));
-    MountCommand cmd = new MountCommand();
-    new CommandLine(cmd)
-        .parseArgs(
-            "oss://" + BUCKET,
-            mnt.toString(),
-            "--endpoint",
-            server.endpoint(),
-            "--cred-dir",
-            creds.toString(),
+    MountOptions o =
+        MountFixtures.options(
+            server,
+            BUCKET,
+            mnt,
+            MountFixtures.creds(server, work),
             "--read-timeout",
-            String.valueOf(READ_TIMEOUT_MS / 1000.0),
-            "--foreground");
-    MountOptions o = cmd.mountOptions();
+            String.valueOf(READ_TIMEOUT_MS / 1000.0));
     assertEquals(READ_TIMEOUT_MS, o.readTimeoutMillis());
     mount = ServedMount.start(o, new MountFactory());
   }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.ossfuse.localoss.LocalOssServer;
-import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.ServedMount;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import picocli.CommandLine;
 
 /**
  * Small files and listings through real mounts (raw transport) of one local-oss bucket: one mount
@@ -58,8 +56,7 @@ class SmallFilesMountTest {
       }
       Files.write(bucket.resolve(dir).resolve("zz-big.bin"), new byte[(2 << 20) + 1]);
     }
-    Path creds = work.resolve("creds");
-    CredFiles.write(creds, server.accessKeyId(), server.accessKeySecret());
+    Path creds = MountFixtures.creds(server, work);
     withPrefetch = Files.createDirectories(work.resolve("mnt-prefetch"));
     without = Files.createDirectories(work.resolve("mnt"));
     prefetching = mount(withPrefetch, creds, "-o", "prefetch_small_files=" + PREFETCH);
@@ -67,22 +64,9 @@ class SmallFilesMountTest {
   }
 
   private ServedMount mount(Path mnt, Path creds, String... more) throws Exception {
-    MountCommand cmd = new MountCommand();
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "oss://" + BUCKET,
-                mnt.toString(),
-                "--endpoint",
-                server.endpoint(),
-                "--cred-dir",
-                creds.toString(),
-                "--transport",
-                "raw",
-                "--foreground"));
+    List<String> args = new ArrayList<>(List.of("--transport", "raw"));
     args.addAll(Arrays.asList(more));
-    new CommandLine(cmd).parseArgs(args.toArray(String[]::new));
-    return ServedMount.start(cmd.mountOptions(), new MountFactory());
+    return MountFixtures.mount(server, BUCKET, mnt, creds, args.toArray(String[]::new));
   }
 
   private static String name(int i) {
