@@ -49,10 +49,21 @@ final class MountTargets {
     return pending;
   }
 
-  /** Re-attaches every target to the live mount (none without one). */
+  /**
+   * Re-attaches every target to the live mount. Without one in the mount table (just probed, so a
+   * moment's look), nothing is attached and the targets are due again at the next healthy probe.
+   */
   Reattached reattachAll() {
     Optional<MountInfo.Entry> live = ops.fuseAt(spec.mountpointPath());
-    if (live.isEmpty()) return new Reattached(0, 0);
+    if (live.isEmpty()) {
+      pending = !targets.isEmpty();
+      if (pending)
+        log.warn(
+            "no FUSE mount at {} to re-attach {} targets to; the next probe tries again",
+            spec.mountpoint(),
+            targets.size());
+      return new Reattached(0, 0);
+    }
     List<BindTarget> keep = new ArrayList<>();
     int attached = 0;
     int dropped = 0;
