@@ -35,123 +35,115 @@ class PassthroughTakeoverTest {
 
   @Test
   void aPassthroughReaderNeverStallsAndNoBackingIdLeaksOverTakeovers() throws Exception {
-    Path work = Files.createTempDirectory("pt-takeover");
-    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-takeover");
-    try (LocalOssServer server =
-        LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
-      SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-      Map<String, String> env = childEnv(server, work, shm);
-      try (ChildHarness h = new ChildHarness("pttake", env).mainClass(ObjectFsChild.class)) {
-        h.spawn();
-        assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
-        Path log = h.stateDir.resolve(PassthroughOpens.FILE);
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-            Files.exists(log), "kernel without FUSE passthrough");
-        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-        awaitWholeFile(large, shm, log);
+    withServingChild(
+        "pttake",
+        (server, h, env, shm, log) -> {
+          Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+          awaitWholeFile(large, shm, log);
 
-        AtomicLong reads = new AtomicLong();
-        AtomicLong worstGapNanos = new AtomicLong();
-        AtomicReference<String> failure = new AtomicReference<>();
-        AtomicBoolean stop = new AtomicBoolean();
-        RandomAccessFile streamed = new RandomAccessFile(large.toFile(), "r");
-        assertTrue(
-            Files.readString(log).lines().anyMatch(l -> l.startsWith("B ")),
-            "opened passthrough:\n" + Files.readString(log));
-        Thread reader =
-            new Thread(() -> stream(streamed, reads, worstGapNanos, failure, stop), "pt-reader");
-        reader.start();
-        SeamlessTakeoverTest.waitFor(() -> reads.get() > 50, Duration.ofSeconds(30), "reads");
-
-        List<Long> readsWhileDead = new ArrayList<>();
-        for (int k = 0; k < 3; k++) {
-          h.killCurrent();
-          long atKill = reads.get();
-          // no child at all now: the kernel reads the backing file itself
-          SeamlessTakeoverTest.waitFor(
-              () -> reads.get() > atKill + 100 || failure.get() != null,
-              Duration.ofSeconds(20),
-              "reads while no child is alive");
-          readsWhileDead.add(reads.get() - atKill);
-          h.spawn();
+          AtomicLong reads = new AtomicLong();
+          AtomicLong worstGapNanos = new AtomicLong();
+          AtomicReference<String> failure = new AtomicReference<>();
+          AtomicBoolean stop = new AtomicBoolean();
+          RandomAccessFile streamed = new RandomAccessFile(large.toFile(), "r");
           assertTrue(
-              h.probe(Duration.ofSeconds(60)),
-              "child " + k + " serves:\n" + SeamlessTakeoverTest.tail(h.childLog()));
-          // a second open of the inode while the first is passthrough: the id did not dangle
-          try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-            checkSample(again, SIZE - (1 << 20));
-          } catch (java.io.IOException e) {
-            throw new AssertionError(
-                "second open after kill "
-                    + k
-                    + ": "
-                    + e
-                    + "\nlog:\n"
-                    + Files.readString(log)
-                    + "\nchildren:\n"
-                    + SeamlessTakeoverTest.tail(h.childLog()),
-                e);
-          }
-        }
-        stop.set(true);
-        reader.join(30_000);
-        streamed.close();
-        assertEquals(null, failure.get(), "reader errors");
-        long worstMs = worstGapNanos.get() / 1_000_000;
-        System.out.printf(
-            "passthrough reader: %d reads, longest gap %d ms, reads while no child lived %s%n",
-            reads.get(), worstMs, readsWhileDead);
-        // generous for a loaded machine: a reader served by a child would stop for a JVM start
-        assertTrue(worstMs < 1000, "longest gap " + worstMs + " ms");
+              Files.readString(log).lines().anyMatch(l -> l.startsWith("B ")),
+              "opened passthrough:\n" + Files.readString(log));
+          Thread reader =
+              new Thread(() -> stream(streamed, reads, worstGapNanos, failure, stop), "pt-reader");
+          reader.start();
+          SeamlessTakeoverTest.waitFor(() -> reads.get() > 50, Duration.ofSeconds(30), "reads");
 
-        // more generations, each leaving an open across the kill, each open closed later
-        RandomAccessFile held = null;
-        int generations = Integer.getInteger("ossfuse.test.passthroughGenerations", 6);
-        for (int g = 0; g < generations; g++) {
-          RandomAccessFile next;
-          try {
-            next = new RandomAccessFile(large.toFile(), "r");
-            checkSample(next, 0);
-          } catch (java.io.IOException e) {
-            throw new AssertionError(
-                "open in generation "
-                    + g
-                    + ": "
-                    + e
-                    + "\nlog:\n"
-                    + Files.readString(log)
-                    + "\nchildren:\n"
-                    + SeamlessTakeoverTest.tail(h.childLog()),
-                e);
+          List<Long> readsWhileDead = new ArrayList<>();
+          for (int k = 0; k < 3; k++) {
+            h.killCurrent();
+            long atKill = reads.get();
+            // no child at all now: the kernel reads the backing file itself
+            SeamlessTakeoverTest.waitFor(
+                () -> reads.get() > atKill + 100 || failure.get() != null,
+                Duration.ofSeconds(20),
+                "reads while no child is alive");
+            readsWhileDead.add(reads.get() - atKill);
+            h.spawn();
+            assertTrue(
+                h.probe(Duration.ofSeconds(60)),
+                "child " + k + " serves:\n" + SeamlessTakeoverTest.tail(h.childLog()));
+            // a second open of the inode while the first is passthrough: the id did not dangle
+            try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+              checkSample(again, SIZE - (1 << 20));
+            } catch (java.io.IOException e) {
+              throw new AssertionError(
+                  "second open after kill "
+                      + k
+                      + ": "
+                      + e
+                      + "\nlog:\n"
+                      + Files.readString(log)
+                      + "\nchildren:\n"
+                      + SeamlessTakeoverTest.tail(h.childLog()),
+                  e);
+            }
           }
-          if (held != null) {
-            held.close();
+          stop.set(true);
+          reader.join(30_000);
+          streamed.close();
+          assertEquals(null, failure.get(), "reader errors");
+          long worstMs = worstGapNanos.get() / 1_000_000;
+          System.out.printf(
+              "passthrough reader: %d reads, longest gap %d ms, reads while no child lived %s%n",
+              reads.get(), worstMs, readsWhileDead);
+          // generous for a loaded machine: a reader served by a child would stop for a JVM start
+          assertTrue(worstMs < 1000, "longest gap " + worstMs + " ms");
+
+          // more generations, each leaving an open across the kill, each open closed later
+          RandomAccessFile held = null;
+          int generations = Integer.getInteger("ossfuse.test.passthroughGenerations", 6);
+          for (int g = 0; g < generations; g++) {
+            RandomAccessFile next;
+            try {
+              next = new RandomAccessFile(large.toFile(), "r");
+              checkSample(next, 0);
+            } catch (java.io.IOException e) {
+              throw new AssertionError(
+                  "open in generation "
+                      + g
+                      + ": "
+                      + e
+                      + "\nlog:\n"
+                      + Files.readString(log)
+                      + "\nchildren:\n"
+                      + SeamlessTakeoverTest.tail(h.childLog()),
+                  e);
+            }
+            if (held != null) {
+              held.close();
+            }
+            held = next;
+            h.killCurrent();
+            h.spawn();
+            assertTrue(h.probe(Duration.ofSeconds(60)), "generation " + g);
           }
-          held = next;
+          held.close();
+          checkAll(large); // opened after the crashes: reads as today
+          // the last RELEASE reaches the child: its log shows no registered id any more
+          SeamlessTakeoverTest.waitFor(
+              () -> liveIds(Files.readString(log)).isEmpty(),
+              Duration.ofSeconds(30),
+              "ids released");
           h.killCurrent();
           h.spawn();
-          assertTrue(h.probe(Duration.ofSeconds(60)), "generation " + g);
-        }
-        held.close();
-        checkAll(large); // opened after the crashes: reads as today
-        // the last RELEASE reaches the child: its log shows no registered id any more
-        SeamlessTakeoverTest.waitFor(
-            () -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30), "ids released");
-        h.killCurrent();
-        h.spawn();
-        assertTrue(h.probe(Duration.ofSeconds(60)));
-        // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for
-        // each)
-        for (int id = 1; id <= 64 + 4 * generations; id++) { // ids are allocated cyclically upwards
-          int r = LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
-          int e = r == 0 ? 0 : LibC.errno();
-          assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
-        }
-      }
-    } finally {
-      ChildHarness.deleteTree(work);
-      ChildHarness.deleteTree(shm);
-    }
+          assertTrue(h.probe(Duration.ofSeconds(60)));
+          // the kernel's view: no id is registered on the connection (BACKING_CLOSE says ENOENT for
+          // each)
+          for (int id = 1;
+              id <= 64 + 4 * generations;
+              id++) { // ids are allocated cyclically upwards
+            int r =
+                LibC.get().ioctl(h.device.fd(), LibC.FUSE_DEV_IOC_BACKING_CLOSE, new int[] {id});
+            int e = r == 0 ? 0 : LibC.errno();
+            assertEquals(Errno.ENOENT.code, e, "backing id " + id + " still registered (leak)");
+          }
+        });
   }
 
   /**
@@ -161,58 +153,47 @@ class PassthroughTakeoverTest {
    */
   @Test
   void aChildWithPassthroughOffStillOpensAFileTheKernelHoldsPassthrough() throws Exception {
-    Path work = Files.createTempDirectory("pt-off");
-    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-off");
-    try (LocalOssServer server =
-        LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
-      SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
-      Map<String, String> env = childEnv(server, work, shm);
-      try (ChildHarness h = new ChildHarness("ptoff", env).mainClass(ObjectFsChild.class)) {
-        h.spawn();
-        assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
-        Path log = h.stateDir.resolve(PassthroughOpens.FILE);
-        org.junit.jupiter.api.Assumptions.assumeTrue(
-            Files.exists(log), "kernel without FUSE passthrough");
-        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-        awaitWholeFile(large, shm, log);
-        try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
-          assertEquals(
-              1,
-              liveOpens(Files.readString(log), "p"),
-              "opened passthrough:\n" + Files.readString(log));
-          h.killCurrent();
-          h.spawn(
-              Map.of(
-                  "OSSFUSE_TEST_MOUNT_JSON",
-                  MountOptions.fromJson(env.get("OSSFUSE_TEST_MOUNT_JSON")).toBuilder()
-                      .passthrough(false)
-                      .build()
-                      .toJson()));
-          assertTrue(
-              h.probe(Duration.ofSeconds(60)),
-              "child with passthrough off serves:\n" + h.childLog());
-          try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-            checkSample(again, SIZE - (1 << 20));
-          } catch (java.io.IOException e) {
-            throw new AssertionError(
-                "second open by a child with passthrough off: "
-                    + e
-                    + "\nchildren:\n"
-                    + SeamlessTakeoverTest.tail(h.childLog()),
-                e);
+    withServingChild(
+        "ptoff",
+        (server, h, env, shm, log) -> {
+          Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+          awaitWholeFile(large, shm, log);
+          try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+            assertEquals(
+                1,
+                liveOpens(Files.readString(log), "p"),
+                "opened passthrough:\n" + Files.readString(log));
+            h.killCurrent();
+            h.spawn(
+                Map.of(
+                    "OSSFUSE_TEST_MOUNT_JSON",
+                    MountOptions.fromJson(env.get("OSSFUSE_TEST_MOUNT_JSON")).toBuilder()
+                        .passthrough(false)
+                        .build()
+                        .toJson()));
+            assertTrue(
+                h.probe(Duration.ofSeconds(60)),
+                "child with passthrough off serves:\n" + h.childLog());
+            try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+              checkSample(again, SIZE - (1 << 20));
+            } catch (java.io.IOException e) {
+              throw new AssertionError(
+                  "second open by a child with passthrough off: "
+                      + e
+                      + "\nchildren:\n"
+                      + SeamlessTakeoverTest.tail(h.childLog()),
+                  e);
+            }
+            checkSample(held, 0);
           }
-          checkSample(held, 0);
-        }
-        // all closed: from now on the usual path
-        SeamlessTakeoverTest.waitFor(
-            () -> liveIds(Files.readString(log)).isEmpty(), Duration.ofSeconds(30), "ids released");
-        checkAll(large);
-        assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
-      }
-    } finally {
-      ChildHarness.deleteTree(work);
-      ChildHarness.deleteTree(shm);
-    }
+          // all closed: from now on the usual path
+          SeamlessTakeoverTest.waitFor(
+              () -> liveIds(Files.readString(log)).isEmpty(),
+              Duration.ofSeconds(30),
+              "ids released");
+          checkAll(large);
+          assertEquals(0, liveOpens(Files.readString(log), "p"), Files.readString(log));
+        });
   }
 
   /**
@@ -222,42 +203,63 @@ class PassthroughTakeoverTest {
    */
   @Test
   void aFileOfOneBlockGetsNoWholeFileAndIsNeverOpenedPassthrough() throws Exception {
-    Path work = Files.createTempDirectory("pt-small");
-    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "pt-small");
+    withServingChild(
+        "ptsmall",
+        (server, h, env, shm, log) -> {
+          String key = "small/file-0001.bin";
+          byte[] want = Files.readAllBytes(server.bucketDir(BUCKET).resolve(key));
+          Path small = h.mnt.resolve(key);
+          // read whole first: a whole file of it would be asked for before the large one's
+          assertArrayEquals(want, Files.readAllBytes(small));
+          Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
+          awaitWholeFile(large, shm, log);
+          long smallNode = (Long) Files.getAttribute(small, "unix:ino");
+          long largeNode = (Long) Files.getAttribute(large, "unix:ino");
+          try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
+            assertTrue(
+                opensOf(Files.readString(log), largeNode, "p") > 0,
+                "the large file opened passthrough:\n" + Files.readString(log));
+            for (int i = 0; i < 3; i++) {
+              assertArrayEquals(want, Files.readAllBytes(small), "read " + i);
+            }
+          }
+          String text = Files.readString(log);
+          assertTrue(opensOf(text, smallNode, "o") >= 4, "small file opened:\n" + text);
+          assertEquals(0, opensOf(text, smallNode, "p"), "no passthrough open:\n" + text);
+          try (Stream<Path> s = Files.walk(shm)) {
+            assertEquals(
+                1,
+                s.filter(p -> p.toString().endsWith(".obj")).count(),
+                "whole files in the cache");
+          }
+        });
+  }
+
+  /** A test's part once a child serves the sample data and the kernel has FUSE passthrough. */
+  private interface ServingChildTest {
+    void run(LocalOssServer server, ChildHarness h, Map<String, String> env, Path shm, Path log)
+        throws Exception;
+  }
+
+  /**
+   * Serves the sample data (local OSS, tiered MEM cache on /dev/shm) through a child named {@code
+   * name} and runs {@code test} with its passthrough log; skipped on a kernel without FUSE
+   * passthrough; removes everything after, also when it fails.
+   */
+  private static void withServingChild(String name, ServingChildTest test) throws Exception {
+    Path work = Files.createTempDirectory(name);
+    Path shm = Files.createTempDirectory(Path.of("/dev/shm"), name);
     try (LocalOssServer server =
         LocalOssServer.builder().root(work.resolve("oss")).bucket(BUCKET).build().start()) {
       SampleDataset.generate(server.bucketDir(BUCKET), SIZE, 3);
       Map<String, String> env = childEnv(server, work, shm);
-      try (ChildHarness h = new ChildHarness("ptsmall", env).mainClass(ObjectFsChild.class)) {
+      try (ChildHarness h = new ChildHarness(name, env).mainClass(ObjectFsChild.class)) {
         h.spawn();
-        assertTrue(h.probe(Duration.ofSeconds(60)), "child serves:\n" + h.childLog());
+        assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());
         Path log = h.stateDir.resolve(PassthroughOpens.FILE);
         org.junit.jupiter.api.Assumptions.assumeTrue(
             Files.exists(log), "kernel without FUSE passthrough");
-        String key = "small/file-0001.bin";
-        byte[] want = Files.readAllBytes(server.bucketDir(BUCKET).resolve(key));
-        Path small = h.mnt.resolve(key);
-        // read whole first: a whole file of it would be asked for before the large one's
-        assertArrayEquals(want, Files.readAllBytes(small));
-        Path large = h.mnt.resolve(SampleDataset.LARGE_FILE_KEY);
-        awaitWholeFile(large, shm, log);
-        long smallNode = (Long) Files.getAttribute(small, "unix:ino");
-        long largeNode = (Long) Files.getAttribute(large, "unix:ino");
-        try (RandomAccessFile held = new RandomAccessFile(large.toFile(), "r")) {
-          assertTrue(
-              opensOf(Files.readString(log), largeNode, "p") > 0,
-              "the large file opened passthrough:\n" + Files.readString(log));
-          for (int i = 0; i < 3; i++) {
-            assertArrayEquals(want, Files.readAllBytes(small), "read " + i);
-          }
-        }
-        String text = Files.readString(log);
-        assertTrue(opensOf(text, smallNode, "o") >= 4, "small file opened:\n" + text);
-        assertEquals(0, opensOf(text, smallNode, "p"), "no passthrough open:\n" + text);
-        try (Stream<Path> s = Files.walk(shm)) {
-          assertEquals(
-              1, s.filter(p -> p.toString().endsWith(".obj")).count(), "whole files in the cache");
-        }
+        test.run(server, h, env, shm, log);
       }
     } finally {
       ChildHarness.deleteTree(work);
