@@ -455,7 +455,7 @@ final class MountSupervisor {
           ms,
           failureCause,
           counts.attached(),
-          counts.dropped() > 0 ? ", dropped " + counts.dropped() : "");
+          counts.rest());
       failureDetectedNanos = 0;
     } else {
       log.info(

@@ -16,8 +16,18 @@ import org.slf4j.LoggerFactory;
 final class MountTargets {
   private static final Logger log = LoggerFactory.getLogger(MountTargets.class);
 
-  /** What {@link #reattachAll()} did. */
-  record Reattached(int attached, int dropped) {}
+  /**
+   * What {@link #reattachAll()} did: bound afresh, found still showing the live mount, forgotten,
+   * and left due at the next probe.
+   */
+  record Reattached(int attached, int kept, int dropped, int due) {
+    /** ", kept 1, dropped 2, 1 due at the next probe" (the parts that are not 0). */
+    String rest() {
+      return (kept > 0 ? ", kept " + kept : "")
+          + (dropped > 0 ? ", dropped " + dropped : "")
+          + (due > 0 ? ", " + due + " due at the next probe" : "");
+    }
+  }
 
   private final MountSpec spec;
   private final MountOps ops;
@@ -62,16 +72,20 @@ final class MountTargets {
             "no FUSE mount at {} to re-attach {} targets to; the next probe tries again",
             spec.mountpoint(),
             targets.size());
-      return new Reattached(0, 0);
+      return new Reattached(0, 0, 0, targets.size());
     }
     List<BindTarget> keep = new ArrayList<>();
     int attached = 0;
+    int kept = 0;
     int dropped = 0;
-    boolean failed = false;
+    int failed = 0;
     for (BindTarget t : targets) {
       TargetBinder.Result r = binder.attach(t, spec.mountpointPath(), live.get());
       switch (r.outcome()) {
-        case KEPT -> keep.add(t);
+        case KEPT -> {
+          keep.add(t);
+          kept++;
+        }
         case ATTACHED -> {
           keep.add(t);
           attached++;
@@ -82,13 +96,13 @@ final class MountTargets {
         }
         case FAILED -> {
           keep.add(t);
-          failed = true;
+          failed++;
         }
       }
     }
     targets = List.copyOf(keep);
-    pending = failed;
-    return new Reattached(attached, dropped);
+    pending = failed > 0;
+    return new Reattached(attached, kept, dropped, failed);
   }
 
   /**

@@ -34,7 +34,9 @@ class MountTargetsTest {
   @Test
   void targetsLeftWithoutALiveMountAreDueAgain() throws Exception {
     MountTargets t = targets(List.of(new BindTarget(base.resolve("pods/p1/vol").toString(), "")));
-    assertEquals(new MountTargets.Reattached(0, 0), t.reattachAll());
+    MountTargets.Reattached r = t.reattachAll();
+    assertEquals(new MountTargets.Reattached(0, 0, 0, 1), r);
+    assertEquals(", 1 due at the next probe", r.rest());
     assertTrue(t.pending(), "the next healthy probe re-attaches them");
     assertEquals(1, t.list().size(), "kept, not dropped");
   }
