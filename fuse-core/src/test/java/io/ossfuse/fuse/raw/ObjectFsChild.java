@@ -1,7 +1,10 @@
 package io.ossfuse.fuse.raw;
 
+import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.mount.MountFactory;
 import io.ossfuse.mount.MountOptions;
+import io.ossfuse.oss.OssCredentials;
+import java.util.Map;
 
 /**
  * A serving child over the real filesystem core: ObjectFileSystem on a (local) OSS endpoint, with
@@ -10,10 +13,24 @@ import io.ossfuse.mount.MountOptions;
  * main will look like.
  */
 public final class ObjectFsChild {
+  /** The variable that carries the mount's options, as JSON. */
+  static final String ENV_OPTIONS = "OSSFUSE_TEST_MOUNT_JSON";
+
   private ObjectFsChild() {}
 
+  /** The environment of a child serving {@code options} over {@code server} with its keys. */
+  static Map<String, String> env(MountOptions options, LocalOssServer server) {
+    return Map.of(
+        ENV_OPTIONS,
+        options.toJson(),
+        OssCredentials.ENV_ID,
+        server.accessKeyId(),
+        OssCredentials.ENV_SECRET,
+        server.accessKeySecret());
+  }
+
   public static void main(String[] args) throws Exception {
-    MountOptions options = MountOptions.fromJson(System.getenv("OSSFUSE_TEST_MOUNT_JSON"));
+    MountOptions options = MountOptions.fromJson(System.getenv(ENV_OPTIONS));
     MountFactory factory = new MountFactory();
     if (System.getenv(io.ossfuse.fuse.dev.Standby.ENV_FIFO) != null) {
       // A standby pays the SDK/HTTP/cache start-up now; the inode table (locked by the active

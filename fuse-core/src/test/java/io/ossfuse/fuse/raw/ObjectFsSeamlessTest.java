@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
 import io.ossfuse.mount.MountOptions;
-import io.ossfuse.oss.OssCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -50,14 +49,7 @@ class ObjectFsSeamlessTest {
                   "oss://" + BUCKET, work.resolve("unused").toString(), server.endpoint())
               .stateDir(state.resolve("fs").toString())
               .build();
-      Map<String, String> env =
-          Map.of(
-              "OSSFUSE_TEST_MOUNT_JSON",
-              options.toJson(),
-              OssCredentials.ENV_ID,
-              server.accessKeyId(),
-              OssCredentials.ENV_SECRET,
-              server.accessKeySecret());
+      Map<String, String> env = ObjectFsChild.env(options, server);
       try (ChildHarness h = new ChildHarness("objfs", env).mainClass(ObjectFsChild.class)) {
         h.spawn();
         assertTrue(h.probe(Duration.ofSeconds(60)), "first child serves:\n" + h.childLog());

@@ -9,7 +9,6 @@ import io.ossfuse.fuse.dev.LibC;
 import io.ossfuse.localoss.LocalOssServer;
 import io.ossfuse.localoss.SampleDataset;
 import io.ossfuse.mount.MountOptions;
-import io.ossfuse.oss.OssCredentials;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -166,8 +165,8 @@ class PassthroughTakeoverTest {
             h.killCurrent();
             h.spawn(
                 Map.of(
-                    "OSSFUSE_TEST_MOUNT_JSON",
-                    MountOptions.fromJson(env.get("OSSFUSE_TEST_MOUNT_JSON")).toBuilder()
+                    ObjectFsChild.ENV_OPTIONS,
+                    MountOptions.fromJson(env.get(ObjectFsChild.ENV_OPTIONS)).toBuilder()
                         .passthrough(false)
                         .build()
                         .toJson()));
@@ -407,14 +406,6 @@ class PassthroughTakeoverTest {
             .tieredstore(yaml.toString())
             .transport("raw")
             .build();
-    Map<String, String> env =
-        Map.of(
-            "OSSFUSE_TEST_MOUNT_JSON",
-            options.toJson(),
-            OssCredentials.ENV_ID,
-            server.accessKeyId(),
-            OssCredentials.ENV_SECRET,
-            server.accessKeySecret());
-    return env;
+    return ObjectFsChild.env(options, server);
   }
 }
