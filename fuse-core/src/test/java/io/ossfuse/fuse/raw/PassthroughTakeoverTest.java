@@ -68,20 +68,7 @@ class PassthroughTakeoverTest {
                 h.probe(Duration.ofSeconds(60)),
                 "child " + k + " serves:\n" + SeamlessTakeoverTest.tail(h.childLog()));
             // a second open of the inode while the first is passthrough: the id did not dangle
-            try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-              checkSample(again, SIZE - (1 << 20));
-            } catch (java.io.IOException e) {
-              throw new AssertionError(
-                  "second open after kill "
-                      + k
-                      + ": "
-                      + e
-                      + "\nlog:\n"
-                      + Files.readString(log)
-                      + "\nchildren:\n"
-                      + SeamlessTakeoverTest.tail(h.childLog()),
-                  e);
-            }
+            checkSecondOpen(large, h, "after kill " + k + "; log:\n" + Files.readString(log));
           }
           stop.set(true);
           reader.join(30_000);
@@ -173,16 +160,7 @@ class PassthroughTakeoverTest {
             assertTrue(
                 h.probe(Duration.ofSeconds(60)),
                 "child with passthrough off serves:\n" + h.childLog());
-            try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
-              checkSample(again, SIZE - (1 << 20));
-            } catch (java.io.IOException e) {
-              throw new AssertionError(
-                  "second open by a child with passthrough off: "
-                      + e
-                      + "\nchildren:\n"
-                      + SeamlessTakeoverTest.tail(h.childLog()),
-                  e);
-            }
+            checkSecondOpen(large, h, "by a child with passthrough off");
             checkSample(held, 0);
           }
           // all closed: from now on the usual path
@@ -263,6 +241,25 @@ class PassthroughTakeoverTest {
     } finally {
       ChildHarness.deleteTree(work);
       ChildHarness.deleteTree(shm);
+    }
+  }
+
+  /**
+   * A second open of {@code large}, while a first one is held, reads the right bytes; a failure
+   * says {@code when} and the children's log.
+   */
+  private static void checkSecondOpen(Path large, ChildHarness h, String when) throws Exception {
+    try (RandomAccessFile again = new RandomAccessFile(large.toFile(), "r")) {
+      checkSample(again, SIZE - (1 << 20));
+    } catch (java.io.IOException e) {
+      throw new AssertionError(
+          "second open "
+              + when
+              + ": "
+              + e
+              + "\nchildren:\n"
+              + SeamlessTakeoverTest.tail(h.childLog()),
+          e);
     }
   }
 
