@@ -1,50 +1,70 @@
 package io.ossfuse.fs;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ossfuse.cache.BlockCache;
 import io.ossfuse.cache.BlockKey;
 import io.ossfuse.cache.BlockLoader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small in-heap block cache used when no tiered store is configured: without it every 128 KiB
  * FUSE read would fetch a whole block. Concurrent misses of one block share one load.
+ *
+ * <p>Least recently used blocks leave first, but a block fetched ahead stays until it was read
+ * (unless only such blocks are left): it was fetched because a reader is about to get there. Not
+ * Caffeine for the same reason: its admission policy (W-TinyLFU) kept the blocks a sequential
+ * reader had read four times (1 MiB FUSE reads) over its readahead, seen once, which was then
+ * fetched again (1.3-1.5x the bytes of a cold 1 GiB read).
  */
 final class SmallBlockCache implements BlockCache {
-  /**
-   * Caffeine logs every failed asynchronous load with its stack trace (System.Logger, JUL by
-   * default); a failed block load is already reported once, as EIO and one line by the filesystem
-   * (e.g. an object changed while open). Held here: JUL keeps loggers only weakly.
-   */
-  private static final java.util.logging.Logger CAFFEINE_LOAD_LOG =
-      quiet("com.github.benmanes.caffeine.cache.LocalAsyncCache");
-
-  private static java.util.logging.Logger quiet(String name) {
-    java.util.logging.Logger l = java.util.logging.Logger.getLogger(name);
-    l.setLevel(java.util.logging.Level.OFF);
-    return l;
-  }
-
   private final int blockSize;
-  private final AsyncCache<BlockKey, ByteBuffer> cache;
+  private final long capacityBytes;
   private final ExecutorService loaders;
 
   /** Parallel prefetches: one GET stream through the SDK tops out well below a fast link. */
   static final int PREFETCH_PARALLEL = 4;
 
-  private final java.util.concurrent.Semaphore prefetchPermits =
-      new java.util.concurrent.Semaphore(PREFETCH_PARALLEL);
+  private final Semaphore prefetchPermits = new Semaphore(PREFETCH_PARALLEL);
+
+  /** A loaded block, and whether a reader has had it yet (guarded by the cache). */
+  private static final class Held {
+    final ByteBuffer data;
+    boolean read;
+
+    Held(ByteBuffer data, boolean read) {
+      this.data = data;
+      this.read = read;
+    }
+  }
+
+  /** Loaded blocks, least recently used first (guarded by this). */
+  private final LinkedHashMap<BlockKey, Held> blocks = new LinkedHashMap<>(64, 0.75f, true);
+
+  /** Bytes of {@code blocks} (guarded by this). */
+  private long heldBytes;
+
+  /**
+   * Loads in flight. A load leaves only after its block is in {@code blocks} (or failed), so a
+   * reader finds it in one or the other.
+   */
+  private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> loading =
+      new ConcurrentHashMap<>();
 
   SmallBlockCache(int blockSize, long capacityBytes) {
     this.blockSize = blockSize;
+    this.capacityBytes = capacityBytes;
     AtomicInteger n = new AtomicInteger();
     this.loaders =
         Executors.newCachedThreadPool(
@@ -53,12 +73,6 @@ final class SmallBlockCache implements BlockCache {
               t.setDaemon(true);
               return t;
             });
-    this.cache =
-        Caffeine.newBuilder()
-            .maximumWeight(capacityBytes)
-            .weigher((BlockKey k, ByteBuffer b) -> b.capacity())
-            .executor(Runnable::run)
-            .buildAsync();
   }
 
   @Override
@@ -66,19 +80,76 @@ final class SmallBlockCache implements BlockCache {
     return blockSize;
   }
 
-  private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader) {
-    return cache.get(
-        key,
-        (k, ex) ->
-            CompletableFuture.supplyAsync(
-                () -> {
-                  try {
-                    return loader.load(k).asReadOnlyBuffer();
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                },
-                loaders));
+  /** A reader's look: moves the block to the young end. */
+  private synchronized ByteBuffer cached(BlockKey key) {
+    Held h = blocks.get(key);
+    if (h == null) return null;
+    h.read = true;
+    return h.data;
+  }
+
+  /**
+   * The block, from memory or from the load in flight, or a new load of it ({@code forRead}: by a
+   * reader, else ahead of one).
+   */
+  private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader, boolean forRead) {
+    ByteBuffer b = cached(key);
+    if (b != null) return CompletableFuture.completedFuture(b);
+    CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
+    CompletableFuture<ByteBuffer> other = loading.putIfAbsent(key, mine);
+    if (other != null) return other;
+    b = cached(key); // kept between our two looks
+    if (b != null) {
+      loading.remove(key, mine);
+      mine.complete(b);
+      return mine;
+    }
+    try {
+      loaders.execute(() -> load(key, loader, mine, forRead));
+    } catch (RejectedExecutionException e) {
+      loading.remove(key, mine);
+      mine.completeExceptionally(new IOException("the block cache is closed"));
+    }
+    return mine;
+  }
+
+  /** Settles the cache before the readers waiting on {@code mine} wake up. */
+  private void load(
+      BlockKey key, BlockLoader loader, CompletableFuture<ByteBuffer> mine, boolean forRead) {
+    ByteBuffer b;
+    try {
+      b = loader.load(key).asReadOnlyBuffer();
+    } catch (IOException | RuntimeException | Error e) {
+      loading.remove(key, mine); // not kept: the next reader loads it again
+      mine.completeExceptionally(e);
+      if (e instanceof Error err) throw err;
+      return;
+    }
+    keep(key, b, mine, forRead);
+    loading.remove(key, mine);
+    mine.complete(b);
+  }
+
+  /** Keeps a loaded block unless its load was invalidated meanwhile; evicts down to capacity. */
+  private synchronized void keep(
+      BlockKey key, ByteBuffer b, CompletableFuture<ByteBuffer> load, boolean read) {
+    if (loading.get(key) != load) return;
+    Held prev = blocks.put(key, new Held(b, read));
+    if (prev != null) heldBytes -= prev.data.capacity();
+    heldBytes += b.capacity();
+    evict(true);
+    evict(false);
+  }
+
+  /** Evicts the oldest blocks ({@code readOnly}: of those read already) down to capacity. */
+  private void evict(boolean readOnly) {
+    Iterator<Held> oldest = blocks.values().iterator();
+    while (heldBytes > capacityBytes && oldest.hasNext()) {
+      Held h = oldest.next();
+      if (readOnly && !h.read) continue;
+      heldBytes -= h.data.capacity();
+      oldest.remove();
+    }
   }
 
   /**
@@ -87,9 +158,9 @@ final class SmallBlockCache implements BlockCache {
    */
   @Override
   public void prefetch(BlockKey key, BlockLoader loader) {
-    if (cache.getIfPresent(key) != null || !prefetchPermits.tryAcquire()) return;
+    if (holds(key) || loading.containsKey(key) || !prefetchPermits.tryAcquire()) return;
     try {
-      get(key, loader).whenComplete((b, t) -> prefetchPermits.release());
+      get(key, loader, false).whenComplete((b, t) -> prefetchPermits.release());
     } catch (RuntimeException e) {
       prefetchPermits.release();
     }
@@ -97,44 +168,64 @@ final class SmallBlockCache implements BlockCache {
 
   @Override
   public int invalidate(String bucket, String objectKey) {
-    int[] n = {0};
-    cache
-        .asMap()
-        .keySet()
-        .removeIf(
-            k -> {
-              boolean match = k.bucket().equals(bucket) && k.objectKey().equals(objectKey);
-              if (match) n[0]++;
-              return match;
-            });
-    return n[0];
+    int n = 0;
+    synchronized (this) {
+      Iterator<Map.Entry<BlockKey, Held>> it = blocks.entrySet().iterator();
+      while (it.hasNext()) {
+        Map.Entry<BlockKey, Held> e = it.next();
+        if (e.getKey().bucket().equals(bucket) && e.getKey().objectKey().equals(objectKey)) {
+          heldBytes -= e.getValue().data.capacity();
+          it.remove();
+          n++;
+        }
+      }
+      // loads in flight finish for the readers that joined them, but are not kept
+      loading.keySet().removeIf(k -> k.bucket().equals(bucket) && k.objectKey().equals(objectKey));
+    }
+    return n;
   }
 
   @Override
   public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader)
       throws IOException {
-    CompletableFuture<ByteBuffer> f = get(key, loader);
-    ByteBuffer block;
-    try {
-      block = f.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof UncheckedIOException u) throw u.getCause();
-      if (c instanceof RuntimeException r) throw r;
-      throw new IOException(c);
+    ByteBuffer b = cached(key);
+    if (b == null) {
+      b = await(get(key, loader, true));
+      cached(key); // had by a reader now, also when it joined a load ahead of it
     }
-    return copy(block, offsetInBlock, dst);
+    return copy(b, offsetInBlock, dst);
   }
 
   @Override
-  public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) {
-    CompletableFuture<ByteBuffer> f = cache.getIfPresent(key);
-    if (f == null) return -1;
+  public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) throws IOException {
+    ByteBuffer b = cached(key);
+    if (b != null) return copy(b, offsetInBlock, dst);
     // a load in flight is joined: fetching its bytes again beside it would cost the origin twice
+    CompletableFuture<ByteBuffer> f = loading.get(key);
+    if (f == null) return -1;
     try {
-      return copy(f.join(), offsetInBlock, dst);
-    } catch (CompletionException | java.util.concurrent.CancellationException e) {
+      b = await(f);
+      cached(key); // had by a reader now (when kept)
+      return copy(b, offsetInBlock, dst);
+    } catch (InterruptedIOException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
       return -1; // the load failed: the reader fetches its own bytes (with its own retries)
+    }
+  }
+
+  private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted waiting for a block load");
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IOException io) throw io;
+      if (c instanceof RuntimeException re) throw re;
+      if (c instanceof Error err) throw err;
+      throw new IOException(c);
     }
   }
 
@@ -145,9 +236,22 @@ final class SmallBlockCache implements BlockCache {
     return n;
   }
 
+  /** Whether {@code key} is loaded and held (not an access: the order stays as it is). */
+  synchronized boolean holds(BlockKey key) {
+    return blocks.containsKey(key);
+  }
+
+  /** Whether a load of {@code key} is in flight (tests). */
+  boolean loading(BlockKey key) {
+    return loading.containsKey(key);
+  }
+
   @Override
   public void close() {
-    cache.synchronous().invalidateAll();
     loaders.shutdownNow();
+    synchronized (this) {
+      blocks.clear();
+      heldBytes = 0;
+    }
   }
 }
