@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -113,7 +112,7 @@ final class Flights {
     CompletableFuture<Loaded> mine = new CompletableFuture<>();
     CompletableFuture<Loaded> other = inflight.putIfAbsent(key, mine);
     if (other == null) return loadAndStore(key, id, off, dst, loader, mine);
-    Loaded block = await(other);
+    Loaded block = Loads.await(other);
     return copyJoined(block, off, dst);
   }
 
@@ -129,7 +128,7 @@ final class Flights {
     if (other == null) return -1;
     Loaded block;
     try {
-      block = await(other);
+      block = Loads.await(other);
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
@@ -445,21 +444,6 @@ final class Flights {
       if (hot.remove(victim.id, victim)) victim.release();
     }
     return !wait || closed.getAsBoolean() ? null : buffers.await(BUFFER_WAIT_MILLIS);
-  }
-
-  private static Loaded await(CompletableFuture<Loaded> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a block load");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) throw io;
-      if (c instanceof RuntimeException re) throw re;
-      if (c instanceof Error err) throw err;
-      throw new IOException(c);
-    }
   }
 
   private static int copy(ByteBuffer block, int off, ByteBuffer dst) {

@@ -3,6 +3,7 @@ package io.ossfuse.fs;
 import io.ossfuse.cache.BlockCache;
 import io.ossfuse.cache.BlockKey;
 import io.ossfuse.cache.BlockLoader;
+import io.ossfuse.cache.Loads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -11,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -194,7 +194,7 @@ final class SmallBlockCache implements BlockCache {
       throws IOException {
     ByteBuffer b = cached(key);
     if (b == null) {
-      b = await(get(key, loader, true));
+      b = Loads.await(get(key, loader, true));
       cached(key); // had by a reader now, also when it joined a load ahead of it
     }
     return copy(b, offsetInBlock, dst);
@@ -208,28 +208,13 @@ final class SmallBlockCache implements BlockCache {
     CompletableFuture<ByteBuffer> f = loading.get(key);
     if (f == null) return -1;
     try {
-      b = await(f);
+      b = Loads.await(f);
       cached(key); // had by a reader now (when kept)
       return copy(b, offsetInBlock, dst);
     } catch (InterruptedIOException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
       return -1; // the load failed: the reader fetches its own bytes (with its own retries)
-    }
-  }
-
-  private static ByteBuffer await(CompletableFuture<ByteBuffer> f) throws IOException {
-    try {
-      return f.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted waiting for a block load");
-    } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof IOException io) throw io;
-      if (c instanceof RuntimeException re) throw re;
-      if (c instanceof Error err) throw err;
-      throw new IOException(c);
     }
   }
 
