@@ -31,14 +31,16 @@ final class StatusLines {
       if (d.cache() != null) {
         MountStats.Cache c = d.cache();
         parts.add(
-            "cache "
-                + bytes(c.usedBytes())
-                + " of "
-                + bytes(c.quotaBytes())
-                + (c.quotaBytes() > 0
-                    ? String.format(
-                        Locale.ROOT, " (%.0f%%)", 100.0 * c.usedBytes() / c.quotaBytes())
-                    : "")
+            (c.quotaBytes() == 0 && c.usedBytes() == 0
+                    ? "cache: default in-memory" // no levels: its blocks are in the heap
+                    : "cache "
+                        + bytes(c.usedBytes())
+                        + " of "
+                        + bytes(c.quotaBytes())
+                        + (c.quotaBytes() > 0
+                            ? String.format(
+                                Locale.ROOT, " (%.0f%%)", 100.0 * c.usedBytes() / c.quotaBytes())
+                            : ""))
                 + ", hit ratio "
                 + (c.hitRatio() == null
                     ? "-"

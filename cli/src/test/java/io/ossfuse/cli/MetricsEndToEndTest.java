@@ -240,6 +240,24 @@ class MetricsEndToEndTest {
     return ops > 0;
   }
 
+  /** `ossfuse mount` of oss://bkt/data at the test's mountpoint through the daemon. */
+  private Run mountThroughTheDaemon(String... more) throws Exception {
+    List<String> args =
+        new java.util.ArrayList<>(
+            List.of(
+                "mount",
+                "oss://bkt/data",
+                mp,
+                "--socket",
+                socket().toString(),
+                "--endpoint",
+                oss.endpoint(),
+                "--cred-dir",
+                creds.toString()));
+    args.addAll(List.of(more));
+    return cli(args.toArray(String[]::new));
+  }
+
   private String awaitScrape(String url, Predicate<String> cond) throws Exception {
     long deadline = System.nanoTime() + WAIT.toNanos();
     String t = "";
@@ -272,21 +290,29 @@ class MetricsEndToEndTest {
   }
 
   @Test
+  void theDefaultCacheShowsItsCountersWithoutLevels() throws Exception {
+    String url = startDaemon();
+    Run m = mountThroughTheDaemon();
+    assertEquals(0, m.code(), m.err() + m.out() + childLogs());
+    awaitStatus(s -> "HEALTHY".equals(s.path("state").asText()));
+    byte[] big = Files.readAllBytes(oss.bucketDir("bkt").resolve("data/big.bin"));
+    assertArrayEquals(big, Files.readAllBytes(Path.of(mp, "big.bin")));
+    String q = "{mount=\"" + mp + "\"}";
+    String t =
+        awaitScrape(
+            url,
+            x ->
+                value(x, "ossfuse_cache_misses_total" + q) > 0
+                    && value(x, "ossfuse_cache_loaded_bytes_total" + q) >= big.length);
+    assertFalse(t.contains("ossfuse_cache_level_"), t);
+    Run table = cli("status", "--socket", socket().toString());
+    assertTrue(table.out().contains("cache: default in-memory, hit ratio "), table.out());
+  }
+
+  @Test
   void metricsAndStatusShowALiveMountItsCacheAndItsRecovery() throws Exception {
     String url = startDaemon();
-    Run m =
-        cli(
-            "mount",
-            "oss://bkt/data",
-            mp,
-            "--socket",
-            socket().toString(),
-            "--endpoint",
-            oss.endpoint(),
-            "--cred-dir",
-            creds.toString(),
-            "--tieredstore",
-            tier.toString());
+    Run m = mountThroughTheDaemon("--tieredstore", tier.toString());
     assertEquals(0, m.code(), m.err() + m.out() + childLogs());
     long pid1 =
         awaitStatus(s -> "HEALTHY".equals(s.path("state").asText())).get("childPid").asLong();

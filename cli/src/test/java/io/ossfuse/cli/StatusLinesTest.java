@@ -39,6 +39,18 @@ class StatusLinesTest {
   }
 
   @Test
+  void theDefaultCacheShowsItsCountersWithoutLevels() {
+    MountStats s =
+        new MountStats(
+            new MountStats.DataPath(0, 0, 0, 0, 0, 0, new MountStats.Cache(0, 0, 3, 1, 0.75, 2)),
+            List.of());
+    assertEquals(
+        "    cache: default in-memory, hit ratio 75.0% (3 hits, 1 misses, 2 evictions); "
+            + "fuse 0 ops, 0 errors; oss 0 requests, 0 errors, 0 B\n",
+        StatusLines.of(s));
+  }
+
+  @Test
   void nothingToShowIsNoLine() {
     assertEquals("", StatusLines.of(null));
     assertEquals("", StatusLines.of(new MountStats(null, List.of())));

@@ -733,6 +733,11 @@ public final class ObjectFileSystem implements ReadOnlyFileSystem {
     return options.metadataTtl();
   }
 
+  /** The block cache reads go through: the one given, or the in-heap default. */
+  public BlockCache cache() {
+    return cache;
+  }
+
   /** The inode table (transports that persist node ids across restarts use it). */
   public InodeTable inodes() {
     return inodes;

@@ -3,6 +3,7 @@ package io.ossfuse.fs;
 import io.ossfuse.cache.BlockCache;
 import io.ossfuse.cache.BlockKey;
 import io.ossfuse.cache.BlockLoader;
+import io.ossfuse.cache.CacheStats;
 import io.ossfuse.cache.Loads;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A small in-heap block cache used when no tiered store is configured: without it every 128 KiB
@@ -66,6 +68,14 @@ final class SmallBlockCache implements BlockCache {
   private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> loading =
       new ConcurrentHashMap<>();
 
+  /** Reads served from a held block; from a load another started; blocks loaded; evicted. */
+  private final LongAdder hits = new LongAdder(),
+      coalesced = new LongAdder(),
+      loads = new LongAdder(),
+      evictions = new LongAdder(),
+      bytesLoaded = new LongAdder(),
+      loadErrors = new LongAdder();
+
   SmallBlockCache(int blockSize, long capacityBytes) {
     this.blockSize = blockSize;
     this.capacityBytes = capacityBytes;
@@ -101,13 +111,17 @@ final class SmallBlockCache implements BlockCache {
     if (b != null) return CompletableFuture.completedFuture(b);
     CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
     CompletableFuture<ByteBuffer> other = loading.putIfAbsent(key, mine);
-    if (other != null) return other;
+    if (other != null) {
+      if (forRead) coalesced.increment();
+      return other;
+    }
     b = cached(key); // kept between our two looks
     if (b != null) {
       loading.remove(key, mine);
       mine.complete(b);
       return mine;
     }
+    loads.increment();
     try {
       loaders.execute(() -> load(key, loader, mine, forRead));
     } catch (RejectedExecutionException e) {
@@ -125,10 +139,12 @@ final class SmallBlockCache implements BlockCache {
       b = loader.load(key).asReadOnlyBuffer();
     } catch (IOException | RuntimeException | Error e) {
       loading.remove(key, mine); // not kept: the next reader loads it again
+      loadErrors.increment();
       mine.completeExceptionally(e);
       if (e instanceof Error err) throw err;
       return;
     }
+    bytesLoaded.add(b.remaining());
     keep(key, b, mine, forRead);
     loading.remove(key, mine);
     mine.complete(b);
@@ -153,6 +169,7 @@ final class SmallBlockCache implements BlockCache {
       if (readOnly && !h.read) continue;
       heldBytes -= h.data.capacity();
       oldest.remove();
+      evictions.increment();
     }
   }
 
@@ -193,7 +210,8 @@ final class SmallBlockCache implements BlockCache {
   public int read(BlockKey key, int offsetInBlock, ByteBuffer dst, BlockLoader loader)
       throws IOException {
     ByteBuffer b = cached(key);
-    if (b == null) {
+    if (b != null) hits.increment();
+    else {
       b = Loads.await(get(key, loader, true));
       cached(key); // had by a reader now, also when it joined a load ahead of it
     }
@@ -203,10 +221,14 @@ final class SmallBlockCache implements BlockCache {
   @Override
   public int readIfCached(BlockKey key, int offsetInBlock, ByteBuffer dst) throws IOException {
     ByteBuffer b = cached(key);
-    if (b != null) return copy(b, offsetInBlock, dst);
+    if (b != null) {
+      hits.increment();
+      return copy(b, offsetInBlock, dst);
+    }
     // a load in flight is joined: fetching its bytes again beside it would cost the origin twice
     CompletableFuture<ByteBuffer> f = loading.get(key);
     if (f == null) return -1;
+    coalesced.increment();
     try {
       b = Loads.await(f);
       cached(key); // had by a reader now (when kept)
@@ -223,6 +245,23 @@ final class SmallBlockCache implements BlockCache {
     int n = Math.min(dst.remaining(), block.limit() - offsetInBlock);
     dst.put(block.duplicate().position(offsetInBlock).limit(offsetInBlock + n));
     return n;
+  }
+
+  /** Counters only: the blocks live in the heap, on no cache level. */
+  @Override
+  public CacheStats stats() {
+    return new CacheStats(
+        java.util.List.of(),
+        hits.sum(),
+        loads.sum(),
+        coalesced.sum(),
+        evictions.sum(),
+        0,
+        0,
+        bytesLoaded.sum(),
+        loadErrors.sum(),
+        0,
+        0);
   }
 
   /** Whether {@code key} is loaded and held (not an access: the order stays as it is). */

@@ -212,6 +212,7 @@ public final class MountFactory {
               .metadataJournal(journal)
               .metadataFrom(metaAhead)
               .build();
+      if (cache == null) Metrics.watchCache(fs.cache()); // the in-heap default's counters
       if (takeoverStillLocked != null) {
         long end = System.nanoTime();
         LOG.info(

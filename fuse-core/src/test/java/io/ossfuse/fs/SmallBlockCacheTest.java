@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.ossfuse.cache.BlockKey;
 import io.ossfuse.cache.BlockLoader;
+import io.ossfuse.cache.CacheStats;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -57,6 +58,27 @@ class SmallBlockCacheTest {
   }
 
   @Test
+  void countsHitsLoadsJoinsAndEvictions() throws Exception {
+    HeldLoad held = new HeldLoad();
+    try (SmallBlockCache c = new SmallBlockCache(16, 2 * 16)) {
+      held.startIn(c);
+      assertEquals(-1, c.readIfCached(key(1), 0, ByteBuffer.allocate(1))); // nothing: no count
+      held.release.countDown();
+      c.readIfCached(key(0), 0, ByteBuffer.allocate(1)); // joins the load, or hits
+      c.read(key(0), 0, ByteBuffer.allocate(1), held.loader); // hit
+      c.read(key(1), 0, ByteBuffer.allocate(1), held.loader); // load
+      c.read(key(2), 0, ByteBuffer.allocate(1), held.loader); // load, evicts block 0
+      CacheStats s = c.stats();
+      assertEquals(2, s.hits() + s.coalesced());
+      assertEquals(3, s.misses(), "blocks loaded");
+      assertEquals(1, s.evictions());
+      assertEquals(3 * 16, s.bytesLoaded());
+      assertEquals(0, s.loadErrors());
+      assertEquals(List.of(), s.levels());
+    }
+  }
+
+  @Test
   void theLeastRecentlyUsedBlockLeavesFirst() throws Exception {
     BlockLoader loader = k -> ByteBuffer.allocate(16);
     try (SmallBlockCache c = new SmallBlockCache(16, 3 * 16)) {
@@ -70,26 +92,24 @@ class SmallBlockCacheTest {
   /** A reader that joined a load ahead of it has had the block: it may leave before unread ones. */
   @Test
   void aBlockReadWhileLoadingAheadCountsAsRead() throws Exception {
-    CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
-    BlockLoader slow = heldAtBlock0(started, release);
+    HeldLoad held = new HeldLoad();
     try (SmallBlockCache c = new SmallBlockCache(16, 2 * 16)) {
-      c.prefetch(key(0), slow);
-      started.await();
+      held.startIn(c);
       Thread reader =
           new Thread(
               () -> {
                 try {
-                  c.read(key(0), 0, ByteBuffer.allocate(1), slow);
+                  c.read(key(0), 0, ByteBuffer.allocate(1), held.loader);
                 } catch (IOException e) {
                   throw new java.io.UncheckedIOException(e);
                 }
               });
       reader.start();
       while (reader.getState() != Thread.State.WAITING) Thread.onSpinWait();
-      release.countDown();
+      held.release.countDown();
       reader.join();
-      c.read(key(1), 0, ByteBuffer.allocate(1), slow);
-      c.prefetch(key(2), slow);
+      c.read(key(1), 0, ByteBuffer.allocate(1), held.loader);
+      c.prefetch(key(2), held.loader);
       while (c.loading(key(2))) Thread.onSpinWait();
       assertEquals(List.of(1L, 2L), held(c, 3), "the block read leaves first");
     }
@@ -100,15 +120,24 @@ class SmallBlockCacheTest {
    */
   @Test
   void aLoadInvalidatedMeanwhileIsNotKept() throws Exception {
-    CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
-    BlockLoader slow = heldAtBlock0(started, release);
+    HeldLoad held = new HeldLoad();
     try (SmallBlockCache c = new SmallBlockCache(16, 1024)) {
-      c.prefetch(key(0), slow);
-      started.await();
+      held.startIn(c);
       assertEquals(0, c.invalidate("b", "k"));
-      release.countDown();
+      held.release.countDown();
       while (c.loading(key(0))) Thread.onSpinWait();
       assertFalse(c.holds(key(0)));
+    }
+  }
+
+  /** A load of block 0, started ahead of any reader and held until {@link #release}. */
+  private static final class HeldLoad {
+    final CountDownLatch started = new CountDownLatch(1), release = new CountDownLatch(1);
+    final BlockLoader loader = heldAtBlock0(started, release);
+
+    void startIn(SmallBlockCache c) throws InterruptedException {
+      c.prefetch(key(0), loader);
+      started.await();
     }
   }
 
