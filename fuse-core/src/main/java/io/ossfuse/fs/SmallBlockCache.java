@@ -10,6 +10,7 @@ import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,7 +69,10 @@ final class SmallBlockCache implements BlockCache {
   private final ConcurrentHashMap<BlockKey, CompletableFuture<ByteBuffer>> loading =
       new ConcurrentHashMap<>();
 
-  /** Reads served from a held block; from a load another started; blocks loaded; evicted. */
+  /**
+   * Reads served from a held block, reads that joined a load in flight, blocks loaded (by readers
+   * and ahead of them), blocks evicted, bytes loaded, failed loads.
+   */
   private final LongAdder hits = new LongAdder(),
       coalesced = new LongAdder(),
       loads = new LongAdder(),
@@ -95,27 +99,31 @@ final class SmallBlockCache implements BlockCache {
   }
 
   /** A reader's look: moves the block to the young end. */
-  private synchronized ByteBuffer cached(BlockKey key) {
+  private ByteBuffer cached(BlockKey key) {
+    return cached(key, true);
+  }
+
+  /** A look, by a reader ({@code byReader}: it has had the block now) or ahead of one. */
+  private synchronized ByteBuffer cached(BlockKey key, boolean byReader) {
     Held h = blocks.get(key);
     if (h == null) return null;
-    h.read = true;
+    if (byReader) h.read = true;
     return h.data;
   }
 
   /**
-   * The block, from memory or from the load in flight, or a new load of it ({@code forRead}: by a
-   * reader, else ahead of one).
+   * After a miss: the load of the block in flight, or a new one ({@code forRead}: by a reader, else
+   * ahead of one).
    */
-  private CompletableFuture<ByteBuffer> get(BlockKey key, BlockLoader loader, boolean forRead) {
-    ByteBuffer b = cached(key);
-    if (b != null) return CompletableFuture.completedFuture(b);
+  private CompletableFuture<ByteBuffer> joinOrLoad(
+      BlockKey key, BlockLoader loader, boolean forRead) {
     CompletableFuture<ByteBuffer> mine = new CompletableFuture<>();
     CompletableFuture<ByteBuffer> other = loading.putIfAbsent(key, mine);
     if (other != null) {
       if (forRead) coalesced.increment();
       return other;
     }
-    b = cached(key); // kept between our two looks
+    ByteBuffer b = cached(key, forRead); // kept since the caller's miss
     if (b != null) {
       loading.remove(key, mine);
       mine.complete(b);
@@ -181,7 +189,7 @@ final class SmallBlockCache implements BlockCache {
   public void prefetch(BlockKey key, BlockLoader loader) {
     if (holds(key) || loading.containsKey(key) || !prefetchPermits.tryAcquire()) return;
     try {
-      get(key, loader, false).whenComplete((b, t) -> prefetchPermits.release());
+      joinOrLoad(key, loader, false).whenComplete((b, t) -> prefetchPermits.release());
     } catch (RuntimeException e) {
       prefetchPermits.release();
     }
@@ -212,7 +220,7 @@ final class SmallBlockCache implements BlockCache {
     ByteBuffer b = cached(key);
     if (b != null) hits.increment();
     else {
-      b = Loads.await(get(key, loader, true));
+      b = Loads.await(joinOrLoad(key, loader, true));
       cached(key); // had by a reader now, also when it joined a load ahead of it
     }
     return copy(b, offsetInBlock, dst);
@@ -251,7 +259,7 @@ final class SmallBlockCache implements BlockCache {
   @Override
   public CacheStats stats() {
     return new CacheStats(
-        java.util.List.of(),
+        List.of(),
         hits.sum(),
         loads.sum(),
         coalesced.sum(),
