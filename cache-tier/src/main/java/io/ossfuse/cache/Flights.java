@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * it from memory instead of reading the file back. A buffer goes back to the pool when the loader
  * and every reader holding it are done.
  *
- * <p>About 480 lines: single-flight and hot buffers share one reference count per buffer (the
+ * <p>About 470 lines: single-flight and hot buffers share one reference count per buffer (the
  * loader's and each reader's), which is the part that must stay in one place.
  */
 final class Flights {
