@@ -456,7 +456,13 @@ public final class TieredBlockCache implements BlockCache {
    * Caches a loaded block and drops the object's other versions when it is the first of a new one.
    */
   private boolean keep(BlockKey key, BlockId id, ByteBuffer block) {
-    if (!placement.store(key, id, block)) return false;
+    // A whole file built from this very load (it joined it) holds these bytes already. Looked at
+    // again after the store: a file committed in between dropped no block yet indexed.
+    if (wholes.covers(key) || !placement.store(key, id, block)) return false;
+    if (wholes.covers(key)) {
+      dropExactly(Set.of(id));
+      return false;
+    }
     if (versions.firstOfNewVersion(id)) {
       long ver = id.version();
       int n = dropMatching(x -> x.object() == id.object() && x.version() != ver);
@@ -469,6 +475,10 @@ public final class TieredBlockCache implements BlockCache {
 
   Entry indexed(BlockId id) {
     return index.get(id);
+  }
+
+  boolean loading(BlockKey key) {
+    return flights.loading(key);
   }
 
   void putIndexed(BlockId id, Entry e) {

@@ -127,12 +127,17 @@ final class WholeObjects {
         != null;
   }
 
+  /**
+   * Whether every block of the version is cached or being loaded. A block still loading counts: the
+   * reader that reached the end may have been handed the last block before it was stored, and the
+   * build joins that load.
+   */
   private boolean complete(String bucket, String objectKey, String etag, long size) {
     int bs = cache.blockSize();
     long blocks = (size + bs - 1) / bs;
     for (long i = 0; i < blocks; i++) {
-      if (cache.indexed(BlockId.of(new BlockKey(bucket, objectKey, etag, i), bs)) == null)
-        return false;
+      BlockKey k = new BlockKey(bucket, objectKey, etag, i);
+      if (cache.indexed(BlockId.of(k, bs)) == null && !cache.loading(k)) return false;
     }
     return true;
   }

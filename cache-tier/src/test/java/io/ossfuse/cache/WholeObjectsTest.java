@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,6 +96,44 @@ class WholeObjectsTest {
     c.prefetchRun(java.util.List.of(key("obj", "e1", 0), key("obj", "e1", 1)), o);
     c.awaitBackground();
     assertNull(c.fileOf(key("obj", "e1", 0)), "prefetch does not bring the blocks back");
+  }
+
+  /**
+   * A reader that reaches the end may have been handed the last block by its load before the block
+   * was stored: the whole file must still be built then, not only at the next open.
+   */
+  @Test
+  void builtWhenTheLastBlockWasStillLoadingAtTheEnd() throws Exception {
+    TieredBlockCache c = mem("16Mi");
+    TestBlocks o = origin();
+    cacheBlocks(c, o, "obj", "e1", 0, 1);
+    o.started = new CountDownLatch(1);
+    o.release = new CountDownLatch(1);
+    Thread last =
+        new Thread(
+            () -> {
+              try {
+                cacheBlocks(c, o, "obj", "e1", 2);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+    last.start();
+    try {
+      assertTrue(o.started.await(60, TimeUnit.SECONDS), "the last block's load started");
+      c.whole("bucket", "obj", "e1", SIZE).ifPresent(WholeObject::release);
+    } finally {
+      o.release.countDown();
+      last.join();
+    }
+    c.awaitBackground();
+    assertEquals(1, c.wholeFilesBuilt(), "built from the load it joined, before any other open");
+    assertEquals(1, o.loadsOf(key("obj", "e1", 2)), "the last block was loaded once");
+    assertNull(c.fileOf(key("obj", "e1", 2)), "its block file is not kept beside the whole file");
+    Optional<WholeObject> w = c.whole("bucket", "obj", "e1", SIZE);
+    assertTrue(w.isPresent());
+    assertObjectBytes(w.get().path(), "obj", "e1");
+    w.get().release();
   }
 
   @Test
