@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  * the next store, level, or to returning the loaded bytes uncached; only the loader's own failure
  * reaches the caller.
  *
- * <p>About 570 lines (google-java-format puts each argument of the long calls on a line of its
+ * <p>About 580 lines (google-java-format puts each argument of the long calls on a line of its
  * own), over the usual 400: the public {@link Builder} and the package hooks that {@link
  * WholeObjects} and the tests use make up half of it; the logic is in the parts above.
  */
@@ -456,9 +456,9 @@ public final class TieredBlockCache implements BlockCache {
    * Caches a loaded block and drops the object's other versions when it is the first of a new one.
    */
   private boolean keep(BlockKey key, BlockId id, ByteBuffer block) {
+    if (!placement.store(key, id, block)) return false;
     // A whole file built from this very load (it joined it) holds these bytes already. Looked at
-    // again after the store: a file committed in between dropped no block yet indexed.
-    if (wholes.covers(key) || !placement.store(key, id, block)) return false;
+    // after the store: a file committed later drops this block itself, as it is indexed now.
     if (wholes.covers(key)) {
       dropExactly(Set.of(id));
       return false;
