@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -126,6 +127,23 @@ class TieredBlockCacheTest {
     readAndCheck(c, last, o, 12_345, false);
     assertEquals(0, c.read(last, 12_345, ByteBuffer.allocate(10), o));
     assertEquals(1, o.loadsOf(last));
+  }
+
+  @Test
+  void blockFilesAreTheOwnersAloneAndNoWriteIsLeftBehind() throws IOException {
+    TieredBlockCache c = memSsd("16Mi", "16Mi", true);
+    TestBlocks o = new TestBlocks(BS);
+    for (int i = 0; i < 3; i++) readAndCheck(c, key("obj-01", i), o, BS, false);
+    for (int i = 0; i < 3; i++) {
+      Path f = c.fileOf(key("obj-01", i));
+      assertEquals( // cached object data: no other user of the node reads it
+          "rw-------",
+          PosixFilePermissions.toString(Files.getPosixFilePermissions(f)),
+          f.toString());
+    }
+    try (var tmp = Files.list(dir.resolve("mem").resolve(Levels.DIR_NAME).resolve("tmp"))) {
+      assertEquals(List.of(), tmp.toList(), "blocks being written");
+    }
   }
 
   @Test
