@@ -56,9 +56,9 @@ final class Placement {
 
   /**
    * A block being written: created and opened in one call, owner-only (cached object data), named
-   * by process and sequence. Files.createTempFile would draw a SecureRandom name and the file would
-   * be opened a second time: a tenth of the CPU a small file's store costs. A name left by a dead
-   * process is removed by the next start's scan ({@link RestartScan}); a clash fails like a race.
+   * by process and sequence (Files.createTempFile draws a SecureRandom name and needs a second
+   * open: a fifth of a small block's store). Names a dead process left are deleted by the next
+   * start's scan ({@link RestartScan}); a clash fails like a lost race.
    */
   private static final Set<StandardOpenOption> NEW_BLOCK =
       EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
