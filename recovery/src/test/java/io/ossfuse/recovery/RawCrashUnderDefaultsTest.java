@@ -138,7 +138,13 @@ final class RawCrashUnderDefaultsTest {
       long stall = stall(i, killedAt);
       MountStatus after =
           h.await(mp, m -> m.childPid() != null && !m.childPid().equals(s.childPid()), LONG);
-      assertEquals(s.standbyPid(), after.childPid(), "the ready standby took over\n" + h.log());
+      // After fast failures the pool keeps several standbys; another may have become ready
+      // between the status and the kill, and any ready one may be taken.
+      String log = h.log();
+      assertTrue(
+          after.childPid().equals(s.standbyPid())
+              || log.contains("standby child " + after.childPid() + " ready to take over"),
+          "a ready standby took over\n" + log);
       assertTrue(stall < 5000, "a warm takeover took " + stall + " ms");
       killed = s.childPid();
     }
